@@ -1,0 +1,193 @@
+"""From a layout to checked parts: plugins loaded, configs and options validated, keys bound."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deck._actions import Action, StatusSegment
+from deck._errors import LayoutError, PluginError
+from deck._keymap import Keymap
+from deck._layout import Layout
+from deck._panels import Option, PanelType
+from deck._plugins import PluginHost
+from deck._sources import Source
+from deck._theme import Theme, find_theme, load_theme
+from deck._yamlfile import did_you_mean
+
+__all__ = ["CORE_PLUGIN", "Assembly", "assemble", "validate_options"]
+
+log = logging.getLogger(__name__)
+
+CORE_PLUGIN = "deck"
+
+
+@dataclass
+class Assembly:
+    """Everything a deck is built from, checked against the layout."""
+
+    layout: Layout
+    host: PluginHost
+    theme: Theme
+    configs: dict[str, dict[str, Any]]
+    panel_types: dict[str, tuple[str, PanelType]]
+    actions: list[tuple[str, Action]]
+    sources: list[tuple[str, Source[Any]]]
+    segments: list[tuple[str, StatusSegment]]
+    keymap: Keymap
+    problems: dict[str, str] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+def _check_type(value: Any, option: Option) -> Any:
+    expected = option.type if isinstance(option.type, tuple) else (option.type,)
+    if float in expected and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool) and bool not in expected:
+        raise TypeError
+    if not isinstance(value, expected):
+        raise TypeError
+    return value
+
+
+def validate_options(
+    values: Mapping[str, Any], schema: Mapping[str, Option], where: Any, what: str
+) -> dict[str, Any]:
+    """Check `values` against `schema` and fill defaults; `where(key)` locates errors."""
+    result: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema)) or "none"
+            raise LayoutError(
+                f"{what} has no option {key!r} (known: {known})",
+                where=where(key),
+                hint=did_you_mean(key, schema) or "see docs/layouts.md",
+            )
+        option = schema[key]
+        try:
+            value = _check_type(value, option)
+        except TypeError:
+            names = option.type if isinstance(option.type, tuple) else (option.type,)
+            raise LayoutError(
+                f"{what}: {key!r} must be {' or '.join(t.__name__ for t in names)}, got {value!r}",
+                where=where(key),
+                hint=option.help or None,
+            ) from None
+        if option.choices is not None and value not in option.choices:
+            raise LayoutError(
+                f"{what}: {key!r} must be one of {', '.join(map(str, option.choices))}, got {value!r}",
+                where=where(key),
+                hint=did_you_mean(value, map(str, option.choices)),
+            )
+        result[key] = value
+    for key, option in schema.items():
+        if key not in result:
+            if option.required:
+                raise LayoutError(f"{what} needs the option {key!r} ({option.help})", where=where(None))
+            result[key] = option.default
+    return result
+
+
+def _collect(host: PluginHost, hook: str, problems: dict[str, str], **kwargs: Any) -> list[tuple[str, Any]]:
+    found = []
+    for name, result in host.each(hook, **kwargs):
+        if isinstance(result, Exception):
+            problems.setdefault(name, f"{hook} raised {type(result).__name__}: {result}")
+            continue
+        items = result.items() if isinstance(result, Mapping) else (result or ())
+        found.extend((name, item) for item in items)
+    return found
+
+
+def assemble(layout: Layout, *, theme: str | None = None, core: object | None = None) -> Assembly:
+    """Load the layout's plugins and check everything that depends on them."""
+    host = PluginHost()
+    if core is not None:
+        host.register(CORE_PLUGIN, core)
+    problems: dict[str, str] = {}
+    configs: dict[str, dict[str, Any]] = {CORE_PLUGIN: {}}
+    for spec in layout.plugins:
+        if spec.name == CORE_PLUGIN:
+            raise LayoutError(f"the plugin name {CORE_PLUGIN!r} is reserved", where=layout.where(spec.path))
+        try:
+            plugin = host.load(spec.name, spec.origin, dict(spec.config))
+        except PluginError as exc:
+            raise LayoutError(exc.message, where=layout.where(spec.path), hint=exc.hint) from None
+        if plugin.error:
+            problems[spec.name] = f"failed to load from {plugin.origin}: {plugin.error}"
+            continue
+        try:
+            schemas = host.call(spec.name, "deck_options")
+        except Exception as exc:
+            problems[spec.name] = f"deck_options raised {type(exc).__name__}: {exc}"
+            continue
+        schema: dict[str, Option] = {}
+        for part in schemas:
+            schema.update(part or {})
+        if schemas:
+            configs[spec.name] = validate_options(
+                spec.config,
+                schema,
+                lambda key, p=spec.path: layout.where((*p, key) if key else p),
+                f"plugin {spec.name!r}",
+            )
+        else:
+            configs[spec.name] = dict(spec.config)
+
+    panel_types: dict[str, tuple[str, PanelType]] = {}
+    for name, panel_type in _collect(host, "deck_panels", problems):
+        panel_types[panel_type.name] = (name, panel_type)
+    unavailable: dict[str, str] = {}
+    for spec in layout.panels():
+        if spec.type not in panel_types:
+            if problems:
+                unavailable[spec.type] = "; ".join(f"plugin {n!r} {p}" for n, p in problems.items())
+                continue
+            raise LayoutError(
+                f"unknown panel type {spec.type!r} (known: {', '.join(sorted(panel_types)) or 'none'})",
+                where=layout.where((*spec.path, "panel")),
+                hint=did_you_mean(spec.type, panel_types) or "deck --list shows every panel type",
+            )
+        panel_type = panel_types[spec.type][1]
+        validate_options(
+            spec.options,
+            panel_type.options,
+            lambda key, p=spec.path: layout.where((*p, "options", key) if key else p),
+            f"panel {spec.type!r}",
+        )
+
+    actions = _collect(host, "deck_actions", problems)
+    reserved = {screen.key: f"showing screen {screen.name!r}" for screen in layout.screens}
+    keys_where = layout.where(("keys",)) if layout.keys else layout.document.file
+    keymap = Keymap([a for _, a in actions], layout.keys, reserved=reserved, where=keys_where)
+    sources: list[tuple[str, Source[Any]]] = []
+    for name in list(host.plugins):
+        if name in problems or host.plugins[name].obj is None:
+            continue
+        try:
+            for result in host.call(name, "deck_sources", config=configs.get(name, {})):
+                sources.extend((name, source) for source in result or ())
+        except Exception as exc:
+            log.exception("plugin %s raised in deck_sources", name)
+            problems[name] = f"deck_sources raised {type(exc).__name__}: {exc}"
+    segments = _collect(host, "deck_status_segments", problems)
+    themes: dict[str, Path] = {}
+    for _, (theme_name, path) in _collect(host, "deck_themes", problems):
+        themes[theme_name] = Path(path)
+    chosen = theme or layout.theme
+    return Assembly(
+        layout=layout,
+        host=host,
+        theme=load_theme(find_theme(chosen, themes)),
+        configs=configs,
+        panel_types=panel_types,
+        actions=actions,
+        sources=sources,
+        segments=segments,
+        keymap=keymap,
+        problems=problems,
+        unavailable=unavailable,
+    )

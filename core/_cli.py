@@ -1,0 +1,162 @@
+"""The `deck` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from deck._version import __version__
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+_DEPTHS = ("truecolor", "256", "16", "mono")
+
+
+def _size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)x(\d+)", text.strip())
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise argparse.ArgumentTypeError(f"expected COLSxROWS like 120x40, got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deck",
+        description="A plugin-based terminal dashboard for people who run AI infrastructure.",
+        epilog="Plugins add subcommands: deck --list shows them. Docs: docs/layouts.md, docs/plugins.md.",
+    )
+    parser.add_argument("--layout", "-l", metavar="NAME|PATH", help="layout to open (default: default)")
+    parser.add_argument("--theme", "-t", metavar="NAME|PATH", help="theme, overriding the layout's")
+    parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
+    parser.add_argument(
+        "--colors",
+        choices=_DEPTHS,
+        help="colour depth (default: detected from COLORTERM/TERM/NO_COLOR)",
+    )
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="print the screen as text after the first results and exit",
+    )
+    parser.add_argument(
+        "--size",
+        type=_size,
+        metavar="COLSxROWS",
+        help="screen size for --snapshot (default 120x40)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="with --snapshot: wait this long instead of for the first results",
+    )
+    parser.add_argument(
+        "--log", type=Path, metavar="FILE", help="log file (default: $XDG_STATE_HOME/deck/deck.log)"
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list plugins, panel types, actions, layouts and themes"
+    )
+    parser.add_argument("--check", metavar="LAYOUT", help="validate a layout and exit 0 (ok) or 1")
+    parser.add_argument("--version", action="version", version=f"deck {__version__}")
+    return parser
+
+
+def _fail(message: object) -> int:
+    print(f"deck: error: {message}", file=sys.stderr)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `deck` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    from deck._errors import DeckError
+
+    try:
+        if args_list and not args_list[0].startswith("-"):
+            from deck._commands import run_command
+
+            return run_command(args_list)
+        args = _parser().parse_args(args_list)
+        if args.list:
+            from deck._listing import print_listing
+
+            print_listing()
+            return 0
+        if args.check:
+            return _check(args.check, args.theme)
+        return _run(args)
+    except DeckError as exc:
+        return _fail(exc)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _check(layout: str, theme: str | None) -> int:
+    from deck._app import check_layout
+    from deck._logging import setup_logging
+
+    setup_logging(None)
+    parts = check_layout(layout, theme=theme)
+    if parts.problems:
+        for name, problem in parts.problems.items():
+            print(
+                f"deck: error: {parts.layout.document.file}: plugin {name!r} {problem}",
+                file=sys.stderr,
+            )
+        return 1
+    panels = parts.layout.panels()
+    plugins = ", ".join(p.name for p in parts.layout.plugins) or "none"
+    print(
+        f"{parts.layout.document.file}: ok ({len(parts.layout.screens)} screens, {len(panels)} panels;"
+        f" plugins: {plugins}; theme: {parts.theme.name})"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from deck._app import DEFAULT_LAYOUT, build_deck
+    from deck._colors import detect_depth
+    from deck._logging import setup_logging
+
+    log_path = setup_logging(args.log)
+    deck = build_deck(args.layout or DEFAULT_LAYOUT, theme=args.theme, read_only=args.read_only)
+    if args.snapshot:
+        from deck._headless import Harness
+
+        harness = Harness(deck, args.size or (120, 40))
+        with harness:
+            if args.wait is not None:
+                harness.run(args.wait)
+            else:
+                harness.first_results(10.0)
+                harness.run(0.1)
+            print(harness.text())
+        return 0
+    if not sys.stdout.isatty():
+        return _fail("not a terminal; use --snapshot for text output")
+    from deck._terminal import run_terminal
+
+    depth = args.colors or detect_depth(os.environ)
+    try:
+        run_terminal(deck, depth)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        log.exception("deck crashed")
+        traceback.print_exc()
+        where = f"; the log is {log_path}" if log_path else ""
+        print(f"deck: crashed (the terminal was restored){where}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The handle plugins hold on the running deck: notify, refresh, ask, show, run in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from deck._sources import Result
+
+if TYPE_CHECKING:
+    from deck._actions import Action
+    from deck._deck import Deck
+    from deck._panels import Panel
+
+__all__ = ["ActionContext", "Context", "Level"]
+
+T = TypeVar("T")
+Level = Literal["info", "ok", "warn", "error"]
+
+
+class Context:
+    """One plugin's view of the running deck; safe to keep for the deck's lifetime."""
+
+    def __init__(self, deck: Deck, plugin: str, config: Mapping[str, Any]) -> None:
+        self._deck = deck
+        self.plugin = plugin
+        self.config = config
+        self.log = logging.getLogger(f"deck.plugin.{plugin}")
+
+    @property
+    def read_only(self) -> bool:
+        """True when the deck runs with --read-only (mutating actions are disabled)."""
+        return self._deck.read_only
+
+    def notify(self, message: str, level: Level = "info") -> None:
+        """Show a timestamped message in the status line (and log it)."""
+        self._deck.notify(message, level)
+
+    def refresh(self, source: str | None = None) -> None:
+        """Fetch a source now; with no name, every source of this plugin."""
+        names = [source] if source else self._deck.scheduler.names(self.plugin)
+        for name in names:
+            self._deck.scheduler.refresh(name)
+
+    def result(self, source: str) -> Result[Any]:
+        """The latest result of any source."""
+        return self._deck.scheduler.result(source)
+
+    async def confirm(
+        self, message: str, *, title: str = "Confirm", destructive: bool = False, ok: str = "OK"
+    ) -> bool:
+        """Ask a yes/no question in a dialog (red when destructive); True means go ahead."""
+        return await self._deck.overlays.confirm(title, message, destructive=destructive, ok=ok)
+
+    async def choose(self, title: str, options: Sequence[T | tuple[str, T]]) -> T | None:
+        """Let the operator pick one option; each is a value or a (label, value) pair."""
+        return await self._deck.overlays.choose(title, options)
+
+    async def prompt(
+        self,
+        title: str,
+        *,
+        default: str = "",
+        validate: Callable[[str], str | None] | None = None,
+    ) -> str | None:
+        """Ask for a line of text; `validate` returns an error message or None."""
+        return await self._deck.overlays.prompt(title, default=default, validate=validate)
+
+    def show_json(self, title: str, value: Any) -> None:
+        """Open a foldable JSON viewer over the screen."""
+        self._deck.overlays.json(title, value)
+
+    def show_text(self, title: str, text: str) -> None:
+        """Open a scrollable text viewer over the screen."""
+        self._deck.overlays.text(title, text)
+
+    async def run_blocking(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking code in the deck's worker threads and await its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._deck.executor, functools.partial(function, *args, **kwargs))
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any]:
+        """Run a background task for the deck's lifetime; its failure is logged, not fatal."""
+        return self._deck.spawn(coroutine, name or self.plugin)
+
+    def show_screen(self, name: str) -> bool:
+        """Switch to a screen by name; False if the layout has none by that name."""
+        return self._deck.show_screen(name)
+
+    def panels(self, type_name: str | None = None) -> list[Panel]:
+        """The live panels of this plugin (or of one type), on every screen."""
+        return self._deck.panels(type_name, plugin=None if type_name else self.plugin)
+
+    def focus_panel(self, panel: Panel) -> bool:
+        """Show the screen holding `panel` and give it the focus."""
+        return self._deck.focus_panel(panel)
+
+
+class ActionContext(Context):
+    """The context an action handler gets: the plugin's context plus what was selected."""
+
+    def __init__(self, base: Context, action: Action, panel: Panel | None) -> None:
+        super().__init__(base._deck, base.plugin, base.config)
+        self.action = action
+        self.panel = panel
+
+    @property
+    def selection(self) -> Any:
+        """What the focused panel has selected (None when nothing is)."""
+        if self.panel is None:
+            return None
+        return self.panel.selection

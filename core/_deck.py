@@ -1,0 +1,386 @@
+"""The running deck: panels on screens, sources feeding them, keys running actions."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import urwid
+from deck._actions import GLOBAL, Action, StatusSegment
+from deck._assemble import CORE_PLUGIN, Assembly
+from deck._context import ActionContext, Context, Level
+from deck._errors import ActionError
+from deck._frame import PanelFrame
+from deck._layout import Node, PanelSpec, ScreenSpec
+from deck._overlays import Overlays
+from deck._panels import Panel, PanelContext
+from deck._scheduler import Scheduler
+from deck._sources import Result
+
+__all__ = ["Deck", "Screen", "Status"]
+
+log = logging.getLogger(__name__)
+
+REDRAW_INTERVAL = 0.05
+
+
+@dataclass
+class Screen:
+    """One tab: its spec, its grid widget, and its panels in focus order."""
+
+    spec: ScreenSpec
+    widget: urwid.Widget
+    frames: list[PanelFrame]
+    focus: int = 0
+
+
+@dataclass(frozen=True)
+class Status:
+    """The status line's message."""
+
+    text: str
+    level: Level
+    at: float = field(default_factory=time.time)
+
+
+class Deck:
+    """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
+
+    def __init__(self, parts: Assembly, *, read_only: bool = False, workers: int = 8) -> None:
+        self.parts = parts
+        self.layout = parts.layout
+        self.theme = parts.theme
+        self.keymap = parts.keymap
+        self.read_only = read_only
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
+        self.scheduler = Scheduler(self._on_result, self.executor)
+        self.overlays = Overlays(self)
+        self.contexts: dict[str, Context] = {
+            name: Context(self, name, parts.configs.get(name, {})) for name in parts.host.plugins
+        }
+        self.segments: list[tuple[str, StatusSegment]] = parts.segments
+        self.status = Status("ready", "info")
+        self.screen_index = 0
+        self.closed: asyncio.Future[None] | None = None
+        self.on_redraw: Callable[[], None] | None = None
+        self._redraw_pending: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._subscribers: dict[str, list[PanelFrame]] = {}
+        for owner, source in parts.sources:
+            self.scheduler.add(source, owner)
+        self.screens = [self._build_screen(spec) for spec in self.layout.screens]
+        for screen in self.screens:
+            if screen.frames:
+                screen.frames[screen.focus].focused = True
+
+    # ---- building --------------------------------------------------------------------------------
+
+    def _build_screen(self, spec: ScreenSpec) -> Screen:
+        frames: list[PanelFrame] = []
+        widget = self._build_node(spec.body, frames)
+        return Screen(spec=spec, widget=widget, frames=frames)
+
+    def _build_node(self, node: Node, frames: list[PanelFrame]) -> urwid.Widget:
+        if isinstance(node, PanelSpec):
+            frame = self._build_frame(node)
+            frames.append(frame)
+            return frame
+        children = []
+        for child in node.children:
+            widget = self._build_node(child, frames)
+            kind, amount = child.size
+            children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
+        container = urwid.Pile if node.direction == "rows" else urwid.Columns
+        return container(children)
+
+    def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
+        return PanelFrame(
+            None,
+            type_name=type_name,
+            title=title,
+            border=self.theme.border,
+            on_focus=self._focus_frame,
+            error=error,
+        )
+
+    def _build_frame(self, spec: PanelSpec) -> PanelFrame:
+        border = self.theme.border
+        if spec.type in self.parts.unavailable:
+            reason = self.parts.unavailable[spec.type]
+            return self._broken(
+                spec.type, spec.title or spec.type, f"panel {spec.type!r} is unavailable: {reason}"
+            )
+        owner, panel_type = self.parts.panel_types[spec.type]
+        title = spec.title or panel_type.title or spec.type
+        problem = self.parts.problems.get(owner)
+        if problem:
+            return self._broken(spec.type, title, f"plugin {owner!r} {problem}")
+        options = {k: o.default for k, o in panel_type.options.items()} | dict(spec.options)
+        ctx = PanelContext(type=spec.type, options=options, title=title, deck=self.contexts[owner])
+        try:
+            panel: Panel | None = panel_type.factory(ctx)
+            error = None
+        except Exception as exc:
+            log.exception("building panel %s failed", spec.type)
+            panel, error = None, f"{type(exc).__name__}: {exc}"
+        frame = PanelFrame(
+            panel,
+            type_name=spec.type,
+            title=title,
+            border=border,
+            on_focus=self._focus_frame,
+            error=error,
+        )
+        for source in getattr(panel, "sources", ()) or ():
+            if source not in self.scheduler:
+                frame.error = f"panel {spec.type!r} wants source {source!r}, which no plugin provides"
+            self._subscribers.setdefault(source, []).append(frame)
+        return frame
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Run the plugins' startup hooks, then start every source."""
+        self.closed = asyncio.get_running_loop().create_future()
+        for name, ctx in self.contexts.items():
+            if name in self.parts.problems:
+                continue
+            try:
+                for result in self.parts.host.call(name, "deck_startup", ctx=ctx):
+                    if inspect.isawaitable(result):
+                        await result
+            except Exception as exc:
+                self._plugin_failed(name, f"deck_startup raised {type(exc).__name__}: {exc}", exc)
+        self.scheduler.start()
+        self.spawn(self._tick(), "clock")
+
+    async def stop(self) -> None:
+        """Stop sources and tasks, run shutdown hooks; never raises."""
+        self.overlays.close_all()
+        await self.scheduler.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for name, ctx in self.contexts.items():
+            if name in self.parts.problems:
+                continue
+            try:
+                for result in self.parts.host.call(name, "deck_shutdown", ctx=ctx):
+                    if inspect.isawaitable(result):
+                        await asyncio.wait_for(result, 5)
+            except Exception:
+                log.exception("plugin %s raised in deck_shutdown", name)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def quit(self) -> None:
+        """Ask the runner to exit."""
+        if self.closed is not None and not self.closed.done():
+            self.closed.set_result(None)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run a background task whose failure is logged and shown, never fatal."""
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                exc = finished.exception()
+                log.error("task %s failed", name, exc_info=exc)
+                self.notify(f"{name}: {type(exc).__name__}: {exc}", "error")
+
+        task.add_done_callback(done)
+        return task
+
+    async def _tick(self) -> None:
+        # The clock in the header is the only thing that changes on its own.
+        while True:
+            await asyncio.sleep(1.0 - time.time() % 1.0)
+            self.request_redraw()
+
+    def _plugin_failed(self, name: str, problem: str, exc: BaseException | None = None) -> None:
+        log.error("plugin %s: %s", name, problem, exc_info=exc)
+        self.parts.problems[name] = problem
+        for screen in self.screens:
+            for frame in screen.frames:
+                owner = self.parts.panel_types.get(frame.type_name, ("",))[0]
+                if owner == name:
+                    frame.error = f"plugin {name!r} {problem}"
+                    frame.panel = None
+
+    # ---- data ------------------------------------------------------------------------------------
+
+    def _on_result(self, result: Result[Any]) -> None:
+        for frame in self._subscribers.get(result.source, ()):
+            frame.deliver(result)
+        self.request_redraw()
+
+    def request_redraw(self) -> None:
+        """Draw soon; many requests within one frame interval become one draw."""
+        if self.on_redraw is None or self._redraw_pending is not None:
+            return
+        self._redraw_pending = asyncio.get_running_loop().call_later(REDRAW_INTERVAL, self._redraw)
+
+    def _redraw(self) -> None:
+        self._redraw_pending = None
+        if self.on_redraw is not None:
+            self.on_redraw()
+
+    def notify(self, message: str, level: Level = "info") -> None:
+        """Set the status line."""
+        logger = log.error if level == "error" else log.warning if level == "warn" else log.info
+        logger("status: %s", message)
+        self.status = Status(message, level)
+        self.request_redraw()
+
+    # ---- screens and focus ----------------------------------------------------------------------
+
+    @property
+    def screen(self) -> Screen:
+        """The screen on show."""
+        return self.screens[self.screen_index]
+
+    @property
+    def focused(self) -> PanelFrame | None:
+        """The frame with the keyboard focus on the current screen."""
+        frames = self.screen.frames
+        return frames[self.screen.focus] if frames else None
+
+    def show_screen(self, name_or_index: str | int) -> bool:
+        """Switch screens by name or index."""
+        for index, screen in enumerate(self.screens):
+            if index == name_or_index or screen.spec.name == name_or_index:
+                self.screen_index = index
+                self.request_redraw()
+                return True
+        return False
+
+    def move_focus(self, step: int) -> None:
+        """Give the focus to the next (or previous) panel on this screen."""
+        screen = self.screen
+        if not screen.frames:
+            return
+        self._focus_frame(screen.frames[(screen.focus + step) % len(screen.frames)])
+
+    def _focus_frame(self, frame: PanelFrame) -> None:
+        for index, screen in enumerate(self.screens):
+            if frame in screen.frames:
+                for other in screen.frames:
+                    other.focused = other is frame
+                screen.focus = screen.frames.index(frame)
+                self.screen_index = index
+                self.request_redraw()
+
+    def panels(self, type_name: str | None = None, plugin: str | None = None) -> list[Panel]:
+        """Live panels, by type or by owning plugin."""
+        found = []
+        for screen in self.screens:
+            for frame in screen.frames:
+                if frame.panel is None:
+                    continue
+                owner = self.parts.panel_types.get(frame.type_name, ("",))[0]
+                if (type_name is None or frame.type_name == type_name) and (
+                    plugin is None or owner == plugin
+                ):
+                    found.append(frame.panel)
+        return found
+
+    def focus_panel(self, panel: Panel) -> bool:
+        """Show and focus the frame holding `panel`."""
+        for screen in self.screens:
+            for frame in screen.frames:
+                if frame.panel is panel:
+                    self._focus_frame(frame)
+                    return True
+        return False
+
+    # ---- keys and actions ---------------------------------------------------------------------
+
+    def action_for(self, key: str) -> tuple[Action, PanelFrame | None] | None:
+        """The action a key runs now: the focused panel's scope first, then global."""
+        frame = self.focused
+        if frame is not None:
+            action = self.keymap.lookup(frame.type_name, key)
+            if action is not None:
+                return action, frame
+        action = self.keymap.lookup(GLOBAL, key)
+        return (action, frame) if action is not None else None
+
+    def handle_key(self, size: tuple[int, int], key: str) -> bool:
+        """Route a key: dialog, panel action, panel widget, global action, screen key."""
+        dialog = self.overlays.top
+        if dialog is not None:
+            dialog.keypress(size, key)
+            self.request_redraw()
+            return True
+        frame = self.focused
+        if frame is not None:
+            action = self.keymap.lookup(frame.type_name, key)
+            if action is not None:
+                self.run_action(action, frame)
+                return True
+            if frame.keypress(frame.body_size, key) is None:
+                self.request_redraw()
+                return True
+        action = self.keymap.lookup(GLOBAL, key)
+        if action is not None:
+            self.run_action(action, frame)
+            return True
+        for index, screen in enumerate(self.screens):
+            if screen.spec.key == key:
+                self.show_screen(index)
+                return True
+        return False
+
+    def action_enabled(self, action: Action) -> bool:
+        """False for mutating actions in --read-only."""
+        return not (action.mutating and self.read_only)
+
+    def run_action(self, action: Action, frame: PanelFrame | None = None) -> asyncio.Task[Any] | None:
+        """Run an action's handler in the background, with its confirmation first."""
+        if not self.action_enabled(action):
+            self.notify(f"{action.title}: disabled in read-only mode", "warn")
+            return None
+        owner = next((o for o, a in self.parts.actions if a is action), CORE_PLUGIN)
+        if owner in self.parts.problems and owner != CORE_PLUGIN:
+            self.notify(f"{action.title}: plugin {owner!r} is not working", "error")
+            return None
+        panel = (
+            frame.panel if frame is not None and action.scope != GLOBAL else (frame.panel if frame else None)
+        )
+        ctx = ActionContext(self.contexts.get(owner) or self.contexts[CORE_PLUGIN], action, panel)
+        return self.spawn(self._execute(action, ctx, frame), f"action {action.id}")
+
+    async def _execute(self, action: Action, ctx: ActionContext, frame: PanelFrame | None) -> None:
+        try:
+            question = action.confirm(ctx) if callable(action.confirm) else action.confirm
+            if question and not await ctx.confirm(
+                question, title=action.title, destructive=action.destructive
+            ):
+                self.notify(f"{action.title}: cancelled", "info")
+                return
+            if action.blocking:
+                result = await ctx.run_blocking(action.handler, ctx)
+            else:
+                result = action.handler(ctx)
+                if inspect.isawaitable(result):
+                    result = await result
+        except asyncio.CancelledError:
+            raise
+        except ActionError as exc:
+            log.warning("action %s: %s", action.id, exc)
+            self.notify(f"{action.title}: {exc.message}", "error")
+        except Exception as exc:
+            log.exception("action %s failed", action.id)
+            self.notify(f"{action.title} failed: {type(exc).__name__}: {exc}", "error")
+        else:
+            if isinstance(result, str) and result:
+                self.notify(result, "ok")
+        finally:
+            self.request_redraw()

@@ -1,0 +1,204 @@
+"""The chrome around every panel: a border with title, health, and errors drawn in place."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+import urwid
+from deck._panels import Panel
+from deck._sanitize import sanitize
+from deck._sources import Result
+from deck.widgets._render import Segment, canvas, encode_line, fit, text_width
+
+__all__ = ["BORDERS", "PanelFrame"]
+
+log = logging.getLogger(__name__)
+
+#: (horizontal, vertical, top-left, top-right, bottom-left, bottom-right) per border style.
+BORDERS: Final[dict[str, tuple[str, ...]]] = {
+    "single": ("─", "│", "┌", "┐", "└", "┘"),
+    "rounded": ("─", "│", "╭", "╮", "╰", "╯"),
+    "double": ("═", "║", "╔", "╗", "╚", "╝"),
+    "heavy": ("━", "┃", "┏", "┓", "┗", "┛"),
+    "ascii": ("-", "|", "+", "+", "+", "+"),
+}
+
+
+class PanelFrame(urwid.Widget):
+    """Draws one panel with its border, routes its keys, and contains its failures."""
+
+    _sizing = frozenset([urwid.BOX])
+    _selectable = True
+    no_cache = ("render",)  # the border shows live health, so it is always redrawn
+
+    def __init__(
+        self,
+        panel: Panel | None,
+        *,
+        type_name: str,
+        title: str,
+        border: str,
+        on_focus: Callable[[PanelFrame], None],
+        error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.panel = panel
+        self.type_name = type_name
+        self._title = title
+        self._chars = BORDERS[border]
+        self._on_focus = on_focus
+        self.focused = False
+        self.error = error
+        self.waiting: str | None = "waiting for data…" if panel is not None and panel.sources else None
+        self.results: dict[str, Result[Any]] = {}
+        self.body_size: tuple[int, int] = (0, 0)
+
+    @property
+    def title(self) -> str:
+        """The panel's title, or the configured one when the panel cannot say."""
+        if self.panel is None:
+            return self._title
+        try:
+            return self.panel.title or self._title
+        except Exception:
+            return self._title
+
+    @property
+    def widget(self) -> urwid.Widget | None:
+        """The panel's widget, unless the panel is broken."""
+        if self.panel is None or self.error is not None:
+            return None
+        return getattr(self.panel, "widget", None)
+
+    def deliver(self, result: Result[Any]) -> None:
+        """Hand a source result to the panel; a panel that raises shows its error instead."""
+        self.results[result.source] = result
+        if self.panel is None:
+            return
+        if not result.has_value:
+            self.waiting = f"{result.source}: {result.error}" if result.error else self.waiting
+            self._invalidate()
+            return
+        self.waiting = None
+        try:
+            self.panel.update(result)
+        except Exception as exc:
+            log.exception("panel %s failed to update from %s", self.type_name, result.source)
+            self.error = f"{type(exc).__name__}: {exc}"
+        else:
+            if self.error and not self.error.startswith("plugin"):
+                self.error = None
+        self._invalidate()
+
+    def fail(self, exc: BaseException, during: str) -> None:
+        """Show an exception raised by this panel's code."""
+        log.error("panel %s failed %s", self.type_name, during, exc_info=exc)
+        self.error = f"{type(exc).__name__}: {exc}"
+        self._invalidate()
+
+    # ---- health ------------------------------------------------------------------------------------
+
+    def _health(self) -> list[Segment]:
+        stale = [r for r in self.results.values() if r.error and r.has_value]
+        if not stale:
+            return []
+        oldest = min(r.fetched_at or 0 for r in stale)
+        age = int(time.time() - oldest)
+        return [("warn", f" stale {age}s: {sanitize(stale[0].error or '')[:60]} ")]
+
+    def _subtitle(self) -> str:
+        if self.panel is None or self.error:
+            return ""
+        try:
+            summary = getattr(self.panel, "subtitle", "")
+            return sanitize(summary) if summary else ""
+        except Exception:
+            return ""
+
+    # ---- input -----------------------------------------------------------------------------------
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        widget = self.widget
+        if widget is None or not widget.selectable():
+            return key
+        try:
+            return widget.keypress(self.body_size, key)
+        except Exception as exc:
+            self.fail(exc, f"handling key {key!r}")
+            return None
+
+    def mouse_event(
+        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+    ) -> bool:
+        if event == "mouse press":
+            self._on_focus(self)
+        widget = self.widget
+        width, height = size
+        inside = 0 < col < width - 1 and 0 < row < height - 1
+        if widget is None or not inside or not hasattr(widget, "mouse_event"):
+            return True
+        try:
+            widget.mouse_event(self.body_size, event, button, col - 1, row - 1, True)
+        except Exception as exc:
+            self.fail(exc, "handling the mouse")
+        return True
+
+    # ---- drawing ------------------------------------------------------------------------------------
+
+    def _top(self, width: int) -> list[Segment]:
+        h, _, tl, tr, _, _ = self._chars
+        border = "border_focus" if self.focused else "border"
+        title_role = "title" if self.focused else "muted"
+        left: list[Segment] = [(border, tl + h), (title_role, f" {sanitize(self.title)} ")]
+        right: list[Segment] = self._health()
+        subtitle = self._subtitle()
+        if subtitle:
+            right.append(("muted", f" {subtitle} "))
+        right.append((border, h + tr))
+        used = sum(text_width(t) for _, t in left) + sum(text_width(t) for _, t in right)
+        if used > width:
+            return [*fit(left, width - 1), (border, tr)]
+        return [*left, (border, h * (width - used)), *right]
+
+    def _message(self, width: int, height: int) -> urwid.Canvas:
+        if self.error is not None:
+            lines = [
+                [("bad", "⚠ " + (self.title or self.type_name))],
+                [("bad", sanitize(self.error))],
+                [("muted", "the rest of the deck keeps running; see the log for the traceback")],
+            ]
+        else:
+            lines = [[("muted", sanitize(self.waiting or ""))]]
+        top = max(0, (height - len(lines)) // 2)
+        rendered = [encode_line(fit([], width), "text")] * top
+        rendered += [encode_line(fit(line, width, "center"), "text") for line in lines]
+        return canvas(rendered, width, height, "text")
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        width, height = size
+        if width < 3 or height < 3:
+            self.body_size = (width, height)
+            return canvas([], width, height, "text")
+        inner = (width - 2, height - 2)
+        self.body_size = inner
+        widget = self.widget
+        if widget is None or self.waiting is not None:
+            body = self._message(*inner)
+        else:
+            try:
+                body = widget.render(inner, focus=self.focused)
+            except Exception as exc:
+                self.fail(exc, "drawing")
+                body = self._message(*inner)
+        h, v, _, _, bl, br = self._chars
+        border = "border_focus" if self.focused else "border"
+        top = canvas([encode_line(self._top(width), "text")], width, 1)
+        side = canvas([encode_line([(border, v)])] * inner[1], 1, inner[1])
+        middle = urwid.CanvasJoin(
+            [(side, None, False, 1), (body, None, False, inner[0]), (side, None, False, 1)]
+        )
+        bottom = canvas([encode_line([(border, bl + h * (width - 2) + br)])], width, 1)
+        return urwid.CanvasCombine([(top, None, False), (middle, None, False), (bottom, None, False)])

@@ -1,0 +1,95 @@
+"""Driving a deck without a terminal: snapshots, and the harness behind deck.testing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from deck._deck import Deck
+from deck._shell import Shell
+
+__all__ = ["Harness"]
+
+
+class Harness:
+    """Runs a deck on a private event loop; every call advances the loop a little."""
+
+    def __init__(self, deck: Deck, size: tuple[int, int] = (120, 40)) -> None:
+        self.deck = deck
+        self.size = size
+        self.shell = Shell(deck)
+        self.loop = asyncio.new_event_loop()
+        self.loop.set_default_executor(deck.executor)
+        self._started = False
+
+    def start(self) -> Harness:
+        """Run startup hooks and start the sources."""
+        self.loop.run_until_complete(self.deck.start())
+        self._started = True
+        return self
+
+    def stop(self) -> None:
+        """Stop the deck and close the loop."""
+        if self._started:
+            self.loop.run_until_complete(self.deck.stop())
+            self._started = False
+        self.loop.close()
+
+    def __enter__(self) -> Harness:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def run(self, seconds: float = 0.0) -> None:
+        """Let the deck run for `seconds` (0: just process what is ready)."""
+        self.loop.run_until_complete(asyncio.sleep(seconds))
+        for _ in range(3):
+            self.loop.run_until_complete(asyncio.sleep(0))
+
+    def first_results(self, timeout: float = 10.0) -> bool:
+        """Wait until every source has answered once (or failed); False on timeout."""
+        done = self.loop.run_until_complete(self.deck.scheduler.first_results(timeout))
+        self.run()
+        return done
+
+    def press(self, *keys: str) -> Harness:
+        """Press keys in order (urwid names: "j", "enter", "ctrl n", "shift tab")."""
+        for key in keys:
+            self.shell.keypress(self.size, key)
+            self.run(0.01)
+        return self
+
+    def type(self, text: str) -> Harness:
+        """Type text one character at a time."""
+        return self.press(*text)
+
+    def resize(self, cols: int, rows: int) -> Harness:
+        """Change the terminal size."""
+        self.size = (cols, rows)
+        return self
+
+    def text(self) -> str:
+        """The whole screen as text, one line per row, trailing spaces removed."""
+        canvas = self.shell.render(self.size, focus=True)
+        return "\n".join(line.decode("utf-8").rstrip() for line in canvas.text)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
+        """Run the deck until `condition()` holds; False if `timeout` passes first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if condition():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self.run(step)
+
+    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+        """Run until `text` is on screen and return the screen; AssertionError if it never is."""
+        if not self.wait_until(lambda: text in self.text(), timeout):
+            raise AssertionError(
+                f"{text!r} did not appear within {timeout} s; the screen was:\n{self.text()}"
+            )
+        return self.text()

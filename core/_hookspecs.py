@@ -1,0 +1,77 @@
+"""The hooks a deck plugin may implement (pluggy project "deck")."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from deck._actions import Action, Command, StatusSegment
+    from deck._context import Context
+    from deck._panels import Option, PanelType
+    from deck._sources import Source
+
+__all__ = ["hookimpl", "hookspec"]
+
+hookspec = pluggy.HookspecMarker("deck")
+hookimpl = pluggy.HookimplMarker("deck")
+
+
+@hookspec
+def deck_options() -> Mapping[str, Option]:
+    """The settings this plugin accepts under its name in a layout's `plugins:`."""
+
+
+@hookspec
+def deck_sources(config: Mapping[str, Any]) -> Sequence[Source[Any]]:
+    """The sources this plugin contributes, given its config from the layout.
+
+    Args:
+        config: the plugin's settings from the layout, defaults filled in.
+    """
+
+
+@hookspec
+def deck_panels() -> Sequence[PanelType]:
+    """The panel types this plugin offers to layouts."""
+
+
+@hookspec
+def deck_actions() -> Sequence[Action]:
+    """The actions this plugin offers (keys, palette, help)."""
+
+
+@hookspec
+def deck_status_segments() -> Sequence[StatusSegment]:
+    """Small live texts this plugin adds to the header."""
+
+
+@hookspec
+def deck_themes() -> Mapping[str, Path]:
+    """Extra themes, by name, that layouts and --theme may use."""
+
+
+@hookspec
+def deck_commands() -> Sequence[Command]:
+    """`deck NAME ...` subcommands this plugin adds to the command line."""
+
+
+@hookspec
+def deck_startup(ctx: Context) -> Awaitable[None] | None:
+    """Called on the event loop before the first fetch: open connections, start tasks.
+
+    Args:
+        ctx: the plugin's handle on the running deck.
+    """
+
+
+@hookspec
+def deck_shutdown(ctx: Context) -> Awaitable[None] | None:
+    """Called on the event loop when the deck exits: close what startup opened.
+
+    Args:
+        ctx: the plugin's handle on the running deck.
+    """

@@ -1,0 +1,100 @@
+"""Panels: views built from layout options and fed by sources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import urwid
+
+if TYPE_CHECKING:
+    from deck._context import Context
+    from deck._sources import Result
+
+__all__ = ["Option", "Panel", "PanelContext", "PanelType"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting a layout may give a panel or a plugin, checked when the layout loads.
+
+    Args:
+        type: the Python type (or tuple of types) the value must have.
+        default: used when the layout leaves it out.
+        help: one line for `deck --list` and the docs.
+        choices: the allowed values, if only some are.
+        required: the layout must give it.
+    """
+
+    type: type | tuple[type, ...] = str
+    default: Any = None
+    help: str = ""
+    choices: Sequence[Any] | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """What a panel is built from: its validated options and its plugin's shared context."""
+
+    type: str
+    options: Mapping[str, Any]
+    title: str
+    deck: Context
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """The plugin's config from the layout."""
+        return self.deck.config
+
+
+class Panel:
+    """Base class for a view: set `self.widget` in `__init__`, take snapshots in `update`.
+
+    A panel never fetches: the deck calls `update` on the event loop whenever one of the
+    sources named in `sources` has a new result. Override `selection` so actions can act
+    on what the operator has selected, and `apply_filter` to support `/`.
+    """
+
+    sources: Sequence[str] = ()
+    widget: urwid.Widget
+
+    def __init__(self, ctx: PanelContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def title(self) -> str:
+        """The title drawn in the panel's border."""
+        return self.ctx.title
+
+    def update(self, result: Result[Any]) -> None:
+        """Take a new result from one of `sources`."""
+
+    @property
+    def selection(self) -> Any:
+        """The selected item that actions on this panel act on, or None."""
+        return None
+
+    @property
+    def filterable(self) -> bool:
+        """True when `/` can filter this panel."""
+        return False
+
+    def apply_filter(self, text: str) -> None:
+        """Show only what matches `text` (empty shows everything)."""
+
+    def hints(self) -> Sequence[tuple[str, str]]:
+        """Extra (key, label) pairs for the footer, beyond the panel's actions."""
+        return ()
+
+
+@dataclass(frozen=True)
+class PanelType:
+    """A kind of panel a plugin offers to layouts, e.g. "system.processes"."""
+
+    name: str
+    factory: Callable[[PanelContext], Panel]
+    options: Mapping[str, Option] = field(default_factory=dict)
+    description: str = ""
+    title: str | None = None

@@ -1,0 +1,141 @@
+"""Finding, loading and calling plugins, so that one plugin's failure never takes the deck down."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from deck import _hookspecs
+from deck._errors import PluginError
+from deck._yamlfile import did_you_mean
+
+__all__ = ["ENTRY_POINT_GROUP", "LoadedPlugin", "PluginHost", "available_plugins", "load_object"]
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "deck.plugins"
+
+
+def available_plugins() -> dict[str, EntryPoint]:
+    """Every plugin installed under the `deck.plugins` entry-point group, by name."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def load_object(origin: str) -> Any:
+    """Import `module:attr` or execute a `.py` file and return the plugin object in it."""
+    if origin.endswith(".py"):
+        path = Path(origin)
+        if not path.is_file():
+            raise PluginError(f"plugin file not found: {path}")
+        module_name = f"deck_local_plugin_{path.stem}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise PluginError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        return module
+    module_name, _, attr = origin.partition(":")
+    module = importlib.import_module(module_name)
+    if not attr:
+        return module
+    target: Any = module
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _instantiate(obj: Any) -> Any:
+    # A class is instantiated so each deck gets its own plugin state.
+    return obj() if inspect.isclass(obj) else obj
+
+
+@dataclass
+class LoadedPlugin:
+    """A plugin the deck tried to load: its object, or the error that stopped it."""
+
+    name: str
+    origin: str
+    config: dict[str, Any] = field(default_factory=dict)
+    obj: Any = None
+    error: str | None = None
+
+
+class PluginHost:
+    """The pluggy manager plus the per-plugin calling that keeps failures contained."""
+
+    def __init__(self) -> None:
+        self.manager = pluggy.PluginManager("deck")
+        self.manager.add_hookspecs(_hookspecs)
+        self.plugins: dict[str, LoadedPlugin] = {}
+
+    def load(self, name: str, origin: str | None, config: dict[str, Any]) -> LoadedPlugin:
+        """Load one plugin by entry-point name, `module:attr` or `.py` path.
+
+        An unknown name raises PluginError; a plugin that raises while importing is kept
+        with its error, so the deck can show it in that plugin's place and keep running.
+        """
+        plugin = LoadedPlugin(name=name, origin=origin or f"entry point {name!r}", config=config)
+        self.plugins[name] = plugin
+        try:
+            if origin:
+                obj = load_object(origin)
+            else:
+                found = available_plugins()
+                if name not in found:
+                    raise PluginError(
+                        f"unknown plugin {name!r} (installed: {', '.join(sorted(found)) or 'none'})",
+                        hint=did_you_mean(name, found) or "give 'from: module:attr' or 'from: path.py'",
+                    )
+                obj = found[name].load()
+            plugin.obj = _instantiate(obj)
+            self.manager.register(plugin.obj, name=name)
+        except PluginError:
+            del self.plugins[name]
+            raise
+        except Exception as exc:
+            log.exception("plugin %s failed to load from %s", name, plugin.origin)
+            plugin.error = f"{type(exc).__name__}: {exc}"
+        return plugin
+
+    def failures(self) -> dict[str, str]:
+        """Plugins that failed to load, with their errors."""
+        return {name: p.error for name, p in self.plugins.items() if p.error}
+
+    def register(self, name: str, obj: Any, config: dict[str, Any] | None = None) -> LoadedPlugin:
+        """Register an already-built plugin object (the core's own, or one from a test)."""
+        plugin = LoadedPlugin(name=name, origin="built in", config=config or {}, obj=obj)
+        self.plugins[name] = plugin
+        self.manager.register(obj, name=name)
+        return plugin
+
+    def call(self, name: str, hook: str, **kwargs: Any) -> list[Any]:
+        """Call `hook` on one plugin; the results of its implementations, errors propagate."""
+        plugin = self.plugins[name]
+        results = []
+        for impl in getattr(self.manager.hook, hook).get_hookimpls():
+            if impl.plugin is plugin.obj:
+                args = [kwargs[arg] for arg in impl.argnames]
+                results.append(impl.function(*args))
+        return results
+
+    def each(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """Call `hook` on every plugin in load order, yielding (plugin, result or exception)."""
+        for name in list(self.plugins):
+            if self.plugins[name].obj is None:
+                continue
+            try:
+                for result in self.call(name, hook, **kwargs):
+                    yield name, result
+            except Exception as exc:
+                log.exception("plugin %s raised in %s", name, hook)
+                yield name, exc

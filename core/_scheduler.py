@@ -1,0 +1,217 @@
+"""Runs every source in the background: no overlap, timeouts, backoff, stale data kept."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from deck._sources import Result, Source, SourceStats
+
+__all__ = ["Scheduler"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _State:
+    source: Source[Any]
+    owner: str
+    result: Result[Any]
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    attempted: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    inflight: asyncio.Future[Any] | None = None
+    fetching: bool = False
+    runs: int = 0
+    failures: int = 0
+    streak: int = 0
+    durations: deque[float] = field(default_factory=lambda: deque(maxlen=100))
+    due: float | None = None
+
+
+def _error_text(exc: BaseException) -> str:
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+class Scheduler:
+    """Owns one task per source and reports each changed result to `on_result`."""
+
+    def __init__(
+        self,
+        on_result: Callable[[Result[Any]], None],
+        executor: Executor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._on_result = on_result
+        self._executor = executor
+        self._clock = clock
+        self._states: dict[str, _State] = {}
+
+    def add(self, source: Source[Any], owner: str) -> None:
+        """Register a source; its name must be unique."""
+        if source.name in self._states:
+            other = self._states[source.name].owner
+            raise ValueError(f"source {source.name!r} is already provided by plugin {other!r}")
+        self._states[source.name] = _State(source=source, owner=owner, result=Result(source.name))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._states
+
+    def names(self, owner: str | None = None) -> list[str]:
+        """Source names, optionally only those of one plugin."""
+        return [n for n, s in self._states.items() if owner is None or s.owner == owner]
+
+    def owner(self, name: str) -> str:
+        """The plugin that provides a source."""
+        return self._states[name].owner
+
+    def result(self, name: str) -> Result[Any]:
+        """The latest result of a source."""
+        return self._states[name].result
+
+    def start(self) -> None:
+        """Start every source's task on the running loop."""
+        for state in self._states.values():
+            if state.task is None:
+                state.task = asyncio.get_running_loop().create_task(
+                    self._run(state), name=f"source:{state.source.name}"
+                )
+
+    async def stop(self) -> None:
+        """Cancel every task and wait for them to end."""
+        tasks = [s.task for s in self._states.values() if s.task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def refresh(self, name: str | None = None) -> None:
+        """Fetch one source (or all) now instead of at its next interval."""
+        for state in self._states.values():
+            if name is None or state.source.name == name:
+                state.streak = 0
+                state.wake.set()
+
+    async def first_results(self, timeout: float | None = None) -> bool:
+        """Wait until every source has finished one fetch; False if `timeout` ran out first."""
+        waits = [s.attempted.wait() for s in self._states.values()]
+        try:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def stats(self) -> list[SourceStats]:
+        """What each source costs and how it is doing, for the self-cost view."""
+        now = self._clock()
+        rows = []
+        for state in self._states.values():
+            durations = state.durations
+            if state.fetching:
+                label = "fetching"
+            elif state.streak:
+                label = f"backoff ({state.streak} failed)"
+            else:
+                label = "ok" if state.runs else "waiting"
+            rows.append(
+                SourceStats(
+                    name=state.source.name,
+                    state=label,
+                    runs=state.runs,
+                    failures=state.failures,
+                    last_ms=durations[-1] * 1000 if durations else None,
+                    mean_ms=sum(durations) / len(durations) * 1000 if durations else None,
+                    max_ms=max(durations) * 1000 if durations else None,
+                    interval=state.source.interval,
+                    next_in=None if state.due is None else max(0.0, state.due - now),
+                    last_error=state.result.error,
+                )
+            )
+        return rows
+
+    async def _fetch(self, state: _State) -> tuple[Any, bool]:
+        """Run one fetch; returns (value, changed). Never starts while a previous one runs."""
+        source = state.source
+        previous = state.result.value
+        if inspect.iscoroutinefunction(source.fetch):
+            value = await asyncio.wait_for(source.fetch(), source.timeout)
+            return value, not (state.result.has_value and value == previous)
+        if state.inflight is None or state.inflight.done():
+            has_value = state.result.has_value
+
+            def work() -> tuple[Any, bool]:
+                # Comparing in the worker keeps big snapshots' equality checks off the loop.
+                value = source.fetch()
+                return value, not (has_value and value == previous)
+
+            state.inflight = asyncio.get_running_loop().run_in_executor(self._executor, work)
+        return await asyncio.wait_for(asyncio.shield(state.inflight), source.timeout)
+
+    async def _run(self, state: _State) -> None:
+        source = state.source
+        while True:
+            state.wake.clear()
+            started = time.perf_counter()
+            state.fetching = True
+            try:
+                value, changed = await self._fetch(state)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if isinstance(exc, asyncio.TimeoutError):
+                    exc = TimeoutError(f"no answer within {source.timeout:g} s")
+                self._failed(state, exc)
+            else:
+                self._succeeded(state, value, changed)
+            finally:
+                state.fetching = False
+                state.durations.append(time.perf_counter() - started)
+                state.runs += 1
+                state.attempted.set()
+            delay = self._delay(state)
+            state.due = None if delay is None else self._clock() + delay
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(state.wake.wait(), delay)
+
+    def _delay(self, state: _State) -> float | None:
+        if state.streak:
+            return float(min(state.source.max_backoff, 2 ** (state.streak - 1)))
+        return state.source.interval
+
+    def _succeeded(self, state: _State, value: Any, changed: bool) -> None:
+        recovered = state.result.error is not None
+        state.streak = 0
+        if changed or recovered or not state.result.has_value:
+            state.result = Result(source=state.source.name, value=value, fetched_at=time.time())
+            self._publish(state)
+
+    def _failed(self, state: _State, exc: BaseException) -> None:
+        state.failures += 1
+        state.streak += 1
+        text = _error_text(exc)
+        if state.streak == 1:
+            log.warning("source %s failed: %s", state.source.name, text, exc_info=exc)
+        old = state.result
+        state.result = Result(
+            source=state.source.name,
+            value=old.value,
+            error=text,
+            fetched_at=old.fetched_at,
+            stale=old.has_value,
+        )
+        if old.error != text or old.stale != state.result.stale:
+            self._publish(state)
+
+    def _publish(self, state: _State) -> None:
+        try:
+            self._on_result(state.result)
+        except Exception:
+            log.exception("delivering a result of %s failed", state.source.name)

@@ -1,0 +1,220 @@
+"""The root widget: header, tabs, the current screen's grid, key hints, status line, dialogs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import urwid
+from deck._actions import Action
+from deck._deck import Deck
+from deck._overlays import dialog_size
+from deck._sanitize import sanitize
+from deck._theme import ROLES
+from deck.widgets._render import Segment, as_segments, canvas, encode_line, fit, text_width
+
+__all__ = ["Shell", "key_label"]
+
+log = logging.getLogger(__name__)
+
+_STATUS_ROLES = {"info": "text", "ok": "good", "warn": "warn", "error": "bad"}
+_STATUS_ICONS = {"info": "·", "ok": "✓", "warn": "!", "error": "✗"}
+_KEY_NAMES = {
+    "shift tab": "S-Tab",
+    "enter": "Enter",
+    "esc": "Esc",
+    " ": "Space",
+    "page up": "PgUp",
+    "page down": "PgDn",
+}
+
+
+def key_label(key: str) -> str:
+    """How a key is written in hints: "ctrl n" → "^N", "tab" → "Tab"."""
+    if key in _KEY_NAMES:
+        return _KEY_NAMES[key]
+    if key.startswith("ctrl "):
+        return "^" + key[5:].upper()
+    if key.startswith("shift "):
+        return "S-" + key[6:]
+    return key if len(key) == 1 else key.capitalize()
+
+
+class Shell(urwid.Widget):
+    """Draws a Deck; every key and click goes to the Deck."""
+
+    _sizing = frozenset([urwid.BOX])
+    _selectable = True
+    no_cache = ("render",)
+
+    def __init__(self, deck: Deck) -> None:
+        super().__init__()
+        self.deck = deck
+        self._dim = {role: "muted" for role in ROLES} | {None: "muted"}
+
+    # ---- lines ---------------------------------------------------------------------------------
+
+    def _header(self, width: int) -> list[Segment]:
+        deck = self.deck
+        left: list[Segment] = [
+            ("header", f" {sanitize(deck.layout.title)} "),
+            ("muted", f" {deck.layout.name} "),
+        ]
+        if deck.read_only:
+            left.append(("warn", " READ-ONLY "))
+        right: list[Segment] = []
+        for _, segment in deck.segments:
+            try:
+                markup = segment.render(deck.scheduler.result(segment.source))
+            except Exception as exc:
+                log.debug("status segment %s failed: %s", segment.name, exc)
+                markup = [("bad", f"{segment.name}: error")]
+            right += [*as_segments(markup or ""), (None, "  ")]
+        right += [*self._health(), ("accent", time.strftime(" %H:%M:%S "))]
+        used = sum(text_width(t) for _, t in left + right)
+        if used > width:
+            return fit(left + right[-1:], width)
+        return [*left, (None, " " * (width - used)), *right]
+
+    def _health(self) -> list[Segment]:
+        stats = self.deck.scheduler.stats()
+        if not stats:
+            return []
+        failing = [s.name for s in stats if s.last_error]
+        if not failing:
+            return [("good", f"● {len(stats)}/{len(stats)} ok ")]
+        names = ", ".join(failing[:2]) + ("…" if len(failing) > 2 else "")
+        return [("bad", f"● {len(stats) - len(failing)}/{len(stats)} ok: {names} failing ")]
+
+    def _tabs(self, width: int) -> list[Segment]:
+        segments: list[Segment] = []
+        for index, screen in enumerate(self.deck.screens):
+            role = "tab_active" if index == self.deck.screen_index else "tab"
+            segments += [(role, f" {screen.spec.key} {sanitize(screen.spec.name)} "), (None, " ")]
+        return fit(segments, width)
+
+    def hints(self) -> list[tuple[str, str, bool]]:
+        """(key, label, enabled) for the focused panel's actions, then the global essentials."""
+        deck = self.deck
+        frame = deck.focused
+        found: list[tuple[str, str, bool]] = []
+
+        def add(action: Action) -> None:
+            keys = deck.keymap.keys_for(action.id)
+            if keys:
+                found.append((key_label(keys[0]), action.title, deck.action_enabled(action)))
+
+        if frame is not None:
+            for action in deck.keymap.in_scope(frame.type_name):
+                add(action)
+            try:
+                extra = frame.panel.hints() if frame.panel is not None else ()
+            except Exception:
+                extra = ()
+            found += [(key_label(k), label, True) for k, label in extra]
+        for action_id in (
+            "deck.next_panel",
+            "deck.filter",
+            "deck.palette",
+            "deck.help",
+            "deck.quit",
+        ):
+            action = deck.keymap.actions.get(action_id)
+            if action is not None:
+                add(action)
+        return found
+
+    def _hints_line(self, width: int) -> list[Segment]:
+        segments: list[Segment] = []
+        for key, label, enabled in self.hints():
+            role = "key" if enabled else "muted"
+            segments += [(role, f"[{key}]"), ("muted" if not enabled else "footer", f" {label}  ")]
+        return fit(segments, width)
+
+    def _status_line(self, width: int) -> list[Segment]:
+        status = self.deck.status
+        stamp = time.strftime("%H:%M:%S", time.localtime(status.at))
+        role = _STATUS_ROLES[status.level]
+        return fit(
+            [
+                ("muted", f"{stamp} "),
+                (role, f"{_STATUS_ICONS[status.level]} "),
+                *as_segments(status.text, role),
+            ],
+            width,
+        )
+
+    # ---- drawing --------------------------------------------------------------------------------
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        width, height = size
+        top_lines = [self._header(width)] + ([self._tabs(width)] if height >= 6 else [])
+        bottom_lines = ([self._hints_line(width)] if height >= 8 else []) + (
+            [self._status_line(width)] if height >= 4 else []
+        )
+        body_height = max(0, height - len(top_lines) - len(bottom_lines))
+        parts: list[tuple[urwid.Canvas, Any, bool]] = []
+        top = canvas([encode_line(line, "text") for line in top_lines], width, len(top_lines), "text")
+        parts.append((top, None, False))
+        if body_height:
+            parts.append((self._body(width, body_height), None, True))
+        if bottom_lines:
+            bottom = canvas(
+                [encode_line(line, "footer") for line in bottom_lines],
+                width,
+                len(bottom_lines),
+                "footer",
+            )
+            parts.append((bottom, None, False))
+        return urwid.CanvasCombine(parts)
+
+    def _body(self, width: int, height: int) -> urwid.Canvas:
+        grid = self.deck.screen.widget
+        dialog = self.deck.overlays.top
+        try:
+            if dialog is None:
+                return grid.render((width, height), True)
+            dim = urwid.AttrMap(grid, self._dim)
+            dialog_width, dialog_height = dialog_size(dialog, width, height)
+            align, valign = dialog.align
+            overlay = urwid.Overlay(dialog, dim, align, dialog_width, valign, dialog_height)
+            return overlay.render((width, height), True)
+        except Exception:
+            # A terminal too small for the grid still gets a readable screen.
+            log.debug("grid could not render at %sx%s", width, height, exc_info=True)
+            message = encode_line(fit([("muted", "terminal too small")], width, "center"))
+            return canvas([message], width, height, "text")
+
+    # ---- input --------------------------------------------------------------------------------
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        self.deck.handle_key(size, key)
+        self._invalidate()
+        return None
+
+    def mouse_event(
+        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+    ) -> bool:
+        width, height = size
+        deck = self.deck
+        if deck.overlays.top is not None:
+            return False
+        if row == 1 and height >= 6 and event == "mouse press":
+            x = 0
+            for index, screen in enumerate(deck.screens):
+                label = text_width(f" {screen.spec.key} {sanitize(screen.spec.name)} ") + 1
+                if x <= col < x + label:
+                    deck.show_screen(index)
+                    return True
+                x += label
+            return False
+        top = 2 if height >= 6 else 1
+        body_height = height - top - (2 if height >= 8 else 1 if height >= 4 else 0)
+        if top <= row < top + body_height:
+            handled = deck.screen.widget.mouse_event(
+                (width, body_height), event, button, col, row - top, True
+            )
+            deck.request_redraw()
+            return bool(handled)
+        return False

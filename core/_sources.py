@@ -1,0 +1,72 @@
+"""Sources: named producers of immutable snapshots, and the results panels receive."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+__all__ = ["Result", "Source", "SourceStats"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Source(Generic[T]):
+    """A named data producer that the scheduler calls in the background.
+
+    `fetch` may be a plain function (run in a worker thread, so it may block) or an
+    `async def` (run on the event loop, so it must not block). It returns an immutable
+    snapshot; raising marks the source as failing and keeps the last good snapshot.
+
+    Args:
+        name: unique id, conventionally "plugin.thing".
+        fetch: produces the next snapshot.
+        interval: seconds between fetches; None fetches once and then only on refresh.
+        timeout: seconds before a fetch counts as failed.
+        max_backoff: the longest wait after repeated failures.
+    """
+
+    name: str
+    fetch: Callable[[], T] | Callable[[], Awaitable[T]]
+    interval: float | None = 2.0
+    timeout: float = 10.0
+    max_backoff: float = 60.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Result(Generic[T]):
+    """What a panel sees of a source: the last good value and the latest error, if any."""
+
+    source: str
+    value: T | None = None
+    error: str | None = None
+    fetched_at: float | None = None
+    stale: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the latest fetch succeeded."""
+        return self.error is None and self.fetched_at is not None
+
+    @property
+    def has_value(self) -> bool:
+        """True once any fetch has succeeded."""
+        return self.fetched_at is not None
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    """The self-cost of a source: how often it ran, how long it took, how it is doing now."""
+
+    name: str
+    state: str
+    runs: int
+    failures: int
+    last_ms: float | None
+    mean_ms: float | None
+    max_ms: float | None
+    interval: float | None
+    next_in: float | None
+    last_error: str | None

@@ -1,0 +1,51 @@
+"""Running a deck in a real terminal, restoring it on every way out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import urwid
+from deck._colors import ColorDepth
+from deck._deck import Deck
+from deck._shell import Shell
+
+__all__ = ["run_terminal"]
+
+log = logging.getLogger(__name__)
+
+_COLORS = {"truecolor": 2**24, "256": 256, "16": 16, "mono": 1}
+
+
+async def _main(deck: Deck, depth: ColorDepth) -> None:
+    screen = urwid.display.raw.Screen()
+    screen.set_terminal_properties(colors=_COLORS[depth])
+    screen.register_palette(deck.theme.palette(depth))
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(deck.executor)
+    main_loop = urwid.MainLoop(
+        Shell(deck),
+        screen=screen,
+        event_loop=urwid.AsyncioEventLoop(loop=loop),
+        handle_mouse=True,
+    )
+    deck.on_redraw = main_loop.draw_screen
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, deck.quit)
+    await deck.start()
+    try:
+        with main_loop.start():
+            main_loop.draw_screen()
+            assert deck.closed is not None
+            await deck.closed
+    finally:
+        deck.on_redraw = None
+        await deck.stop()
+
+
+def run_terminal(deck: Deck, depth: ColorDepth) -> None:
+    """Run until the operator quits; the screen is restored before any exception escapes."""
+    asyncio.run(_main(deck, depth))

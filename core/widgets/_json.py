@@ -1,0 +1,152 @@
+"""A JSON view: pretty, syntax-coloured, foldable, virtualised."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from deck.widgets._render import Line, Segment, as_segments, encode_line, fit
+from deck.widgets._scroll import LineList
+
+__all__ = ["JsonView"]
+
+Path = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class _Row:
+    depth: int
+    key: Any
+    value: Any
+    path: Path
+    closing: bool = False
+    last: bool = True
+
+
+class JsonView(LineList):
+    """Shows any JSON-like value; Enter or Space folds the object or list under the cursor."""
+
+    def __init__(self, value: Any = None, *, fold_depth: int | None = None) -> None:
+        super().__init__()
+        self._value = value
+        self._folded: set[Path] = set()
+        self._fold_depth = fold_depth
+        self._rows: list[_Row] | None = None
+        self._apply_fold_depth()
+
+    @property
+    def value(self) -> Any:
+        """The value shown."""
+        return self._value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._value = value
+        self._rows = None
+        self._invalidate()
+
+    def _apply_fold_depth(self) -> None:
+        if self._fold_depth is None:
+            return
+
+        def walk(value: Any, path: Path) -> None:
+            if isinstance(value, (dict, list)):
+                if len(path) >= self._fold_depth:  # type: ignore[operator]
+                    self._folded.add(path)
+                items = value.items() if isinstance(value, dict) else enumerate(value)
+                for key, child in items:
+                    walk(child, (*path, key))
+
+        walk(self._value, ())
+
+    def toggle(self) -> bool:
+        """Fold or unfold the container on the cursor line."""
+        rows = self._all_rows()
+        if not rows:
+            return False
+        row = rows[self._cursor]
+        if not isinstance(row.value, (dict, list)) or not row.value:
+            return False
+        self._folded.symmetric_difference_update({row.path})
+        self._rows = None
+        self._invalidate()
+        return True
+
+    def fold_all(self, folded: bool) -> None:
+        """Fold every container below the top, or unfold everything."""
+        self._folded.clear()
+        if folded:
+            self._fold_depth = 1
+            self._apply_fold_depth()
+        self._rows = None
+        self._cursor = 0
+        self._invalidate()
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        """Enter/Space fold, `z` folds all, `Z` unfolds all, plus scrolling."""
+        if key in ("enter", " "):
+            return None if self.toggle() else key
+        if key in ("z", "Z"):
+            self.fold_all(key == "z")
+            return None
+        return super().keypress(size, key)
+
+    def _all_rows(self) -> list[_Row]:
+        if self._rows is None:
+            rows: list[_Row] = []
+            self._walk(rows, None, self._value, (), 0, True)
+            self._rows = rows
+        return self._rows
+
+    def _walk(self, rows: list[_Row], key: Any, value: Any, path: Path, depth: int, last: bool) -> None:
+        rows.append(_Row(depth, key, value, path, last=last))
+        if isinstance(value, (dict, list)) and value and path not in self._folded:
+            items = list(value.items() if isinstance(value, dict) else enumerate(value))
+            for index, (child_key, child) in enumerate(items):
+                shown_key = child_key if isinstance(value, dict) else None
+                self._walk(rows, shown_key, child, (*path, child_key), depth + 1, index == len(items) - 1)
+            rows.append(_Row(depth, None, value, path, closing=True, last=last))
+
+    def line_count(self) -> int:
+        return len(self._all_rows())
+
+    def lines(self, start: int, stop: int, width: int) -> Sequence[Line]:
+        rows = self._all_rows()
+        return [encode_line(fit(self._segments(rows[i]), width), "text") for i in range(start, stop)]
+
+    def _segments(self, row: _Row) -> list[Segment]:
+        comma = [] if row.last or row.depth == 0 else [("muted", ",")]
+        segments: list[Segment] = [(None, "  " * row.depth)]
+        if row.closing:
+            return [*segments, ("muted", "}" if isinstance(row.value, dict) else "]"), *comma]
+        if row.key is not None:
+            segments += as_segments(json.dumps(str(row.key), ensure_ascii=False), "json_key")
+            segments.append(("muted", ": "))
+        value = row.value
+        if isinstance(value, (dict, list)):
+            opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+            if not value:
+                return [*segments, ("muted", opening + closing), *comma]
+            if row.path in self._folded:
+                count = f" {len(value)} {'keys' if isinstance(value, dict) else 'items'} "
+                return [
+                    *segments,
+                    ("muted", opening),
+                    ("accent", count),
+                    ("muted", closing),
+                    *comma,
+                ]
+            return [*segments, ("muted", opening)]
+        return [*segments, *_scalar(value), *comma]
+
+
+def _scalar(value: Any) -> list[Segment]:
+    if isinstance(value, str):
+        return as_segments(json.dumps(value, ensure_ascii=False), "json_string")
+    if value is None or isinstance(value, bool):
+        return [("json_literal", json.dumps(value))]
+    if isinstance(value, (int, float)):
+        return [("json_number", json.dumps(value))]
+    return as_segments(repr(value), "json_string")

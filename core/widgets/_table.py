@@ -1,0 +1,579 @@
+"""A virtualised table: cost per frame depends on the visible rows, never on the row count."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import urwid
+from deck.widgets._cells import icons
+from deck.widgets._render import (
+    Align,
+    Cell,
+    Line,
+    Segment,
+    as_segments,
+    canvas,
+    encode_line,
+    fit,
+    recolor,
+)
+
+__all__ = ["Column", "Table"]
+
+log = logging.getLogger(__name__)
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    """One table column.
+
+    Args:
+        title: the heading; also the name used in `/col:text` filters.
+        value: the row's raw value for this column (sorting, filtering, default text).
+        render: turns the raw value into a cell (text or role segments); default `str`.
+        width: a fixed width in cells; otherwise the column shares what is left by `weight`.
+        sort_key: what to sort by, if not the raw value.
+    """
+
+    title: str
+    value: Callable[[Row], Any]
+    render: Callable[[Any], Cell] | None = None
+    width: int | None = None
+    weight: float = 1.0
+    min_width: int = 4
+    align: Align = "left"
+    sortable: bool = True
+    sort_key: Callable[[Any], Any] | None = None
+
+    def cell(self, row: Row) -> Cell:
+        """The rendered cell of `row` in this column."""
+        value = self.value(row)
+        if self.render is not None:
+            return self.render(value)
+        if value is None:
+            return [("muted", "—")]
+        return str(value)
+
+
+class Table(urwid.Widget, Generic[Row]):
+    """Rows with a cursor, sorting, filtering and expandable children, drawn lazily.
+
+    Args:
+        columns: the columns, left to right.
+        row_id: a stable identity for a row, so the selection survives refreshes.
+        children: loads a row's child rows (a list, or an awaitable of one) when expanded.
+        expandable: which rows can expand (default: all, when `children` is given).
+        on_select: called with the row under the cursor whenever it changes.
+        empty: the text shown when there are no rows.
+    """
+
+    _selectable = True
+    _sizing = frozenset([urwid.BOX])
+
+    def __init__(
+        self,
+        columns: Sequence[Column[Row]],
+        row_id: Callable[[Row], Hashable] = id,
+        *,
+        children: Callable[[Row], Sequence[Row] | Any] | None = None,
+        expandable: Callable[[Row], bool] | None = None,
+        on_select: Callable[[Row | None], None] | None = None,
+        empty: str = "no rows",
+        header: bool = True,
+    ) -> None:
+        super().__init__()
+        self.columns = list(columns)
+        self.row_id = row_id
+        self.children_loader = children
+        self.expandable = expandable or (lambda row: children is not None)
+        self.on_select = on_select
+        self.empty = empty
+        self.header = header
+        self._rows: list[Row] = []
+        self._view: list[int] = []
+        self._flat: list[int | tuple[int, Row]] = []
+        self._id_list: list[Hashable] | None = None
+        self._cursor = 0
+        self._top = 0
+        self._selected_id: Hashable | None = None
+        self._sort: tuple[int, bool] | None = None
+        self._filter = ""
+        self._value_cache: dict[int, list[Any]] = {}
+        self._text_list: list[str] | None = None
+        self._expanded: set[Hashable] = set()
+        self._children: dict[Hashable, list[Row]] = {}
+        self._loading: set[Hashable] = set()
+        self._pending: set[asyncio.Future[None]] = set()
+        self._line_cache: dict[tuple[Hashable, int], tuple[Row, Line]] = {}
+        self._widths: tuple[int, ...] = ()
+        self._width = -1
+        self._height = 0
+        self.focused = True
+
+    # ---- data -------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._flat)
+
+    @property
+    def total(self) -> int:
+        """How many top-level rows there are before filtering."""
+        return len(self._rows)
+
+    @property
+    def all_rows(self) -> list[Row]:
+        """The top-level rows as given (unsorted, unfiltered)."""
+        return self._rows
+
+    def update(self, rows: Sequence[Row]) -> None:
+        """Replace the rows, keeping sort, filter, expansion and the selected row."""
+        self._rows = list(rows)
+        self._value_cache.clear()
+        self._text_list = None
+        self._id_list = None
+        known = set(self._ids()) if self._expanded or self._children else set()
+        self._expanded &= known
+        self._children = {k: v for k, v in self._children.items() if k in known}
+        self._rebuild()
+
+    @property
+    def selected(self) -> Row | None:
+        """The row under the cursor."""
+        if not self._flat:
+            return None
+        return self._entry(self._cursor)[0]
+
+    @property
+    def selected_depth(self) -> int:
+        """0 for a top-level row, 1 for a child row."""
+        return self._entry(self._cursor)[1] if self._flat else 0
+
+    @property
+    def cursor(self) -> int:
+        """The cursor's position among the visible rows."""
+        return self._cursor
+
+    @cursor.setter
+    def cursor(self, position: int) -> None:
+        self._move_to(position)
+
+    def select(self, row_id: Hashable) -> bool:
+        """Put the cursor on the row with this id; False if it is not shown."""
+        index = self._position(row_id)
+        if index is None:
+            return False
+        self._move_to(index)
+        return True
+
+    @property
+    def visible_rows(self) -> list[Row]:
+        """Every row currently shown, in display order (children included)."""
+        return [self._entry(i)[0] for i in range(len(self._flat))]
+
+    # ---- sort and filter ----------------------------------------------------------------------
+
+    @property
+    def sort(self) -> tuple[str, bool] | None:
+        """(column title, descending) of the current sort, or None for the given order."""
+        if self._sort is None:
+            return None
+        return self.columns[self._sort[0]].title, self._sort[1]
+
+    def sort_by(self, column: int | str | None, descending: bool = False) -> None:
+        """Sort by a column (index or title); None restores the given order."""
+        if column is None:
+            self._sort = None
+        else:
+            index = column if isinstance(column, int) else self._column_index(column)
+            self._sort = (index, descending)
+        self._rebuild()
+
+    def _column_index(self, title: str) -> int:
+        for index, column in enumerate(self.columns):
+            if column.title.lower() == title.lower():
+                return index
+        raise KeyError(f"no column {title!r}")
+
+    @property
+    def filter(self) -> str:
+        """The filter text: words must all appear; "col:text" matches one column; "!" negates."""
+        return self._filter
+
+    @filter.setter
+    def filter(self, text: str) -> None:
+        self._filter = text.strip()
+        self._rebuild()
+
+    @property
+    def summary(self) -> str:
+        """A short "shown of total" line with the active sort and filter."""
+        parts = [
+            f"{len(self._view):,}"
+            if len(self._view) == len(self._rows)
+            else f"{len(self._view):,}/{len(self._rows):,}"
+        ]
+        if self._filter:
+            parts.append(f"/{self._filter}")
+        return " ".join(parts)
+
+    def _values(self, index: int) -> list[Any]:
+        """Raw values of one column for every row, computed once per update."""
+        values = self._value_cache.get(index)
+        if values is None:
+            get = self.columns[index].value
+            values = self._value_cache[index] = [get(row) for row in self._rows]
+        return values
+
+    def _texts(self) -> list[str]:
+        """Lower-cased searchable text of every row, computed once per update."""
+        if self._text_list is None:
+            columns = [
+                [v if type(v) is str else "" if v is None else str(v) for v in values]
+                for values in map(self._values, range(len(self.columns)))
+                if self._searchable(values)
+            ]
+            self._text_list = ["\t".join(parts).lower() for parts in zip(*columns)]
+        return self._text_list
+
+    def _searchable(self, values: list[Any]) -> bool:
+        """Free-text search covers text and whole-number columns, not measurements."""
+        sample = next((v for v in values if v is not None), None)
+        return isinstance(sample, (str, int)) and not isinstance(sample, bool)
+
+    def _match(self, view: list[int]) -> list[int]:
+        titles = {c.title.lower(): i for i, c in enumerate(self.columns)}
+        for term in self._filter.lower().split():
+            negate = term.startswith("!")
+            term = term[1:] if negate else term
+            name, sep, needle = term.partition(":")
+            if sep and name in titles:
+                texts = [
+                    (v if type(v) is str else "" if v is None else str(v)).lower()
+                    for v in self._values(titles[name])
+                ]
+            else:
+                texts, needle = self._texts(), term
+            view = [i for i in view if (needle in texts[i]) != negate]
+        return view
+
+    def _rebuild(self) -> None:
+        rows = self._rows
+        view = list(range(len(rows)))
+        if self._filter:
+            view = self._match(view)
+        if self._sort is not None:
+            index, descending = self._sort
+            key = self.columns[index].sort_key
+            values = self._values(index)
+            if key is not None:
+                values = [key(v) for v in values]
+            nones: list[int] = []
+            if None in values:
+                nones = [i for i in view if values[i] is None]
+                view = [i for i in view if values[i] is not None]
+            try:
+                view.sort(key=values.__getitem__, reverse=descending)
+            except TypeError:  # mixed types: compare as text
+                values = [_text(v).lower() for v in values]
+                view.sort(key=values.__getitem__, reverse=descending)
+            view += nones
+        self._view = view
+        self._flatten()
+
+    def _ids(self) -> list[Hashable]:
+        """The id of every row, computed once per update."""
+        if self._id_list is None:
+            row_id = self.row_id
+            self._id_list = [row_id(row) for row in self._rows]
+        return self._id_list
+
+    def _flatten(self) -> None:
+        # Entries are row indices (top level) or (parent index, child row) pairs, so that
+        # an unexpanded table needs no per-row work at all.
+        if self._expanded:
+            ids = self._ids()
+            flat: list[int | tuple[int, Row]] = []
+            for i in self._view:
+                flat.append(i)
+                if ids[i] in self._expanded:
+                    flat.extend((i, child) for child in self._children.get(ids[i], ()))
+            self._flat = flat
+        else:
+            self._flat = self._view  # type: ignore[assignment]
+        self._restore_selection()
+        self._invalidate()
+
+    def _entry(self, position: int) -> tuple[Row, int, Hashable]:
+        """(row, depth, key) of the row at a display position."""
+        item = self._flat[position]
+        if isinstance(item, int):
+            row = self._rows[item]
+            return row, 0, self.row_id(row)
+        parent, child = item
+        return child, 1, (self.row_id(self._rows[parent]), self.row_id(child))
+
+    def _position(self, key: Hashable) -> int | None:
+        """The display position of the row with this key, or None."""
+        ids = self._ids()
+        parent_key, child_key = (
+            key if isinstance(key, tuple) and len(key) == 2 and key[0] in self._children else (key, None)
+        )
+        try:
+            position = self._flat.index(ids.index(parent_key))
+        except ValueError:
+            return None
+        if child_key is None:
+            return position
+        for offset, child in enumerate(self._children.get(parent_key, ()), start=1):
+            if self.row_id(child) == child_key:
+                return position + offset
+        return position
+
+    def _restore_selection(self) -> None:
+        if self._selected_id is not None:
+            position = self._position(self._selected_id)
+            if position is not None:
+                self._cursor = position
+        self._cursor = max(0, min(self._cursor, len(self._flat) - 1))
+        self._remember()
+
+    def _remember(self) -> None:
+        previous = self._selected_id
+        self._selected_id = self._entry(self._cursor)[2] if self._flat else None
+        if self._selected_id != previous and self.on_select is not None:
+            self.on_select(self.selected)
+
+    # ---- expansion ------------------------------------------------------------------------------
+
+    def toggle(self) -> bool:
+        """Expand or collapse the selected row; False if it cannot expand."""
+        if not self._flat:
+            return False
+        row, depth, key = self._entry(self._cursor)
+        if depth or self.children_loader is None or not self.expandable(row):
+            return False
+        if key in self._expanded:
+            self._expanded.discard(key)
+        else:
+            self._expanded.add(key)
+            self._load_children(row, key)
+        self._flatten()
+        return True
+
+    def _load_children(self, row: Row, key: Hashable) -> None:
+        assert self.children_loader is not None
+        try:
+            result = self.children_loader(row)
+        except Exception as exc:
+            log.exception("loading children failed")
+            self._children[key] = [_Placeholder(f"error: {type(exc).__name__}: {exc}")]  # type: ignore[list-item]
+            return
+        if not inspect.isawaitable(result):
+            self._children[key] = list(result)
+            return
+        self._children[key] = [_Placeholder("loading…")]  # type: ignore[list-item]
+        self._loading.add(key)
+
+        async def wait() -> None:
+            try:
+                self._children[key] = list(await result)
+            except Exception as exc:
+                log.warning("loading children failed: %s", exc)
+                self._children[key] = [_Placeholder(f"error: {type(exc).__name__}: {exc}")]  # type: ignore[list-item]
+            finally:
+                self._loading.discard(key)
+                self._pending.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._flatten()
+
+        self._pending.add(asyncio.ensure_future(wait()))
+
+    # ---- cursor -------------------------------------------------------------------------------------
+
+    def _move_to(self, position: int) -> None:
+        if not self._flat:
+            return
+        self._cursor = max(0, min(position, len(self._flat) - 1))
+        self._remember()
+        self._invalidate()
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        """Cursor keys, vi keys, paging, `<`/`>`/`I` sorting, enter/space to expand."""
+        page = max(1, self._body_height(size[1]) - 1)
+        moves = {"up": -1, "k": -1, "down": 1, "j": 1, "page up": -page, "page down": page}
+        if key in moves:
+            self._move_to(self._cursor + moves[key])
+        elif key in ("home", "g"):
+            self._move_to(0)
+        elif key in ("end", "G"):
+            self._move_to(len(self._flat) - 1)
+        elif key in ("enter", "right", "left", "+", "-"):
+            return None if self._expand_key(key) else key
+        elif key in ("<", ">"):
+            self._cycle_sort(-1 if key == "<" else 1)
+        elif key == "I":
+            if self._sort is not None:
+                self.sort_by(self._sort[0], not self._sort[1])
+        else:
+            return key
+        return None
+
+    def _expand_key(self, key: str) -> bool:
+        if not self._flat or self.children_loader is None:
+            return False
+        _, depth, row_key = self._entry(self._cursor)
+        if depth:
+            if key in ("left", "-"):
+                parent = row_key[0]  # type: ignore[index]
+                self.select(parent)
+                return True
+            return False
+        expanded = row_key in self._expanded
+        if (key in ("right", "+") and expanded) or (key in ("left", "-") and not expanded):
+            return False
+        return self.toggle()
+
+    def _cycle_sort(self, step: int) -> None:
+        sortable = [i for i, c in enumerate(self.columns) if c.sortable]
+        if not sortable:
+            return
+        current = self._sort[0] if self._sort else None
+        position = sortable.index(current) + step if current in sortable else 0
+        column = sortable[position % len(sortable)]
+        self.sort_by(column, self._sort[1] if self._sort else False)
+
+    def mouse_event(
+        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+    ) -> bool:
+        """Wheel scrolls, a click selects a row, a click on a heading sorts by it."""
+        if event != "mouse press":
+            return False
+        if button in (4, 5):
+            self._move_to(self._cursor + (3 if button == 5 else -3))
+            return True
+        if button != 1:
+            return False
+        if self.header and row == 0:
+            x = 0
+            for index, width in enumerate(self._widths):
+                if x <= col < x + width + 1:
+                    same = self._sort and self._sort[0] == index
+                    self.sort_by(index, not self._sort[1] if same else False)  # type: ignore[index]
+                    break
+                x += width + 1
+            return True
+        self._move_to(self._top + row - (1 if self.header else 0))
+        return True
+
+    # ---- drawing ------------------------------------------------------------------------------------
+
+    def _body_height(self, rows: int) -> int:
+        return max(0, rows - (1 if self.header else 0))
+
+    def _layout(self, width: int) -> tuple[int, ...]:
+        if width == self._width:
+            return self._widths
+        gaps = len(self.columns) - 1
+        fixed = sum(c.width for c in self.columns if c.width)
+        flexible = [c for c in self.columns if not c.width]
+        room = max(0, width - gaps - fixed)
+        weight = sum(c.weight for c in flexible) or 1.0
+        widths = []
+        left = room
+        for column in self.columns:
+            if column.width:
+                widths.append(column.width)
+            else:
+                share = max(column.min_width, int(room * column.weight / weight))
+                widths.append(share)
+                left -= share
+        if flexible and left > 0:
+            last = max(i for i, c in enumerate(self.columns) if not c.width)
+            widths[last] += left
+        self._widths, self._width = tuple(widths), width
+        self._line_cache.clear()
+        return self._widths
+
+    def _header_line(self, width: int) -> Line:
+        segments: list[Segment] = []
+        for index, (column, w) in enumerate(zip(self.columns, self._widths)):
+            title = column.title
+            if self._sort and self._sort[0] == index:
+                title += " ▼" if self._sort[1] else " ▲"
+            if index:
+                segments.append(("column_head", " "))
+            segments += fit([("column_head", title)], w, column.align)
+        return encode_line(fit(segments, width), "column_head")
+
+    def _row_line(self, row: Row, depth: int, key: Hashable, width: int) -> Line:
+        cached = self._line_cache.get((key, depth))
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        if isinstance(row, _Placeholder):
+            line = encode_line(fit([("muted", "    " + row.text)], width))
+        else:
+            segments: list[Segment] = []
+            for index, (column, w) in enumerate(zip(self.columns, self._widths)):
+                cell = as_segments(column.cell(row))
+                if index == 0:
+                    cell = self._marker(row, depth, key) + cell
+                else:
+                    segments.append((None, " "))
+                segments += fit(cell, w, column.align)
+            line = encode_line(fit(segments, width), "text")
+        if len(self._line_cache) > 4096:
+            self._line_cache.clear()
+        self._line_cache[(key, depth)] = (row, line)
+        return line
+
+    def _marker(self, row: Row, depth: int, key: Hashable) -> list[Segment]:
+        if self.children_loader is None:
+            return []
+        if depth:
+            return [("muted", "  └ ")]
+        if not self.expandable(row):
+            return [(None, "  ")]
+        closed, opened = icons.expand
+        return [("accent", (opened if key in self._expanded else closed) + " ")]
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        width, height = size
+        self._height = height
+        self._layout(width)
+        body = self._body_height(height)
+        lines: list[Line] = []
+        if self.header and height:
+            lines.append(self._header_line(width))
+        if not self._flat:
+            message = self.empty if not self._filter else f"nothing matches /{self._filter}"
+            lines.append(encode_line(fit([("muted", message)], width, "center")))
+            return canvas(lines, width, height, "text")
+        if self._cursor < self._top:
+            self._top = self._cursor
+        elif self._cursor >= self._top + body:
+            self._top = self._cursor - body + 1
+        self._top = max(0, min(self._top, max(0, len(self._flat) - body)))
+        highlight = "selected" if focus and self.focused else "selected_muted"
+        for position in range(self._top, min(len(self._flat), self._top + body)):
+            row, depth, key = self._entry(position)
+            line = self._row_line(row, depth, key, width)
+            lines.append(recolor(line, highlight) if position == self._cursor else line)
+        return canvas(lines, width, height, "text")
+
+    def rows_max(self, size: tuple[int] | None = None, focus: bool = False) -> int:
+        return len(self._flat) + (1 if self.header else 0)
+
+
+@dataclass(frozen=True)
+class _Placeholder:
+    text: str
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)

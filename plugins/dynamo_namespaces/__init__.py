@@ -1,0 +1,1 @@
+"""dynamo_namespaces plugin."""

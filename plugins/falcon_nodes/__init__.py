@@ -1,0 +1,1 @@
+"""falcon_nodes plugin."""

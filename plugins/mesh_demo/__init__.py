@@ -1,0 +1,59 @@
+"""mesh-demo: an in-process simulated mesh, the deck's default with no services needed."""
+
+from .commands import BREAK_GLASS, COMMANDS, Command, CommandError, CommandSpec
+from .crypto import MAX_AGE, MAX_SKEW, Operator, OperatorRegistry, SignedCommand, Verifier
+from .export import export_table, render_table
+from .model import (
+    LEVEL_RANK,
+    MIGRATION_PHASES,
+    AdapterView,
+    AuditEntry,
+    BlastRadius,
+    BlobView,
+    ChainView,
+    DaemonView,
+    GroupView,
+    LogLine,
+    MeshEvent,
+    MeshSnapshot,
+    MigrationView,
+    NodeView,
+    NrpcCall,
+    Outcome,
+)
+from .sim import MAX_NODES, MIN_NODES, Mesh
+
+__all__ = [
+    "BREAK_GLASS",
+    "COMMANDS",
+    "LEVEL_RANK",
+    "MAX_AGE",
+    "MAX_NODES",
+    "MAX_SKEW",
+    "MIGRATION_PHASES",
+    "MIN_NODES",
+    "AdapterView",
+    "AuditEntry",
+    "BlastRadius",
+    "BlobView",
+    "ChainView",
+    "Command",
+    "CommandError",
+    "CommandSpec",
+    "DaemonView",
+    "GroupView",
+    "LogLine",
+    "Mesh",
+    "MeshEvent",
+    "MeshSnapshot",
+    "MigrationView",
+    "NodeView",
+    "NrpcCall",
+    "Operator",
+    "OperatorRegistry",
+    "Outcome",
+    "SignedCommand",
+    "Verifier",
+    "export_table",
+    "render_table",
+]
