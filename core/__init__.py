@@ -9,6 +9,7 @@ from deck._errors import ActionError, DeckError, LayoutError, PluginError, Theme
 from deck._hookspecs import hookimpl
 from deck._kit_panels import JsonPanel, LogPanel, TablePanel
 from deck._panels import Option, Panel, PanelContext, PanelType
+from deck._sanitize import sanitize
 from deck._sources import Result, Source
 from deck._version import __version__
 
@@ -35,4 +36,5 @@ __all__ = [
     "ThemeError",
     "__version__",
     "hookimpl",
+    "sanitize",
 ]

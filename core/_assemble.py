@@ -63,7 +63,7 @@ def validate_options(
             known = ", ".join(sorted(schema)) or "none"
             raise LayoutError(
                 f"{what} has no option {key!r} (known: {known})",
-                where=where(key),
+                where=where(key, True),
                 hint=did_you_mean(key, schema) or "see docs/layouts.md",
             )
         option = schema[key]
@@ -131,7 +131,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
             configs[spec.name] = validate_options(
                 spec.config,
                 schema,
-                lambda key, p=spec.path: layout.where((*p, key) if key else p),
+                lambda key, is_key=False, p=spec.path: layout.where((*p, key) if key else p, key=is_key),
                 f"plugin {spec.name!r}",
             )
         else:
@@ -155,7 +155,9 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
         validate_options(
             spec.options,
             panel_type.options,
-            lambda key, p=spec.path: layout.where((*p, "options", key) if key else p),
+            lambda key, is_key=False, p=spec.path: layout.where(
+                (*p, "options", key) if key else p, key=is_key
+            ),
             f"panel {spec.type!r}",
         )
 

@@ -82,9 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args_list and not args_list[0].startswith("-"):
             from deck._commands import run_command
+            from deck._logging import setup_logging
 
+            setup_logging(None)
             return run_command(args_list)
         args = _parser().parse_args(args_list)
+        from deck._logging import setup_logging
+
+        setup_logging(args.log)
         if args.list:
             from deck._listing import print_listing
 
@@ -101,9 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check(layout: str, theme: str | None) -> int:
     from deck._app import check_layout
-    from deck._logging import setup_logging
 
-    setup_logging(None)
     parts = check_layout(layout, theme=theme)
     if parts.problems:
         for name, problem in parts.problems.items():
@@ -124,9 +127,9 @@ def _check(layout: str, theme: str | None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from deck._app import DEFAULT_LAYOUT, build_deck
     from deck._colors import detect_depth
-    from deck._logging import setup_logging
+    from deck._logging import default_log_path
 
-    log_path = setup_logging(args.log)
+    log_path = args.log or default_log_path()
     deck = build_deck(args.layout or DEFAULT_LAYOUT, theme=args.theme, read_only=args.read_only)
     if args.snapshot:
         from deck._headless import Harness

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import urwid
+
 from deck._actions import GLOBAL, Action
 from deck._hookspecs import hookimpl
 from deck._overlays import Dialog, PaletteEntry

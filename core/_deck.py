@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import urwid
+
 from deck._actions import GLOBAL, Action, StatusSegment
 from deck._assemble import CORE_PLUGIN, Assembly
 from deck._context import ActionContext, Context, Level

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import urwid
+
 from deck._panels import Panel
 from deck._sanitize import sanitize
 from deck._sources import Result

@@ -88,9 +88,9 @@ class Layout:
     document: Document
     name: str
 
-    def where(self, path: Path_) -> str:
-        """Return file:line:column for a path inside the layout."""
-        return self.document.where(path)
+    def where(self, path: Path_, *, key: bool = False) -> str:
+        """Return file:line:column for a path inside the layout (of its key, if `key`)."""
+        return self.document.where(path, key=key)
 
     def panels(self) -> list[PanelSpec]:
         """Every panel on every screen, in order."""
@@ -155,8 +155,8 @@ class _Parser:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
 
-    def fail(self, path: Path_, message: str, hint: str | None = None) -> LayoutError:
-        return LayoutError(message, where=self.doc.where(path), hint=hint or "see docs/layouts.md")
+    def fail(self, path: Path_, message: str, hint: str | None = None, *, key: bool = False) -> LayoutError:
+        return LayoutError(message, where=self.doc.where(path, key=key), hint=hint or "see docs/layouts.md")
 
     def mapping(self, value: Any, path: Path_, what: str) -> dict[str, Any]:
         if value is None:
@@ -172,6 +172,7 @@ class _Parser:
                     (*path, key),
                     f"unknown key {key!r}; expected one of {', '.join(allowed)}",
                     did_you_mean(key, allowed),
+                    key=True,
                 )
 
     def layout(self, name: str) -> Layout:

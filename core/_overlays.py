@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import urwid
+
 from deck._frame import BORDERS
 from deck._sanitize import sanitize
 from deck.widgets import Column, JsonView, Table

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
+
 from deck import _hookspecs
 from deck._errors import PluginError
 from deck._yamlfile import did_you_mean

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import urwid
+
 from deck._actions import Action
 from deck._deck import Deck
 from deck._overlays import dialog_size

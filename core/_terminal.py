@@ -8,6 +8,7 @@ import logging
 import signal
 
 import urwid
+
 from deck._colors import ColorDepth
 from deck._deck import Deck
 from deck._shell import Shell

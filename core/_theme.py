@@ -250,8 +250,8 @@ def _parse_role(doc: Document, name: str, spec: object, colors: Mapping[str, str
     for key in spec:
         if key not in _ROLE_KEYS:
             raise _fail(doc, (*path, key), f"unknown role setting {key!r}", did_you_mean(key, _ROLE_KEYS))
-    fg = _colour(doc, (*path, "fg"), spec.get("fg", "text"), colors)
-    bg = _colour(doc, (*path, "bg"), spec.get("bg", "base"), colors)
+    fg = _colour(doc, (*path, "fg"), spec.get("fg", "text" if "text" in colors else "default"), colors)
+    bg = _colour(doc, (*path, "bg"), spec.get("bg", "base" if "base" in colors else "default"), colors)
     for key in ("fg16", "bg16"):
         if key in spec and spec[key] not in _16_NAMES:
             raise _fail(

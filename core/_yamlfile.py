@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from deck._errors import DeckError
 
 __all__ = ["Document", "Path_", "did_you_mean", "load_document"]
@@ -28,9 +29,13 @@ class Document:
     file: str
     data: Any
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
-    def where(self, path: Path_) -> str:
-        """Return "file:line:col" for `path`, or for its nearest ancestor that has a mark."""
+    def where(self, path: Path_, *, key: bool = False) -> str:
+        """Return "file:line:col" of the value at `path` (or of its key), or of its nearest ancestor."""
+        if key and path in self.key_marks:
+            line, column = self.key_marks[path]
+            return f"{self.file}:{line}:{column}"
         while path not in self.marks and path:
             path = path[:-1]
         line, column = self.marks.get(path, (1, 1))
@@ -80,6 +85,7 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, error: type[DeckError]
             if key in result:
                 line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 raise error(f"{key!r} appears twice in this mapping", where=f"{doc.file}:{line}:{column}")
+            doc.key_marks[(*path, str(key))] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = _convert(value_node, (*path, str(key)), doc, error)
         return result
     if isinstance(node, yaml.SequenceNode):

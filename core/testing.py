@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from deck._app import build_deck
 from deck._headless import Harness
 

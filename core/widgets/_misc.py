@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urwid
+
 from deck._sanitize import sanitize
 from deck.widgets._cells import icons
 from deck.widgets._render import Segment, canvas, encode_line, fit, text_width

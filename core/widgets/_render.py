@@ -6,8 +6,10 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Union
 
 import urwid
+from urwid.str_util import calc_width
+from wcwidth import wcwidth
+
 from deck._sanitize import sanitize_segments
-from urwid.str_util import calc_width, get_char_width
 
 __all__ = [
     "Cell",
@@ -52,7 +54,7 @@ def _clip(text: str, width: int) -> tuple[str, int]:
         return text[:width], min(len(text), width)
     used = 0
     for index, char in enumerate(text):
-        w = get_char_width(char)
+        w = max(0, wcwidth(char))
         if used + w > width:
             return text[:index], used
         used += w

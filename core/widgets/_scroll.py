@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import urwid
+
 from deck.widgets._render import Line, canvas, recolor
 
 __all__ = ["LineList"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import urwid
+
 from deck.widgets._cells import icons
 from deck.widgets._render import (
     Align,
@@ -317,7 +318,10 @@ class Table(urwid.Widget, Generic[Row]):
             row = self._rows[item]
             return row, 0, self.row_id(row)
         parent, child = item
-        return child, 1, (self.row_id(self._rows[parent]), self.row_id(child))
+        return child, 1, (self.row_id(self._rows[parent]), self._child_id(child))
+
+    def _child_id(self, child: Row) -> Hashable:
+        return child if isinstance(child, _Placeholder) else self.row_id(child)
 
     def _position(self, key: Hashable) -> int | None:
         """The display position of the row with this key, or None."""
@@ -332,7 +336,7 @@ class Table(urwid.Widget, Generic[Row]):
         if child_key is None:
             return position
         for offset, child in enumerate(self._children.get(parent_key, ()), start=1):
-            if self.row_id(child) == child_key:
+            if self._child_id(child) == child_key:
                 return position + offset
         return position
 

@@ -1,0 +1,164 @@
+import asyncio
+from dataclasses import dataclass
+
+from deck.widgets import Column, Table, badge
+
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    name: str
+    cpu: float | None
+    state: str
+
+
+COLUMNS = [
+    Column("PID", lambda p: p.pid, width=6, align="right"),
+    Column("Name", lambda p: p.name),
+    Column("CPU", lambda p: p.cpu, width=6, align="right"),
+    Column("State", lambda p: p.state, width=10, render=badge({"running": "good", "zombie": "bad"})),
+]
+ROWS = [
+    Proc(1, "init", 0.1, "sleeping"),
+    Proc(42, "python", 97.0, "running"),
+    Proc(7, "zomb", None, "zombie"),
+]
+
+
+def screen(table: Table, size: tuple[int, int] = (50, 6)) -> list[str]:
+    return [line.decode().rstrip() for line in table.render(size, True).text]
+
+
+def make(rows: list[Proc] = ROWS) -> Table[Proc]:
+    table: Table[Proc] = Table(COLUMNS, row_id=lambda p: p.pid)
+    table.update(rows)
+    return table
+
+
+def test_renders_header_and_rows_to_the_exact_width() -> None:
+    lines = make().render((50, 6), True).text
+    assert all(len(line.decode()) == 50 for line in lines)
+    text = screen(make())
+    assert text[0].split() == ["PID", "Name", "CPU", "State"]
+    assert "● running" in text[2]
+    assert text[4:] == ["", ""]
+
+
+def test_sort_by_any_column_with_none_last_and_inverted() -> None:
+    table = make()
+    table.sort_by("CPU", descending=True)
+    assert [p.pid for p in table.visible_rows] == [42, 1, 7]
+    table.sort_by("CPU")
+    assert [p.pid for p in table.visible_rows] == [1, 42, 7]
+    table.sort_by("Name")
+    assert [p.name for p in table.visible_rows] == ["init", "python", "zomb"]
+    table.keypress((50, 6), "I")
+    assert [p.name for p in table.visible_rows] == ["zomb", "python", "init"]
+    assert "Name ▼" in screen(table)[0]
+
+
+def test_filter_words_columns_and_negation() -> None:
+    table = make()
+    table.filter = "py"
+    assert [p.pid for p in table.visible_rows] == [42]
+    table.filter = "state:zombie"
+    assert [p.pid for p in table.visible_rows] == [7]
+    table.filter = "!state:zombie"
+    assert [p.pid for p in table.visible_rows] == [1, 42]
+    table.filter = "nothing-like-this"
+    assert "nothing matches /nothing-like-this" in "\n".join(screen(table))
+    assert table.summary == "0/3 /nothing-like-this"
+
+
+def test_selection_survives_refresh_resort_and_row_removal_by_id() -> None:
+    table = make()
+    table.keypress((50, 6), "down")
+    assert table.selected.pid == 42
+    table.update([Proc(99, "new", 1.0, "running"), *reversed(ROWS)])
+    assert table.selected.pid == 42
+    table.sort_by("PID", descending=True)
+    assert table.selected.pid == 42
+    table.update([p for p in ROWS if p.pid != 42])
+    assert table.selected is not None and table.selected.pid != 42
+
+
+def test_cursor_keys_paging_and_ends() -> None:
+    table = make([Proc(i, f"p{i}", float(i), "running") for i in range(100)])
+    size = (40, 11)
+    table.keypress(size, "page down")
+    assert table.selected.pid == 9
+    table.keypress(size, "G")
+    assert table.selected.pid == 99
+    assert "99" in screen(table, size)[-1]
+    table.keypress(size, "g")
+    assert table.selected.pid == 0
+    table.keypress(size, "k")
+    assert table.selected.pid == 0
+
+
+def test_rendering_cost_depends_on_visible_rows_only() -> None:
+    rows = [Proc(i, f"p{i}", float(i), "running") for i in range(200_000)]
+    table = make(rows)
+    table.render((80, 20), True)
+    assert len(table._line_cache) <= 20
+
+
+def test_expandable_rows_load_children_lazily_and_keep_them_across_refresh() -> None:
+    loads: list[int] = []
+
+    def children(parent: Proc) -> list[Proc]:
+        loads.append(parent.pid)
+        return [Proc(parent.pid * 100 + i, f"{parent.name}-child{i}", None, "running") for i in range(2)]
+
+    table: Table[Proc] = Table(
+        COLUMNS, row_id=lambda p: p.pid, children=children, expandable=lambda p: p.pid != 7
+    )
+    table.update(ROWS)
+    assert loads == []
+    table.keypress((50, 8), "enter")
+    assert loads == [1]
+    assert [p.pid for p in table.visible_rows] == [1, 100, 101, 42, 7]
+    assert "└" in screen(table, (50, 8))[2]
+    table.update(list(ROWS))
+    assert [p.pid for p in table.visible_rows] == [1, 100, 101, 42, 7]
+    table.keypress((50, 8), "down")
+    table.keypress((50, 8), "left")
+    assert table.selected.pid == 1
+    table.keypress((50, 8), "left")
+    assert [p.pid for p in table.visible_rows] == [1, 42, 7]
+    table.keypress((50, 8), "end")
+    assert table.toggle() is False
+
+
+def test_async_children_show_loading_then_the_rows() -> None:
+    async def main() -> list[list[str]]:
+        async def children(parent: Proc) -> list[Proc]:
+            await asyncio.sleep(0.05)
+            return [Proc(1000, "late child", None, "running")]
+
+        table: Table[Proc] = Table(COLUMNS, row_id=lambda p: p.pid, children=children)
+        table.update(ROWS)
+        table.toggle()
+        first = screen(table)
+        await asyncio.sleep(0.1)
+        return [first, screen(table)]
+
+    before, after = asyncio.run(main())
+    assert "loading…" in before[2]
+    assert "late child" in after[2]
+
+
+def test_hostile_and_wide_text_stays_inside_its_cell() -> None:
+    table = make([Proc(1, "evil\x1b[2J\x1b]0;x\x07name 日本語テキストがとても長い", 1.0, "running")])
+    lines = table.render((50, 3), True).text
+    assert all(b"\x1b" not in line and b"\x07" not in line for line in lines)
+    assert "\\e[2J" in lines[1].decode()
+
+
+def test_mouse_click_on_a_heading_sorts_and_on_a_row_selects() -> None:
+    table = make()
+    table.render((50, 6), True)
+    table.mouse_event((50, 6), "mouse press", 1, 2, 0, True)
+    assert table.sort == ("PID", False)
+    table.mouse_event((50, 6), "mouse press", 1, 10, 2, True)
+    assert table.selected.pid == 7
