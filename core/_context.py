@@ -82,8 +82,11 @@ class Context:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._deck.executor, functools.partial(function, *args, **kwargs))
 
-    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any]:
-        """Run a background task for the deck's lifetime; its failure is logged, not fatal."""
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any] | None:
+        """Run a background task for the deck's lifetime; its failure is logged, not fatal.
+
+        Called before the deck has started (from a panel's `__init__`), the task starts with it.
+        """
         return self._deck.spawn(coroutine, name or self.plugin)
 
     def show_screen(self, name: str) -> bool:

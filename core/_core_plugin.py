@@ -48,7 +48,7 @@ def stats_table() -> Table[SourceStats]:
     """A table of what every source costs: the self-cost view."""
     return Table(
         [
-            Column("Source", lambda s: s.name, weight=2),
+            Column("Source", lambda s: s.name, weight=3, min_width=16),
             Column("State", lambda s: s.state, width=20, render=_state),
             Column("Runs", lambda s: s.runs, width=6, align="right"),
             Column("Fails", lambda s: s.failures, width=6, align="right"),
@@ -57,7 +57,7 @@ def stats_table() -> Table[SourceStats]:
             Column("Max ms", lambda s: s.max_ms, width=8, align="right", render=_ms),
             Column("Every", lambda s: s.interval, width=6, align="right", render=_every),
             Column("Next", lambda s: s.next_in, width=6, align="right", render=_seconds),
-            Column("Last error", lambda s: s.last_error, weight=3),
+            Column("Last error", lambda s: s.last_error, weight=2),
         ],
         row_id=lambda s: s.name,
         empty="this layout has no sources",

@@ -72,6 +72,7 @@ class Deck:
         self.on_redraw: Callable[[], None] | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
@@ -160,6 +161,9 @@ class Deck:
                 self._plugin_failed(name, f"deck_startup raised {type(exc).__name__}: {exc}", exc)
         self.scheduler.start()
         self.spawn(self._tick(), "clock")
+        for coroutine, name in self._waiting:
+            self.spawn(coroutine, name)
+        self._waiting.clear()
 
     async def stop(self) -> None:
         """Stop sources and tasks, run shutdown hooks; never raises."""
@@ -167,7 +171,8 @@ class Deck:
         await self.scheduler.stop()
         for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2)
         for name, ctx in self.contexts.items():
             if name in self.parts.problems:
                 continue
@@ -184,9 +189,17 @@ class Deck:
         if self.closed is not None and not self.closed.done():
             self.closed.set_result(None)
 
-    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        """Run a background task whose failure is logged and shown, never fatal."""
-        task = asyncio.get_running_loop().create_task(coroutine, name=name)
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any] | None:
+        """Run a background task whose failure is logged and shown, never fatal.
+
+        Before the deck starts (a panel being built), the task waits and starts with the deck.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._waiting.append((coroutine, name))
+            return None
+        task = loop.create_task(coroutine, name=name)
         self._tasks.add(task)
 
         def done(finished: asyncio.Task[Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import textwrap
 import time
 from collections.abc import Callable
 from typing import Any, Final
@@ -166,13 +167,16 @@ class PanelFrame(urwid.Widget):
 
     def _message(self, width: int, height: int) -> urwid.Canvas:
         if self.error is not None:
+            wrapped = textwrap.wrap(sanitize(self.error), max(10, width - 2)) or [""]
             lines = [
                 [("bad", "⚠ " + (self.title or self.type_name))],
-                [("bad", sanitize(self.error))],
-                [("muted", "the rest of the deck keeps running; see the log for the traceback")],
+                *([("bad", part)] for part in wrapped),
+                [("muted", "the rest keeps running; see the log")],
             ]
         else:
-            lines = [[("muted", sanitize(self.waiting or ""))]]
+            lines = [
+                [("muted", part)] for part in textwrap.wrap(sanitize(self.waiting or ""), max(10, width - 2))
+            ]
         top = max(0, (height - len(lines)) // 2)
         rendered = [encode_line(fit([], width), "text")] * top
         rendered += [encode_line(fit(line, width, "center"), "text") for line in lines]

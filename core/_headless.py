@@ -58,9 +58,13 @@ class Harness:
     def press(self, *keys: str) -> Harness:
         """Press keys in order (urwid names: "j", "enter", "ctrl n", "shift tab")."""
         for key in keys:
-            self.shell.keypress(self.size, key)
+            self.loop.run_until_complete(self._press(key))
             self.run(0.01)
         return self
+
+    async def _press(self, key: str) -> None:
+        # Keys are handled on the loop, as in a terminal, so actions can start tasks.
+        self.shell.keypress(self.size, key)
 
     def type(self, text: str) -> Harness:
         """Type text one character at a time."""

@@ -32,7 +32,11 @@ def available_plugins() -> dict[str, EntryPoint]:
 
 
 def load_object(origin: str) -> Any:
-    """Import `module:attr` or execute a `.py` file and return the plugin object in it."""
+    """Import `module:attr` or execute a `.py` file and return the plugin object in it.
+
+    For a bare module or file, its `plugin` attribute is the plugin when it has one;
+    otherwise the module itself is (its module-level hook functions).
+    """
     if origin.endswith(".py"):
         path = Path(origin)
         if not path.is_file():
@@ -43,12 +47,16 @@ def load_object(origin: str) -> Any:
             raise PluginError(f"cannot import {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-        return module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        return getattr(module, "plugin", module)
     module_name, _, attr = origin.partition(":")
     module = importlib.import_module(module_name)
     if not attr:
-        return module
+        return getattr(module, "plugin", module)
     target: Any = module
     for part in attr.split("."):
         target = getattr(target, part)

@@ -55,6 +55,7 @@ class Scheduler:
         self._executor = executor
         self._clock = clock
         self._states: dict[str, _State] = {}
+        self._stopping = False
 
     def add(self, source: Source[Any], owner: str) -> None:
         """Register a source; its name must be unique."""
@@ -87,11 +88,17 @@ class Scheduler:
                 )
 
     async def stop(self) -> None:
-        """Cancel every task and wait for them to end."""
+        """Cancel every task and wait (briefly) for them to end."""
+        # The flag, not only cancel(): asyncio.wait_for may swallow a cancellation that races
+        # with its inner future finishing (fixed upstream in Python 3.12).
+        self._stopping = True
         tasks = [s.task for s in self._states.values() if s.task]
+        for state in self._states.values():
+            state.wake.set()
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
 
     def refresh(self, name: str | None = None) -> None:
         """Fetch one source (or all) now instead of at its next interval."""
@@ -157,7 +164,7 @@ class Scheduler:
 
     async def _run(self, state: _State) -> None:
         source = state.source
-        while True:
+        while not self._stopping:
             state.wake.clear()
             started = time.perf_counter()
             state.fetching = True
@@ -176,6 +183,8 @@ class Scheduler:
                 state.durations.append(time.perf_counter() - started)
                 state.runs += 1
                 state.attempted.set()
+            if self._stopping:
+                return
             delay = self._delay(state)
             state.due = None if delay is None else self._clock() + delay
             with contextlib.suppress(asyncio.TimeoutError):

@@ -106,7 +106,7 @@ class Shell(urwid.Widget):
             if keys:
                 found.append((key_label(keys[0]), action.title, deck.action_enabled(action)))
 
-        if frame is not None:
+        if frame is not None and frame.panel is not None:
             for action in deck.keymap.in_scope(frame.type_name):
                 add(action)
             try:
