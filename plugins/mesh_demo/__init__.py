@@ -1,6 +1,6 @@
 """mesh-demo: an in-process simulated mesh, the deck's default with no services needed."""
 
-from .commands import BREAK_GLASS, COMMANDS, Command, CommandError, CommandSpec
+from .commands import BREAK_GLASS, COMMANDS, AdminCommand, CommandError, CommandSpec
 from .crypto import MAX_AGE, MAX_SKEW, Operator, OperatorRegistry, SignedCommand, Verifier
 from .export import export_table, render_table
 from .model import (
@@ -33,11 +33,11 @@ __all__ = [
     "MIGRATION_PHASES",
     "MIN_NODES",
     "AdapterView",
+    "AdminCommand",
     "AuditEntry",
     "BlastRadius",
     "BlobView",
     "ChainView",
-    "Command",
     "CommandError",
     "CommandSpec",
     "DaemonView",
