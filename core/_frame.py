@@ -115,8 +115,7 @@ class PanelFrame(urwid.Widget):
         if self.panel is None or self.error:
             return ""
         try:
-            summary = getattr(self.panel, "subtitle", "")
-            return sanitize(summary) if summary else ""
+            return sanitize(self.panel.subtitle or "")
         except Exception:
             return ""
 

@@ -72,6 +72,11 @@ class Panel:
         """Take a new result from one of `sources`."""
 
     @property
+    def subtitle(self) -> str:
+        """A short live note drawn at the right of the border (counts, state)."""
+        return ""
+
+    @property
     def selection(self) -> Any:
         """The selected item that actions on this panel act on, or None."""
         return None
