@@ -106,17 +106,10 @@ def read_memory() -> MemorySnapshot:
     )
 
 
-_ATTRS = [
-    "pid",
-    "name",
-    "username",
-    "cpu_percent",
-    "memory_percent",
-    "memory_info",
-    "num_threads",
-    "status",
-    "cmdline",
-]
+#: Changing per read: one pass over /proc/<pid>/stat, statm and status.
+_DYNAMIC = ["pid", "create_time", "cpu_percent", "memory_info", "num_threads", "status"]
+#: Fixed for a process's lifetime: read once per (pid, create_time), which halves the cost.
+_STATIC = ["name", "username", "cmdline"]
 
 
 def _wait_since(started: float) -> None:
@@ -130,6 +123,7 @@ class ProcessSampler:
 
     def __init__(self) -> None:
         self._primed = time.monotonic()
+        self._static: dict[tuple[int, float], tuple[str, str, str]] = {}
         self._priming = threading.Thread(target=self._prime, name="deck-system-prime", daemon=True)
         self._priming.start()
 
@@ -145,29 +139,38 @@ class ProcessSampler:
         """Sample every process; ones that vanish or deny access mid-read are blanked."""
         self._priming.join()
         _wait_since(self._primed)
-        return _read_processes()
-
-
-def _read_processes() -> tuple[ProcessInfo, ...]:
-    found = []
-    for process in psutil.process_iter(_ATTRS, ad_value=None):
-        info = process.info
-        memory_info = info.get("memory_info")
-        command = " ".join(info.get("cmdline") or ()) or f"[{info.get('name') or '?'}]"
-        found.append(
-            ProcessInfo(
-                pid=info["pid"],
-                name=info.get("name") or "?",
-                user=info.get("username") or "?",
-                cpu=info.get("cpu_percent") or 0.0,
-                memory=round(info.get("memory_percent") or 0.0, 2),
-                rss=memory_info.rss if memory_info else 0,
-                threads=info.get("num_threads") or 0,
-                status=info.get("status") or "?",
-                command=command,
+        total = psutil.virtual_memory().total or 1
+        found = []
+        static: dict[tuple[int, float], tuple[str, str, str]] = {}
+        for process in psutil.process_iter(_DYNAMIC, ad_value=None):
+            info = process.info
+            key = (info["pid"], info.get("create_time") or 0.0)
+            name, user, command = self._static.get(key) or self._describe(process)
+            static[key] = (name, user, command)
+            memory_info = info.get("memory_info")
+            rss = memory_info.rss if memory_info else 0
+            found.append(
+                ProcessInfo(
+                    pid=info["pid"],
+                    name=name,
+                    user=user,
+                    cpu=info.get("cpu_percent") or 0.0,
+                    memory=round(100 * rss / total, 2),
+                    rss=rss,
+                    threads=info.get("num_threads") or 0,
+                    status=info.get("status") or "?",
+                    command=command,
+                )
             )
-        )
-    return tuple(found)
+        self._static = static
+        return tuple(found)
+
+    @staticmethod
+    def _describe(process: psutil.Process) -> tuple[str, str, str]:
+        info = process.as_dict(_STATIC, ad_value=None)
+        name = info.get("name") or "?"
+        command = " ".join(info.get("cmdline") or ()) or f"[{name}]"
+        return name, info.get("username") or "?", command
 
 
 def uptime(boot_time: float) -> float:
