@@ -27,7 +27,8 @@ class Action:
         handler: called with an ActionContext; may be `async def`. A returned string
             is shown as a success message; raising shows an error and keeps the deck up.
         keys: default keys (urwid names: "k", "ctrl n", "enter", "f5").
-        scope: GLOBAL, or the panel type (e.g. "system.processes") it acts on.
+        scope: GLOBAL, or the panel type (e.g. "system.processes") it acts on, or a tuple
+            of panel types that all offer it.
         mutating: changes something outside the deck; disabled by --read-only.
         confirm: a question asked first (or a function building it from the context).
         destructive: draw the confirmation in red.
@@ -38,7 +39,7 @@ class Action:
     title: str
     handler: Callable[[ActionContext], Any]
     keys: Sequence[str] = ()
-    scope: str = GLOBAL
+    scope: str | Sequence[str] = GLOBAL
     mutating: bool = False
     confirm: str | Callable[[ActionContext], str | None] | None = None
     destructive: bool = False
@@ -50,6 +51,13 @@ class Action:
             object.__setattr__(self, "keys", (self.keys,))
         else:
             object.__setattr__(self, "keys", tuple(self.keys))
+        if not isinstance(self.scope, str):
+            object.__setattr__(self, "scope", tuple(self.scope))
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Every scope the action is bound in."""
+        return (self.scope,) if isinstance(self.scope, str) else tuple(self.scope)
 
 
 @dataclass(frozen=True)

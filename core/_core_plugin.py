@@ -96,7 +96,7 @@ class _FilterDialog(Dialog):
 
     def __init__(self, panel: Panel, border: str) -> None:
         self.panel = panel
-        self.previous = getattr(getattr(panel, "table", None), "filter", "")
+        self.previous = panel.filter_text
         self.edit = urwid.Edit(("key", "/"), self.previous)
         urwid.connect_signal(self.edit, "postchange", lambda *_: panel.apply_filter(self.edit.edit_text))
         super().__init__(
@@ -125,7 +125,7 @@ def _entries(deck: Deck, actions: Sequence[Action], *, run: bool = True) -> list
         keys = deck.keymap.keys_for(action.id)
         enabled = deck.action_enabled(action)
         label = action.title if enabled else f"{action.title} (disabled: read-only)"
-        scope = "global" if action.scope == GLOBAL else action.scope
+        scope = ", ".join(action.scopes)
         entries.append(
             PaletteEntry(
                 label=label,
@@ -146,8 +146,9 @@ def _visible_actions(deck: Deck, *, everything: bool) -> list[Action]:
     if everything:
         for screen in deck.screens:
             scopes += [f.type_name for f in screen.frames if f.type_name not in scopes]
-        scopes += [a.scope for a in deck.keymap.actions.values() if a.scope not in scopes]
-    return [a for scope in scopes for a in deck.keymap.in_scope(scope)]
+        scopes += [s for a in deck.keymap.actions.values() for s in a.scopes if s not in scopes]
+    unique = {a.id: a for scope in scopes for a in deck.keymap.in_scope(scope)}
+    return list(unique.values())
 
 
 async def _help(ctx: ActionContext) -> None:
@@ -272,3 +273,10 @@ class CorePlugin:
                 title="Sources",
             ),
         ]
+
+    @hookimpl
+    def deck_commands(self) -> list[Any]:
+        """`deck new-plugin NAME`: start a plugin package."""
+        from deck._scaffold import new_plugin_command
+
+        return [new_plugin_command()]

@@ -231,9 +231,20 @@ class Deck:
     # ---- data ------------------------------------------------------------------------------------
 
     def _on_result(self, result: Result[Any]) -> None:
+        # Panels on hidden screens get only the latest result, when they are next shown:
+        # a ten-screen layout then costs about what its visible screen costs.
+        visible = self.screen.frames
         for frame in self._subscribers.get(result.source, ()):
-            frame.deliver(result)
+            if frame in visible:
+                frame.deliver(result)
+            else:
+                frame.pending[result.source] = result
         self.request_redraw()
+
+    def _catch_up(self, frames: list[PanelFrame]) -> None:
+        for frame in frames:
+            while frame.pending:
+                frame.deliver(frame.pending.pop(next(iter(frame.pending))))
 
     def request_redraw(self) -> None:
         """Draw soon; many requests within one frame interval become one draw."""
@@ -270,10 +281,14 @@ class Deck:
         """Switch screens by name or index."""
         for index, screen in enumerate(self.screens):
             if index == name_or_index or screen.spec.name == name_or_index:
-                self.screen_index = index
-                self.request_redraw()
+                self._show(index)
                 return True
         return False
+
+    def _show(self, index: int) -> None:
+        self.screen_index = index
+        self._catch_up(self.screens[index].frames)
+        self.request_redraw()
 
     def move_focus(self, step: int) -> None:
         """Give the focus to the next (or previous) panel on this screen."""
@@ -288,8 +303,7 @@ class Deck:
                 for other in screen.frames:
                     other.focused = other is frame
                 screen.focus = screen.frames.index(frame)
-                self.screen_index = index
-                self.request_redraw()
+                self._show(index)
 
     def panels(self, type_name: str | None = None, plugin: str | None = None) -> list[Panel]:
         """Live panels, by type or by owning plugin."""
@@ -302,7 +316,9 @@ class Deck:
                 if (type_name is None or frame.type_name == type_name) and (
                     plugin is None or owner == plugin
                 ):
-                    found.append(frame.panel)
+                    self._catch_up([frame])  # an action acting on it must see current data
+                    if frame.panel is not None:
+                        found.append(frame.panel)
         return found
 
     def focus_panel(self, panel: Panel) -> bool:
@@ -365,9 +381,7 @@ class Deck:
         if owner in self.parts.problems and owner != CORE_PLUGIN:
             self.notify(f"{action.title}: plugin {owner!r} is not working", "error")
             return None
-        panel = (
-            frame.panel if frame is not None and action.scope != GLOBAL else (frame.panel if frame else None)
-        )
+        panel = frame.panel if frame is not None else None
         ctx = ActionContext(self.contexts.get(owner) or self.contexts[CORE_PLUGIN], action, panel)
         return self.spawn(self._execute(action, ctx, frame), f"action {action.id}")
 

@@ -56,6 +56,7 @@ class PanelFrame(urwid.Widget):
         self.error = error
         self.waiting: str | None = "waiting for data…" if panel is not None and panel.sources else None
         self.results: dict[str, Result[Any]] = {}
+        self.pending: dict[str, Result[Any]] = {}
         self.body_size: tuple[int, int] = (0, 0)
 
     @property

@@ -54,22 +54,23 @@ class Keymap:
         for action in self.actions.values():
             keys = rebound.get(action.id, [k for k in action.keys if k not in unbound])
             self._keys[action.id] = keys
-            scope = self._scopes.setdefault(action.scope, {})
-            for key in keys:
-                other = scope.get(key)
-                if other is not None and other.id != action.id:
-                    raise LayoutError(
-                        f"key {key!r} is bound twice in scope {action.scope!r}: {other.id} and {action.id}",
-                        where=where,
-                        hint=f'rebind one under keys:, e.g. keys: {{"<another key>": {action.id}}}',
-                    )
-                if action.scope == GLOBAL and key in reserved:
-                    raise LayoutError(
-                        f"key {key!r} of {action.id} is already used for {reserved[key]}",
-                        where=where,
-                        hint=f'rebind it under keys:, e.g. keys: {{"<another key>": {action.id}}}',
-                    )
-                scope[key] = action
+            for scope_name in action.scopes:
+                scope = self._scopes.setdefault(scope_name, {})
+                for key in keys:
+                    other = scope.get(key)
+                    if other is not None and other.id != action.id:
+                        raise LayoutError(
+                            f"key {key!r} is bound twice in scope {scope_name!r}: {other.id} and {action.id}",
+                            where=where,
+                            hint=f'rebind one under keys:, e.g. keys: {{"<another key>": {action.id}}}',
+                        )
+                    if scope_name == GLOBAL and key in reserved:
+                        raise LayoutError(
+                            f"key {key!r} of {action.id} is already used for {reserved[key]}",
+                            where=where,
+                            hint=f'rebind it under keys:, e.g. keys: {{"<another key>": {action.id}}}',
+                        )
+                    scope[key] = action
 
     def lookup(self, scope: str, key: str) -> Action | None:
         """The action bound to `key` in exactly this scope."""
@@ -81,4 +82,4 @@ class Keymap:
 
     def in_scope(self, scope: str) -> list[Action]:
         """Every action of a scope, in registration order."""
-        return [a for a in self.actions.values() if a.scope == scope]
+        return [a for a in self.actions.values() if scope in a.scopes]

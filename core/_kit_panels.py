@@ -57,6 +57,10 @@ class TablePanel(Panel, Generic[Row]):
         self.table.filter = text
 
     @property
+    def filter_text(self) -> str:
+        return self.table.filter
+
+    @property
     def subtitle(self) -> str:
         """Shown in the border: rows shown of total, and the filter."""
         return self.table.summary
@@ -91,7 +95,12 @@ class LogPanel(Panel):
         return True
 
     def apply_filter(self, text: str) -> None:
+        self.log.filter = text
         self.log.search = text
+
+    @property
+    def filter_text(self) -> str:
+        return self.log.filter
 
     def hints(self) -> Sequence[tuple[str, str]]:
         return (("End", "follow"),)

@@ -36,7 +36,7 @@ def print_listing() -> None:
         for action in [] if isinstance(result, Exception) else result or ():
             keys = ", ".join(key_label(k) for k in action.keys) or "—"
             flag = "  (mutating)" if action.mutating else ""
-            print(f"  {action.id:<28} {keys:<12} {action.scope:<22} {action.title}{flag}")
+            print(f"  {action.id:<28} {keys:<12} {', '.join(action.scopes):<22} {action.title}{flag}")
     print("\nCommands")
     names = [c.name for _, r in host.each("deck_commands") if not isinstance(r, Exception) for c in r or ()]
     print("  " + (", ".join(sorted(names)) or "none"))

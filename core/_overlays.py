@@ -12,7 +12,7 @@ import urwid
 from deck._frame import BORDERS
 from deck._sanitize import sanitize
 from deck.widgets import Column, JsonView, Table
-from deck.widgets._render import canvas, encode_line, fit
+from deck.widgets._render import canvas, encode_line, fit, text_width
 
 if TYPE_CHECKING:
     from deck._deck import Deck
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Dialog", "Overlays", "PaletteEntry"]
 
 T = TypeVar("T")
+VIEWER_WIDTH = 100
 
 
 class Dialog(urwid.WidgetWrap[urwid.Widget]):
@@ -183,16 +184,22 @@ class _Picker(Dialog):
         entries: Sequence[PaletteEntry],
         *,
         border: str,
-        width: int = 70,
         with_input: bool = True,
+        digits: bool = False,
     ) -> None:
         self.entries = list(entries)
+        self.digits = digits
+        key_width = max((text_width(e.key) for e in self.entries), default=0)
+        kind_width = max((text_width(e.kind) for e in self.entries), default=0)
+        label_width = max((text_width(e.label) for e in self.entries), default=10)
+        columns: list[Column[PaletteEntry]] = [Column("Name", lambda e: e.label, render=lambda v: v)]
+        if key_width:
+            columns.append(Column("Key", lambda e: e.key, width=key_width))
+        if kind_width:
+            columns.append(Column("", lambda e: e.kind, width=kind_width, render=lambda v: [("muted", v)]))
+        width = max(text_width(title) + 8, label_width + key_width + kind_width + len(columns) + 3, 30)
         self.table: Table[PaletteEntry] = Table(
-            [
-                Column("Name", lambda e: e.label, render=lambda v: v),
-                Column("Key", lambda e: e.key, width=12),
-                Column("", lambda e: e.kind, width=14, render=lambda v: [("muted", v)]),
-            ],
+            columns,
             row_id=lambda e: (e.kind, e.label),
             header=False,
             empty="nothing matches",
@@ -218,6 +225,9 @@ class _Picker(Dialog):
         self.table.cursor = 0
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        if self.digits and key.isdigit() and 0 < int(key) <= min(9, len(self.entries)):
+            self.close(self.entries[int(key) - 1])
+            return None
         if key in ("up", "down", "page up", "page down", "home", "end"):
             self.table.keypress((size[0], max(1, size[1] - 4)), key)
             return None
@@ -329,16 +339,7 @@ class Overlays:
             )
             for i, (label, value) in enumerate(pairs)
         ]
-        picker = _Picker(title, entries, border=self._border, width=50, with_input=len(entries) > 9)
-        base_keypress = picker.keypress
-
-        def keypress(size: tuple[int, int], key: str) -> str | None:
-            if key.isdigit() and 0 < int(key) <= min(9, len(entries)):
-                picker.close(entries[int(key) - 1])
-                return None
-            return base_keypress(size, key)
-
-        picker.keypress = keypress  # type: ignore[method-assign]
+        picker = _Picker(title, entries, border=self._border, with_input=len(entries) > 9, digits=True)
         entry = await self.open(picker)
         return None if entry is None else entry.run()
 
@@ -353,23 +354,22 @@ class Overlays:
         self.open(_Viewer(title, view, border=self._border, width=100, height=40))
 
     def text(self, title: str, text: str) -> None:
-        lines = _multiline(text).split("\n")
-        walker = urwid.SimpleFocusListWalker([urwid.Text(line) for line in lines])
-        self.open(
-            _Viewer(
-                title,
-                urwid.ListBox(walker),
-                border=self._border,
-                width=100,
-                height=min(40, len(lines) + 2),
-            )
+        texts = [urwid.Text(line) for line in _multiline(text).split("\n")]
+        rows = sum(t.rows((VIEWER_WIDTH - 2,)) for t in texts)
+        viewer = _Viewer(
+            title,
+            urwid.ListBox(urwid.SimpleFocusListWalker(texts)),
+            border=self._border,
+            width=VIEWER_WIDTH,
+            height=min(40, rows + 2),
         )
+        self.open(viewer)
 
     def picker(
         self, title: str, entries: Sequence[PaletteEntry], *, with_input: bool = True
     ) -> asyncio.Future[Any]:
         """Open a filterable list of entries (the palette, help)."""
-        return self.open(_Picker(title, entries, border=self._border, width=80, with_input=with_input))
+        return self.open(_Picker(title, entries, border=self._border, with_input=with_input))
 
 
 def dialog_size(dialog: Dialog, cols: int, rows: int) -> tuple[int, int]:

@@ -89,8 +89,14 @@ class Panel:
     def apply_filter(self, text: str) -> None:
         """Show only what matches `text` (empty shows everything)."""
 
-    def hints(self) -> Sequence[tuple[str, str]]:
-        """Extra (key, label) pairs for the footer, beyond the panel's actions."""
+    @property
+    def filter_text(self) -> str:
+        """The filter in force, so `/` can start from it and Esc can restore it."""
+        return ""
+
+    def hints(self) -> Sequence[tuple[str, str] | str]:
+        """Extra footer hints beyond the panel's own actions: (key, label) pairs, or action ids
+        (shown with their current key, and dimmed when disabled)."""
         return ()
 
 

@@ -26,20 +26,32 @@ _KEY_NAMES = {
     "enter": "Enter",
     "esc": "Esc",
     " ": "Space",
+    "tab": "Tab",
     "page up": "PgUp",
     "page down": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "delete": "Del",
+    "backspace": "Bksp",
+    "insert": "Ins",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
 }
 
 
 def key_label(key: str) -> str:
-    """How a key is written in hints: "ctrl n" → "^N", "tab" → "Tab"."""
+    """How a key is written in hints: "ctrl n" → "^N", "f2" → "F2"; other text is kept as is."""
     if key in _KEY_NAMES:
         return _KEY_NAMES[key]
     if key.startswith("ctrl "):
         return "^" + key[5:].upper()
     if key.startswith("shift "):
-        return "S-" + key[6:]
-    return key if len(key) == 1 else key.capitalize()
+        return "S-" + key_label(key[6:])
+    if len(key) in (2, 3) and key[0] == "f" and key[1:].isdigit():
+        return key.upper()
+    return key
 
 
 class Shell(urwid.Widget):
@@ -88,11 +100,21 @@ class Shell(urwid.Widget):
         names = ", ".join(failing[:2]) + ("…" if len(failing) > 2 else "")
         return [("bad", f"● {len(stats) - len(failing)}/{len(stats)} ok: {names} failing ")]
 
+    def _tab_labels(self, width: int) -> list[tuple[int, str]]:
+        """(screen index, label) of each tab shown; narrow terminals keep the active tab whole."""
+        active = self.deck.screen_index
+        screens = self.deck.screens
+        labels = [(i, f" {s.spec.key} {sanitize(s.spec.name)} ") for i, s in enumerate(screens)]
+        if sum(text_width(label) + 1 for _, label in labels) > width:
+            labels = [(i, label if i == active else f" {screens[i].spec.key} ") for i, label in labels]
+        while len(labels) > 1 and sum(text_width(label) + 1 for _, label in labels) > width:
+            labels.pop(0 if labels[0][0] != active else -1)
+        return labels
+
     def _tabs(self, width: int) -> list[Segment]:
         segments: list[Segment] = []
-        for index, screen in enumerate(self.deck.screens):
-            role = "tab_active" if index == self.deck.screen_index else "tab"
-            segments += [(role, f" {screen.spec.key} {sanitize(screen.spec.name)} "), (None, " ")]
+        for index, label in self._tab_labels(width):
+            segments += [("tab_active" if index == self.deck.screen_index else "tab", label), (None, " ")]
         return fit(segments, width)
 
     def hints(self) -> list[tuple[str, str, bool]]:
@@ -100,20 +122,28 @@ class Shell(urwid.Widget):
         deck = self.deck
         frame = deck.focused
         found: list[tuple[str, str, bool]] = []
+        seen: set[str] = set()
 
         def add(action: Action) -> None:
             keys = deck.keymap.keys_for(action.id)
-            if keys:
+            if keys and action.id not in seen:
+                seen.add(action.id)
                 found.append((key_label(keys[0]), action.title, deck.action_enabled(action)))
 
         if frame is not None and frame.panel is not None:
             for action in deck.keymap.in_scope(frame.type_name):
                 add(action)
             try:
-                extra = frame.panel.hints() if frame.panel is not None else ()
+                extra = frame.panel.hints()
             except Exception:
                 extra = ()
-            found += [(key_label(k), label, True) for k, label in extra]
+            for hint in extra:
+                if isinstance(hint, str):
+                    action = deck.keymap.actions.get(hint)
+                    if action is not None:
+                        add(action)
+                else:
+                    found.append((key_label(hint[0]), hint[1], True))
         for action_id in (
             "deck.next_panel",
             "deck.filter",
@@ -203,12 +233,12 @@ class Shell(urwid.Widget):
             return False
         if row == 1 and height >= 6 and event == "mouse press":
             x = 0
-            for index, screen in enumerate(deck.screens):
-                label = text_width(f" {screen.spec.key} {sanitize(screen.spec.name)} ") + 1
-                if x <= col < x + label:
+            for index, label in self._tab_labels(width):
+                span = text_width(label) + 1
+                if x <= col < x + span:
                     deck.show_screen(index)
                     return True
-                x += label
+                x += span
             return False
         top = 2 if height >= 6 else 1
         body_height = height - top - (2 if height >= 8 else 1 if height >= 4 else 0)

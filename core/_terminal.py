@@ -49,4 +49,7 @@ async def _main(deck: Deck, depth: ColorDepth) -> None:
 
 def run_terminal(deck: Deck, depth: ColorDepth) -> None:
     """Run until the operator quits; the screen is restored before any exception escapes."""
-    asyncio.run(_main(deck, depth))
+    try:
+        asyncio.run(_main(deck, depth))
+    except urwid.InputClosedError:
+        log.info("the terminal went away; exiting")

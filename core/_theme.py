@@ -32,6 +32,7 @@ ROLES: Final[dict[str, str]] = {
     "good": "success, running, healthy",
     "warn": "warnings, waiting, pending",
     "bad": "errors, failures",
+    "critical": "the most severe state, louder than bad",
     "info": "informational, in progress",
     "magenta": "a data category, scaling events",
     "key": "key names in hints",

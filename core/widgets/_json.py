@@ -43,7 +43,10 @@ class JsonView(LineList):
 
     @value.setter
     def value(self, value: Any) -> None:
+        first = self._value is None
         self._value = value
+        if first:  # folds the operator made are kept across updates; the initial depth applies once
+            self._apply_fold_depth()
         self._rows = None
         self._invalidate()
 

@@ -55,6 +55,7 @@ class LogView(LineList):
         self.paused = False
         self._min_level = "debug"
         self._search = ""
+        self._filter = ""
         self._pattern: re.Pattern[str] | None = None
         self._visible: list[int] | None = None
         self.show_cursor = False
@@ -66,12 +67,19 @@ class LogView(LineList):
         self.extend((line,))
 
     def extend(self, lines: Iterable[LogLine]) -> None:
-        """Add lines in order."""
+        """Add lines in order; a view that is paused or scrolled back stays on the same lines."""
         ring = self._ring
+        dropped = 0
         for line in lines:
             if len(ring) == ring.maxlen:
-                self._dropped += 1
+                dropped += 1
             ring.append(line)
+        self._dropped += dropped
+        if dropped and not (self.follow and not self.paused):
+            # Lines fell off the top: move the view up with them, as far as they were visible.
+            shown = dropped if self._visible is None else sum(1 for i in self._visible if i < dropped)
+            self._cursor = max(0, self._cursor - shown)
+            self._top = max(0, self._top - shown)
         self._changed()
 
     def replace(self, lines: Iterable[LogLine]) -> None:
@@ -119,6 +127,16 @@ class LogView(LineList):
         self._pattern = re.compile(re.escape(text), re.IGNORECASE) if text else None
         self._invalidate()
 
+    @property
+    def filter(self) -> str:
+        """Only lines containing this text are shown (case-insensitive)."""
+        return self._filter
+
+    @filter.setter
+    def filter(self, text: str) -> None:
+        self._filter = text
+        self._changed()
+
     def toggle_pause(self) -> bool:
         """Freeze or unfreeze the view; returns True when now paused."""
         self.paused = not self.paused
@@ -148,12 +166,16 @@ class LogView(LineList):
     def _indices(self) -> list[int]:
         if self._visible is None:
             order = list(LEVELS)
-            floor = order.index(self._min_level)
-            if floor == 0:
+            wanted = set(order[order.index(self._min_level) :])
+            needle = self._filter.lower()
+            if len(wanted) == len(order) and not needle:
                 self._visible = list(range(len(self._ring)))
             else:
-                wanted = set(order[floor:])
-                self._visible = [i for i, line in enumerate(self._ring) if level_of(line.level) in wanted]
+                self._visible = [
+                    i
+                    for i, line in enumerate(self._ring)
+                    if level_of(line.level) in wanted and needle in line.text.lower()
+                ]
         return self._visible
 
     def line_count(self) -> int:

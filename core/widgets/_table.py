@@ -354,7 +354,20 @@ class Table(urwid.Widget, Generic[Row]):
         if self._selected_id != previous and self.on_select is not None:
             self.on_select(self.selected)
 
+    def refresh_lines(self) -> None:
+        """Redraw every row on the next render (for cells that change with time, like ages)."""
+        self._line_cache.clear()
+        self._invalidate()
+
     # ---- expansion ------------------------------------------------------------------------------
+
+    def reload_children(self) -> None:
+        """Load the children of every expanded row again (after a refresh of the parents)."""
+        by_id = dict(zip(self._ids(), self._rows))
+        for key in list(self._expanded):
+            if key in by_id and key not in self._loading:
+                self._load_children(by_id[key], key)
+        self._flatten()
 
     def toggle(self) -> bool:
         """Expand or collapse the selected row; False if it cannot expand."""
@@ -497,9 +510,16 @@ class Table(urwid.Widget, Generic[Row]):
                 share = max(column.min_width, int(room * column.weight / weight))
                 widths.append(share)
                 left -= share
+        flexible_at = [i for i, c in enumerate(self.columns) if not c.width]
         if flexible and left > 0:
-            last = max(i for i, c in enumerate(self.columns) if not c.width)
-            widths[last] += left
+            widths[flexible_at[-1]] += left
+        while left < 0:
+            # A column raised to its minimum takes the cells from the roomiest other column.
+            spare = max(flexible_at, key=lambda i: widths[i] - self.columns[i].min_width, default=None)
+            if spare is None or widths[spare] <= self.columns[spare].min_width:
+                break
+            widths[spare] -= 1
+            left += 1
         self._widths, self._width = tuple(widths), width
         self._line_cache.clear()
         return self._widths
