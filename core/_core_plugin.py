@@ -125,7 +125,8 @@ def _entries(deck: Deck, actions: Sequence[Action], *, run: bool = True) -> list
         keys = deck.keymap.keys_for(action.id)
         enabled = deck.action_enabled(action)
         label = action.title if enabled else f"{action.title} (disabled: read-only)"
-        scope = ", ".join(action.scopes)
+        scopes = action.scopes
+        scope = scopes[0] if len(scopes) == 1 else scopes[0].split(".")[0] + " panels"
         entries.append(
             PaletteEntry(
                 label=label,

@@ -190,7 +190,7 @@ class _Picker(Dialog):
         self.entries = list(entries)
         self.digits = digits
         key_width = max((text_width(e.key) for e in self.entries), default=0)
-        kind_width = max((text_width(e.kind) for e in self.entries), default=0)
+        kind_width = min(24, max((text_width(e.kind) for e in self.entries), default=0))
         label_width = max((text_width(e.label) for e in self.entries), default=10)
         columns: list[Column[PaletteEntry]] = [Column("Name", lambda e: e.label, render=lambda v: v)]
         if key_width:

@@ -1,0 +1,199 @@
+"""Watching the state folder: a cheap stat poll, and a reload of only the files that changed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._model import thaw
+from .state import (
+    DirectoryStamp,
+    StateError,
+    StateSnapshot,
+    directory_stamp,
+    find_namespace,
+    load_state,
+)
+
+__all__ = ["SOURCE", "DynamoView", "Problem", "StateFolderSource"]
+
+logger = logging.getLogger(__name__)
+
+#: The one source of the plugin; every dynamo panel follows it.
+SOURCE = "dynamo.state"
+
+Loaded = StateSnapshot | StateError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why the panels cannot show a namespace: a headline and the details, for every panel."""
+
+    level: str  # "warn" (nothing to show yet) or "bad" (a file that cannot be used)
+    headline: str
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class DynamoView:
+    """What the panels show: the folder, its namespaces, and the one namespace on show.
+
+    Equality is by `key` (the folder's stat stamp, the namespace, a reload counter), so the
+    scheduler's unchanged-snapshot check costs nothing even for a file with 1,000 watchers.
+    """
+
+    state_dir: Path
+    folder: str  # "ok", "missing" or "not a folder"
+    files: tuple[Loaded, ...]
+    namespace: str | None
+    chosen: bool  # picked by the operator or the layout, not just the first one found
+    state: Loaded | None
+    document: Any = field(repr=False)  # state.data as plain dicts and lists, for the JSON view
+    key: tuple[Any, ...] = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DynamoView) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """Every namespace in the folder, in order, each once."""
+        return tuple(dict.fromkeys(loaded.namespace for loaded in self.files))
+
+    @property
+    def snapshot(self) -> StateSnapshot | None:
+        """The namespace's parsed state, when it could be read."""
+        return self.state if isinstance(self.state, StateSnapshot) else None
+
+    @property
+    def problem(self) -> Problem | None:
+        """Why there is nothing to show, or None when the namespace's state is readable."""
+        folder = self.state_dir
+        if self.folder == "missing":
+            return Problem(
+                "warn",
+                "No deployments",
+                (
+                    f"{folder} does not exist.",
+                    "Dynamo creates it when `dynamo serve` starts and removes it when it stops.",
+                ),
+            )
+        if self.folder != "ok":
+            return Problem("bad", "No deployments", (f"{folder} is not a folder.",))
+        if not self.files:
+            return Problem("warn", "No deployments", (f"{folder} has no *.json state files.",))
+        if self.state is None:
+            found = ", ".join(self.namespaces)
+            return Problem(
+                "warn",
+                f"Namespace {self.namespace!r} not found",
+                (f"No state file for it in {folder} (found: {found}).", "Press n to choose another one."),
+            )
+        if isinstance(self.state, StateError):
+            return Problem(
+                "bad",
+                f"Cannot read namespace {self.namespace!r}",
+                (
+                    self.state.message,
+                    "Nothing can be added or removed until the file is valid; deck never writes to it.",
+                ),
+            )
+        return None
+
+
+class StateFolderSource:
+    """The plugin's fetch: returns the previous view unless the folder or the choice changed.
+
+    `fetch` runs in a worker thread (never two at once); `namespace` is read there and set on
+    the event loop, a single attribute either way.
+    """
+
+    def __init__(self, state_dir: Path, namespace: str | None = None) -> None:
+        self.state_dir = state_dir
+        self.namespace = namespace  # the operator's (or the layout's) choice
+        self._automatic: str | None = None  # the first namespace found, shown while none is chosen
+        self._cache: dict[str, tuple[tuple[int, int, int], Loaded]] = {}
+        self._stamp: DirectoryStamp | None = None
+        self._view: DynamoView | None = None
+        self._generation = 0
+        self._reload = threading.Event()
+
+    def reload(self) -> None:
+        """Make the next fetch read every file again, even if the folder looks unchanged."""
+        self._reload.set()
+
+    @property
+    def view(self) -> DynamoView | None:
+        """The latest view, if any fetch finished."""
+        return self._view
+
+    def fetch(self) -> DynamoView:
+        """The current view; a plain function, so the scheduler runs it in a worker thread."""
+        stamp = directory_stamp(self.state_dir)
+        folder = self._folder_state(stamp)
+        forced = self._reload.is_set()
+        self._reload.clear()
+        if forced:
+            self._cache.clear()
+            self._generation += 1
+        wanted = self.namespace
+        previous = self._view
+        if (
+            previous is not None
+            and not forced
+            and stamp == self._stamp
+            and folder == previous.folder
+            and wanted == (previous.namespace if previous.chosen else None)
+        ):
+            return previous
+        self._view = self._build(stamp, folder, wanted, previous)
+        self._stamp = stamp
+        return self._view
+
+    def _folder_state(self, stamp: DirectoryStamp) -> str:
+        if stamp or self.state_dir.is_dir():
+            return "ok"
+        return "not a folder" if self.state_dir.exists() else "missing"
+
+    def _load(self, stamp: DirectoryStamp) -> tuple[Loaded, ...]:
+        """Every file, reusing what was read before when its (mtime, size, inode) is the same."""
+        cache: dict[str, tuple[tuple[int, int, int], Loaded]] = {}
+        for name, mtime_ns, size, inode in stamp:
+            stat_key = (mtime_ns, size, inode)
+            known = self._cache.get(name)
+            loaded = known[1] if known is not None and known[0] == stat_key else None
+            if loaded is None:
+                loaded = load_state(self.state_dir / name)
+                logger.debug("read %s: %s", name, "ok" if loaded.ok else loaded.problem)
+            cache[name] = (stat_key, loaded)
+        self._cache = cache
+        return tuple(sorted((entry for _, entry in cache.values()), key=lambda r: (r.namespace, r.path.name)))
+
+    def _build(
+        self, stamp: DirectoryStamp, folder: str, wanted: str | None, previous: DynamoView | None
+    ) -> DynamoView:
+        files = self._load(stamp)
+        names = [loaded.namespace for loaded in files]
+        if wanted is None and names and self._automatic is None:
+            self._automatic = names[0]  # kept from now on: what is on show never switches by itself
+        namespace = wanted if wanted is not None else self._automatic
+        state = find_namespace(self.state_dir, namespace, files) if namespace is not None else None
+        if previous is not None and state is previous.state:
+            document = previous.document
+        else:
+            document = thaw(state.data) if isinstance(state, StateSnapshot) else None
+        return DynamoView(
+            state_dir=self.state_dir,
+            folder=folder,
+            files=files,
+            namespace=namespace,
+            chosen=wanted is not None,
+            state=state,
+            document=document,
+            key=(stamp, folder, namespace, wanted is not None, self._generation),
+        )

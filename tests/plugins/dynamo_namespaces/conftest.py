@@ -1,0 +1,77 @@
+"""Shared fixtures: real state files written by Dynamo's own code, copied into a tmp folder.
+
+The originals live in the shared fixtures beside the checkout (`<repo>/../shared/fixtures/dynamo`)
+and are only ever read; every test that writes works on a copy in its own tmp folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from deck.testing import Harness, open_deck
+
+FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "dynamo"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The read-only originals (see their README.md for how they were made)."""
+    if not (FIXTURES / "initial" / "dynamo.json").is_file():
+        pytest.fail(
+            f"the Dynamo fixtures are missing: expected {FIXTURES.resolve()} "
+            "(the shared folder must sit beside the checkout, as ../shared)",
+            pytrace=False,
+        )
+    return FIXTURES
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    """An empty state folder, like ~/.dynamo/state."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def copy_fixture(fixtures_dir: Path, state_dir: Path) -> Callable[..., Path]:
+    """Copy `<fixtures>/<relative>` into the state folder (as `name`, default the same file name)."""
+
+    def copy(relative: str, name: str | None = None) -> Path:
+        source = fixtures_dir / relative
+        target = state_dir / (name or source.name)
+        shutil.copyfile(source, target)
+        return target
+
+    return copy
+
+
+LAYOUT = Path(__file__).resolve().parents[3] / "layouts" / "dynamo.yaml"
+
+
+@pytest.fixture
+def open_dynamo(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    """Open the shipped dynamo layout headless, on a given state folder (and plugin settings)."""
+    opened: list[Harness] = []
+
+    def open_layout(
+        folder: Path, *, size: tuple[int, int] = (120, 40), read_only: bool = False, **config: Any
+    ) -> Harness:
+        document = yaml.safe_load(LAYOUT.read_text())
+        document["plugins"]["dynamo"].update(state_dir=str(folder), **config)
+        layout = tmp_path / f"dynamo-{len(opened) + 1}.yaml"
+        layout.write_text(yaml.safe_dump(document))
+        harness = open_deck(layout, size=size, read_only=read_only)
+        opened.append(harness)
+        harness.first_results()
+        return harness
+
+    yield open_layout
+    for harness in opened:
+        harness.stop()
