@@ -38,6 +38,7 @@ class Assembly:
     sources: list[tuple[str, Source[Any]]]
     segments: list[tuple[str, StatusSegment]]
     keymap: Keymap
+    themes: dict[str, Path] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -190,6 +191,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
         sources=sources,
         segments=segments,
         keymap=keymap,
+        themes=themes,
         problems=problems,
         unavailable=unavailable,
     )

@@ -35,6 +35,10 @@ class Context:
         """True when the deck runs with --read-only (mutating actions are disabled)."""
         return self._deck.read_only
 
+    def use_theme(self, name: str) -> None:
+        """Switch the whole deck to another theme now (raises ThemeError if there is none)."""
+        self._deck.use_theme(name)
+
     def notify(self, message: str, level: Level = "info") -> None:
         """Show a timestamped message in the status line (and log it)."""
         self._deck.notify(message, level)

@@ -23,6 +23,8 @@ from deck._overlays import Overlays
 from deck._panels import Panel, PanelContext
 from deck._scheduler import Scheduler
 from deck._sources import Result
+from deck._theme import Theme, find_theme, load_theme
+from deck.widgets import icons
 
 __all__ = ["Deck", "Screen", "Status"]
 
@@ -70,6 +72,7 @@ class Deck:
         self.screen_index = 0
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
+        self.on_theme: Callable[[Theme], None] | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
@@ -256,6 +259,19 @@ class Deck:
         self._redraw_pending = None
         if self.on_redraw is not None:
             self.on_redraw()
+
+    def use_theme(self, name_or_path: str) -> Theme:
+        """Switch themes while running (a built-in, a plugin's, or a file); ThemeError if unknown."""
+        theme = load_theme(find_theme(name_or_path, self.parts.themes))
+        self.theme = theme
+        icons.ascii = theme.ascii_icons
+        for screen in self.screens:
+            for frame in screen.frames:
+                frame.border = theme.border
+        if self.on_theme is not None:
+            self.on_theme(theme)
+        self.request_redraw()
+        return theme
 
     def notify(self, message: str, level: Level = "info") -> None:
         """Set the status line."""

@@ -50,7 +50,7 @@ class PanelFrame(urwid.Widget):
         self.panel = panel
         self.type_name = type_name
         self._title = title
-        self._chars = BORDERS[border]
+        self.border = border
         self._on_focus = on_focus
         self.focused = False
         self.error = error
@@ -151,7 +151,7 @@ class PanelFrame(urwid.Widget):
     # ---- drawing ------------------------------------------------------------------------------------
 
     def _top(self, width: int) -> list[Segment]:
-        h, _, tl, tr, _, _ = self._chars
+        h, _, tl, tr, _, _ = BORDERS[self.border]
         border = "border_focus" if self.focused else "border"
         title_role = "title" if self.focused else "muted"
         left: list[Segment] = [(border, tl + h), (title_role, f" {sanitize(self.title)} ")]
@@ -198,7 +198,7 @@ class PanelFrame(urwid.Widget):
             except Exception as exc:
                 self.fail(exc, "drawing")
                 body = self._message(*inner)
-        h, v, _, _, bl, br = self._chars
+        h, v, _, _, bl, br = BORDERS[self.border]
         border = "border_focus" if self.focused else "border"
         top = canvas([encode_line(self._top(width), "text")], width, 1)
         side = canvas([encode_line([(border, v)])] * inner[1], 1, inner[1])

@@ -12,6 +12,7 @@ import urwid
 from deck._colors import ColorDepth
 from deck._deck import Deck
 from deck._shell import Shell
+from deck._theme import Theme
 
 __all__ = ["run_terminal"]
 
@@ -33,6 +34,12 @@ async def _main(deck: Deck, depth: ColorDepth) -> None:
         handle_mouse=True,
     )
     deck.on_redraw = main_loop.draw_screen
+
+    def repaint(theme: Theme) -> None:
+        screen.register_palette(theme.palette(depth))
+        screen.clear()
+
+    deck.on_theme = repaint
     for sig in (signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, deck.quit)
@@ -44,6 +51,7 @@ async def _main(deck: Deck, depth: ColorDepth) -> None:
             await deck.closed
     finally:
         deck.on_redraw = None
+        deck.on_theme = None
         await deck.stop()
 
 

@@ -159,3 +159,18 @@ def test_any_size_renders_and_resizing_back_works(size: tuple[int, int]) -> None
         assert "Processes" in harness.text()
     finally:
         harness.stop()
+
+
+def test_the_theme_can_be_switched_while_running() -> None:
+    harness = open_deck("system", size=(100, 30))
+    try:
+        harness.first_results()
+        assert "┌─" in harness.text()
+        harness.deck.contexts["system"].use_theme("mono")
+        assert harness.deck.theme.name == "Mono"
+        assert "+-" in harness.text()
+        with pytest.raises(Exception, match="no theme named 'nope'"):
+            harness.deck.contexts["system"].use_theme("nope")
+        assert harness.deck.theme.name == "Mono"
+    finally:
+        harness.stop()
