@@ -1,0 +1,256 @@
+"""Benchmark the lightning-rollouts data path at 100,000 rollouts against a real LightningStore.
+
+    python bench/bench_lightning.py                  # starts `agl store` from the cached venv
+    python bench/bench_lightning.py --url http://127.0.0.1:4747 --count 100000
+
+Loads the store over HTTP (batch enqueue, batch dequeue, some finished attempts), then times
+both ways of feeding the rollout table: the whole list on the client (fetch + parse, then
+sort / filter / page locally) and one page at a time from the server. Budget: fetch, parse and
+first render under 2 s; a key (scroll, sort, filter) under 50 ms; under 400 MB RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from deck.plugins.lightning_rollouts.client import API_PREFIX, LightningClient
+from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT, server_params
+from deck.plugins.lightning_rollouts.model import MODES, parse_items, parse_rollout
+from deck.plugins.lightning_rollouts.table import COLUMNS, RolloutIndex, RolloutQuery
+
+BUDGET_FIRST_RENDER = 2.0
+BUDGET_KEY = 0.050
+BUDGET_RSS_MB = 400
+
+
+def default_agl() -> Path:
+    if os.environ.get("DECK_AGL"):
+        return Path(os.environ["DECK_AGL"])
+    cache = Path(os.environ.get("DECK_CACHE", Path.home() / ".cache" / "deck"))
+    return cache / "agl-0.3.0" / "bin" / "agl"
+
+
+def start_store(agl: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tempfile.NamedTemporaryFile(prefix="agl-store-", suffix=".log", delete=False)  # noqa: SIM115
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    process = subprocess.Popen(
+        [str(agl), "store", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"agl store exited with {process.returncode}; see {log.name}")
+        try:
+            if httpx.get(f"{url}{API_PREFIX}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    process.kill()
+    sys.exit(f"agl store did not start; see {log.name}")
+
+
+def load(url: str, count: int, batch: int, started: float, finished: float) -> None:
+    """Grow the store to `count` rollouts: batch enqueue, batch dequeue, finish a few attempts."""
+    http = httpx.Client(base_url=url + API_PREFIX, timeout=300)
+    have = http.get("/rollouts", params={"limit": 1}).json()["total"]
+    t0 = time.perf_counter()
+    for offset in range(have, count, batch):
+        rollouts = [
+            {
+                "input": {"question": f"What is {i} + {i}?", "index": i},
+                "mode": (*MODES, None)[i % 4],
+                "metadata": {"dataset": "bench", "index": i},
+            }
+            for i in range(offset, min(count, offset + batch))
+        ]
+        http.post("/queues/rollouts/enqueue", json={"rollouts": rollouts}).raise_for_status()
+    t1 = time.perf_counter()
+    dequeued: list[dict[str, Any]] = []
+    target = int((count - have) * started)
+    while len(dequeued) < target:
+        limit = min(1000, target - len(dequeued))
+        body = {"limit": limit, "worker_id": f"worker-{len(dequeued) // 1000 % 16}"}
+        got = http.post("/queues/rollouts/dequeue", json=body).json()
+        if not got:
+            break
+        dequeued += got
+    t2 = time.perf_counter()
+    done = dequeued[: int(len(dequeued) * finished)]
+    for i, rollout in enumerate(done):
+        status = ("succeeded", "failed", "running")[i % 3]
+        attempt = rollout["attempt"]["attempt_id"]
+        path = f"/rollouts/{rollout['rollout_id']}/attempts/{attempt}"
+        http.post(path, json={"status": status, "last_heartbeat_time": time.time()})
+    t3 = time.perf_counter()
+    http.close()
+    print(
+        f"\nload to {count:,}: {count - have:,} enqueued in {t1 - t0:.1f}s, "
+        f"{len(dequeued):,} dequeued in {t2 - t1:.1f}s, "
+        f"{len(done):,} attempts finished in {t3 - t2:.1f}s"
+    )
+
+
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 1e6
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:.1f} ms"
+
+
+def client_keys() -> list[tuple[str, RolloutQuery]]:
+    """The keys an operator presses on the rollout table, as queries."""
+    keys = [
+        (f"sort {column} {'desc' if descending else 'asc'}", RolloutQuery(sort=column, descending=descending))
+        for column in COLUMNS
+        for descending in (False, True)
+    ]
+    return [
+        *keys,
+        ("filter status=failed", RolloutQuery(statuses=frozenset({"failed"}))),
+        ("filter mode=train", RolloutQuery(modes=frozenset({"train"}))),
+        ("search id 'ab'", RolloutQuery(search="ab")),
+        ("next page", RolloutQuery(page=1)),
+        ("page 5 of 500", RolloutQuery(page=5, page_size=500)),
+    ]
+
+
+def bench_client_side(url: str, repeat: int, verbose: bool) -> dict[str, float]:
+    """The design's way: fetch every rollout, then page, sort and filter locally."""
+    http = httpx.Client(timeout=600)
+    gc.collect()
+    rss_before = rss_mb()
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        clock = time.perf_counter()
+        response = http.get(f"{url}{API_PREFIX}/rollouts", params={"limit": -1})
+        fetch, clock = time.perf_counter() - clock, time.perf_counter()
+        payload = json.loads(response.content)
+        decode, clock = time.perf_counter() - clock, time.perf_counter()
+        rollouts = parse_items(payload["items"], parse_rollout, "rollout")
+        parse, clock = time.perf_counter() - clock, time.perf_counter()
+        index = RolloutIndex(rollouts).warm()  # as load_rollouts does
+        index.query(RolloutQuery())
+        first = time.perf_counter() - clock
+        run = {"fetch": fetch, "decode": decode, "parse": parse, "sort + page": first}
+        run["first render"] = sum(run.values())
+        if not best or run["first render"] < best["first render"]:
+            best = run
+        response = payload = None  # only the parsed rollouts stay, as in the deck
+    http.close()
+    gc.collect()
+    keys = []
+    for name, query in client_keys():
+        clock = time.perf_counter()
+        index.query(query)
+        keys.append((time.perf_counter() - clock, name))
+    worst_key, worst_name = max(keys)
+    best["worst key"] = worst_key
+    best["rss"] = rss_mb()
+    print(f"client side, {len(rollouts):,} rollouts (best of {repeat}):")
+    for name in ("fetch", "decode", "parse", "sort + page", "first render"):
+        print(f"  {name:14} {ms(best[name]):>10}")
+    if verbose:
+        for seconds, name in keys:
+            print(f"  {name:26} {ms(seconds):>10}")
+    print(f"  slowest key    {ms(worst_key):>10}  ({worst_name})")
+    print(f"  RSS            {best['rss']:7.0f} MB  (+{best['rss'] - rss_before:.0f} MB for the list)")
+    return best
+
+
+def bench_server_side(url: str) -> None:
+    """The fallback: each view is one page the server sorts and filters."""
+    print("server side, one page per view (best of 3):")
+    views = [
+        ("first page (start desc, 100)", RolloutQuery()),
+        ("next page", RolloutQuery(page=1)),
+        ("page 500 (deep offset)", RolloutQuery(page=500)),
+        ("500 per page", RolloutQuery(page_size=500)),
+        ("sort rollout id asc", RolloutQuery(sort="rollout", descending=False)),
+        ("sort status", RolloutQuery(sort="status")),
+        ("filter status=failed", RolloutQuery(statuses=frozenset({"failed"}))),
+        ("search id 'ab'", RolloutQuery(search="ab")),
+    ]
+    with LightningClient(url, read_timeout=60) as client:
+        for name, query in views:
+            times = []
+            for _ in range(3):
+                clock = time.perf_counter()
+                page = client.list_rollouts_page(**server_params(query))
+                times.append(time.perf_counter() - clock)
+            print(f"  {name:30} {ms(min(times)):>10}  ({len(page.items)} of {page.total:,})")
+    print(f"  RSS {rss_mb():.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="use this server instead of starting one")
+    parser.add_argument("--agl", type=Path, default=default_agl(), help="the `agl` to start")
+    parser.add_argument("--sizes", default="1000,5000,10000,100000", help="store sizes to measure, ascending")
+    parser.add_argument("--batch", type=int, default=5_000, help="rollouts per enqueue")
+    parser.add_argument("--started", type=float, default=0.6, help="share given an attempt")
+    parser.add_argument("--finished", type=float, default=0.02, help="share of those finished")
+    parser.add_argument("--verbose", action="store_true", help="print every key's time")
+    args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+
+    process = None
+    url = args.url
+    if url is None:
+        if not args.agl.is_file():
+            sys.exit(f"{args.agl} not found: run .ci/agl-venv.sh or pass --url / --agl")
+        clock = time.perf_counter()
+        process, url = start_store(args.agl)
+        print(f"agl store started at {url} in {time.perf_counter() - clock:.1f}s")
+    print(f"client-side limit: {CLIENT_SIDE_LIMIT:,} rollouts; load average {os.getloadavg()}")
+    results = {}
+    try:
+        for size in sizes:
+            load(url, size, args.batch, args.started, args.finished)
+            results[size] = bench_client_side(url, 3 if size <= 20_000 else 1, args.verbose)
+        bench_server_side(url)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
+    print(
+        f"\nbudget: first render < {BUDGET_FIRST_RENDER:g} s, key < {BUDGET_KEY * 1000:g} ms, "
+        f"RSS < {BUDGET_RSS_MB} MB; load average {os.getloadavg()}"
+    )
+    print(f"{'rollouts':>9} {'fetch':>9} {'parse':>9} {'render':>9} {'key':>9} {'RSS':>7}")
+    for size, r in results.items():
+        ok = (
+            r["first render"] < BUDGET_FIRST_RENDER
+            and r["worst key"] < BUDGET_KEY
+            and r["rss"] < BUDGET_RSS_MB
+        )
+        print(
+            f"{size:>9,} {ms(r['fetch']):>9} {ms(r['decode'] + r['parse']):>9} "
+            f"{ms(r['first render']):>9} {ms(r['worst key']):>9} {r['rss']:5.0f} MB"
+            f"  {'ok' if ok else 'over budget'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Fixtures: recorded server answers through httpx.MockTransport, and a real LightningStore."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from lightning_support import RecordedServer, agl_executable, free_port, wait_healthy
+
+from deck.plugins.lightning_rollouts.client import LightningClient
+
+
+@pytest.fixture
+def recorded() -> RecordedServer:
+    return RecordedServer()
+
+
+@pytest.fixture
+def client(recorded: RecordedServer) -> Iterator[LightningClient]:
+    with LightningClient(transport=httpx.MockTransport(recorded), backoff=0) as lightning:
+        yield lightning
+    assert not recorded.unmatched, f"requests no fixture records: {recorded.unmatched}"
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., LightningClient]]:
+    """A client whose server is the given handler (request -> response)."""
+    made: list[LightningClient] = []
+
+    def make(handler: Callable[[httpx.Request], httpx.Response], **options) -> LightningClient:
+        options.setdefault("backoff", 0)
+        made.append(LightningClient(transport=httpx.MockTransport(handler), **options))
+        return made[-1]
+
+    yield make
+    for lightning in made:
+        lightning.close()
+
+
+@pytest.fixture(scope="module")
+def agl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `agl store` on a free loopback port; yields its base URL."""
+    agl = agl_executable()
+    if not agl.is_file():
+        reason = (
+            f"the real LightningStore is not installed: {agl} is missing "
+            "(run .ci/agl-venv.sh, or set DECK_AGL to an agentlightning 0.3.0 `agl`)"
+        )
+        if os.environ.get("DECK_AGL"):  # asked for explicitly (CI): missing is a failure
+            pytest.fail(reason)
+        print(f"SKIP: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("agl") / "agl-store.log"
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1"}
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(agl), "store", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base_url, process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
