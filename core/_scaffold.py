@@ -65,15 +65,18 @@ def new_plugin(name: str, parent: Path) -> Path:
             hint="choose another name: layouts refer to plugins by this name",
         )
     target = parent / names.distribution
-    if target.exists():
-        raise DeckError(f"{target} already exists; nothing was written", hint="remove it or choose --dir")
-    parent.mkdir(parents=True, exist_ok=True)
-    target.mkdir()
+    try:
+        target.mkdir(parents=True)
+    except FileExistsError:
+        raise DeckError(
+            f"{target} already exists; nothing was written", hint="remove it or choose --dir"
+        ) from None
+    fields = _fields(names)
     try:
         for relative, template in _FILES.items():
-            path = target / Template(relative).substitute(_fields(names))
+            path = target / Template(relative).substitute(fields)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(Template(template).substitute(_fields(names)), encoding="utf-8")
+            path.write_text(Template(template).substitute(fields), encoding="utf-8")
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
