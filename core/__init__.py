@@ -4,7 +4,7 @@ The public API is what this module exports; everything in `_`-prefixed modules i
 """
 
 from deck._actions import GLOBAL, Action, Command, StatusSegment
-from deck._context import ActionContext, Context
+from deck._context import ActionContext, Context, Level
 from deck._errors import ActionError, DeckError, LayoutError, PluginError, ThemeError
 from deck._hookspecs import hookimpl
 from deck._kit_panels import JsonPanel, LogPanel, TablePanel
@@ -23,6 +23,7 @@ __all__ = [
     "DeckError",
     "JsonPanel",
     "LayoutError",
+    "Level",
     "LogPanel",
     "Option",
     "Panel",

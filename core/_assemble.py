@@ -92,9 +92,14 @@ def validate_options(
     return result
 
 
-def _collect(host: PluginHost, hook: str, problems: dict[str, str], **kwargs: Any) -> list[tuple[str, Any]]:
+def _collect(
+    host: PluginHost,
+    hook: str,
+    problems: dict[str, str],
+    configs: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[tuple[str, Any]]:
     found = []
-    for name, result in host.each(hook, **kwargs):
+    for name, result in host.each(hook, configs=configs):
         if isinstance(result, Exception):
             problems.setdefault(name, f"{hook} raised {type(result).__name__}: {result}")
             continue
@@ -139,7 +144,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
             configs[spec.name] = dict(spec.config)
 
     panel_types: dict[str, tuple[str, PanelType]] = {}
-    for name, panel_type in _collect(host, "deck_panels", problems):
+    for name, panel_type in _collect(host, "deck_panels", problems, configs):
         panel_types[panel_type.name] = (name, panel_type)
     unavailable: dict[str, str] = {}
     for spec in layout.panels():
@@ -162,7 +167,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
             f"panel {spec.type!r}",
         )
 
-    actions = _collect(host, "deck_actions", problems)
+    actions = _collect(host, "deck_actions", problems, configs)
     reserved = {screen.key: f"showing screen {screen.name!r}" for screen in layout.screens}
     keys_where = layout.where(("keys",)) if layout.keys else layout.document.file
     keymap = Keymap([a for _, a in actions], layout.keys, reserved=reserved, where=keys_where)
@@ -176,11 +181,14 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
         except Exception as exc:
             log.exception("plugin %s raised in deck_sources", name)
             problems[name] = f"deck_sources raised {type(exc).__name__}: {exc}"
-    segments = _collect(host, "deck_status_segments", problems)
+    segments = _collect(host, "deck_status_segments", problems, configs)
     themes: dict[str, Path] = {}
     for _, (theme_name, path) in _collect(host, "deck_themes", problems):
         themes[theme_name] = Path(path)
     chosen = theme or layout.theme
+    beside = Path(layout.document.file).parent / chosen
+    if theme is None and chosen.endswith((".yaml", ".yml")) and beside.is_file():
+        chosen = str(beside)  # a theme path in a layout is relative to the layout, like plugin paths
     return Assembly(
         layout=layout,
         host=host,

@@ -108,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _check(layout: str, theme: str | None) -> int:
     from deck._app import check_layout
 
@@ -121,10 +125,8 @@ def _check(layout: str, theme: str | None) -> int:
         return 1
     panels = parts.layout.panels()
     plugins = ", ".join(p.name for p in parts.layout.plugins) or "none"
-    print(
-        f"{parts.layout.document.file}: ok ({len(parts.layout.screens)} screens, {len(panels)} panels;"
-        f" plugins: {plugins}; theme: {parts.theme.name})"
-    )
+    sizes = f"{_count(len(parts.layout.screens), 'screen')}, {_count(len(panels), 'panel')}"
+    print(f"{parts.layout.document.file}: ok ({sizes}; plugins: {plugins}; theme: {parts.theme.name})")
     return 0
 
 

@@ -7,23 +7,13 @@ import logging
 from collections.abc import Sequence
 
 from deck._actions import Command
-from deck._core_plugin import CorePlugin
 from deck._errors import DeckError, PluginError
-from deck._plugins import PluginHost, available_plugins
+from deck._installed import all_plugins
 from deck._yamlfile import did_you_mean
 
-__all__ = ["all_plugins", "run_command"]
+__all__ = ["run_command"]
 
 log = logging.getLogger(__name__)
-
-
-def all_plugins() -> tuple[PluginHost, dict[str, str]]:
-    """Every installed plugin loaded into one host, with the errors of those that failed."""
-    host = PluginHost()
-    host.register("deck", CorePlugin())
-    for name in sorted(available_plugins()):
-        host.load(name, None, {})
-    return host, host.failures()
 
 
 def run_command(argv: Sequence[str]) -> int:

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from deck._sources import Result
@@ -31,6 +32,11 @@ class Context:
         self.log = logging.getLogger(f"deck.plugin.{plugin}")
 
     @property
+    def layout_path(self) -> Path:
+        """The layout file the deck was opened with (relative paths in config may start here)."""
+        return Path(self._deck.layout.document.file)
+
+    @property
     def read_only(self) -> bool:
         """True when the deck runs with --read-only (mutating actions are disabled)."""
         return self._deck.read_only
@@ -44,7 +50,9 @@ class Context:
         self._deck.notify(message, level)
 
     def refresh(self, source: str | None = None) -> None:
-        """Fetch a source now; with no name, every source of this plugin."""
+        """Fetch a source now; with no name, every source of this plugin (safe from threads)."""
+        if self._deck.call_soon(self.refresh, source):
+            return
         names = [source] if source else self._deck.scheduler.names(self.plugin)
         for name in names:
             self._deck.scheduler.refresh(name)
@@ -113,10 +121,5 @@ class ActionContext(Context):
         super().__init__(base._deck, base.plugin, base.config)
         self.action = action
         self.panel = panel
-
-    @property
-    def selection(self) -> Any:
-        """What the focused panel has selected (None when nothing is)."""
-        if self.panel is None:
-            return None
-        return self.panel.selection
+        # Taken once: a refresh while a dialog is open must not change what is acted on.
+        self.selection: Any = panel.selection if panel is not None else None

@@ -73,6 +73,7 @@ class Deck:
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
         self.on_theme: Callable[[Theme], None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
@@ -152,7 +153,9 @@ class Deck:
 
     async def start(self) -> None:
         """Run the plugins' startup hooks, then start every source."""
-        self.closed = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        self.closed = self.loop.create_future()
+        icons.ascii = self.theme.ascii_icons  # glyphs are process-wide: one running deck owns them
         for name, ctx in self.contexts.items():
             if name in self.parts.problems:
                 continue
@@ -186,6 +189,7 @@ class Deck:
             except Exception:
                 log.exception("plugin %s raised in deck_shutdown", name)
         self.executor.shutdown(wait=False, cancel_futures=True)
+        icons.ascii = False
 
     def quit(self) -> None:
         """Ask the runner to exit."""
@@ -273,8 +277,24 @@ class Deck:
         self.request_redraw()
         return theme
 
+    def call_soon(self, function: Callable[..., Any], *args: Any) -> bool:
+        """From a worker thread, run `function` on the loop instead; True when it was handed over."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return False
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            return False
+        loop.call_soon_threadsafe(function, *args)
+        return True
+
     def notify(self, message: str, level: Level = "info") -> None:
-        """Set the status line."""
+        """Set the status line (safe from worker threads too)."""
+        if self.call_soon(self.notify, message, level):
+            return
         logger = log.error if level == "error" else log.warning if level == "warn" else log.info
         logger("status: %s", message)
         self.status = Status(message, level)

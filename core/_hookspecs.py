@@ -35,23 +35,40 @@ def deck_sources(config: Mapping[str, Any]) -> Sequence[Source[Any]]:
 
 
 @hookspec
-def deck_panels() -> Sequence[PanelType]:
-    """The panel types this plugin offers to layouts."""
+def deck_panels(config: Mapping[str, Any]) -> Sequence[PanelType]:
+    """The panel types this plugin offers to layouts.
+
+    Args:
+        config: the plugin's settings from the layout (empty when listing every plugin).
+    """
 
 
 @hookspec
-def deck_actions() -> Sequence[Action]:
-    """The actions this plugin offers (keys, palette, help)."""
+def deck_actions(config: Mapping[str, Any]) -> Sequence[Action]:
+    """The actions this plugin offers (keys, palette, help).
+
+    Args:
+        config: the plugin's settings from the layout (empty when listing every plugin).
+    """
 
 
 @hookspec
-def deck_status_segments() -> Sequence[StatusSegment]:
-    """Small live texts this plugin adds to the header."""
+def deck_status_segments(config: Mapping[str, Any]) -> Sequence[StatusSegment]:
+    """Small live texts this plugin adds to the header.
+
+    Args:
+        config: the plugin's settings from the layout.
+    """
 
 
 @hookspec
 def deck_themes() -> Mapping[str, Path]:
     """Extra themes, by name, that layouts and --theme may use."""
+
+
+@hookspec
+def deck_layouts() -> Mapping[str, Path]:
+    """Layouts this plugin ships, by name, found by `deck --layout NAME` after the built-ins."""
 
 
 @hookspec

@@ -78,12 +78,16 @@ class LogPanel(Panel):
         super().__init__(ctx)
         self.log = LogView(maxlen, show_source=show_source)
         self.widget = self.log
+        self._last: Any = None
 
     def lines(self, value: Any) -> Iterable[LogLine]:
         """The log lines in a snapshot (default: the snapshot is the lines)."""
         return value
 
     def update(self, result: Result[Any]) -> None:
+        if result.value is self._last:  # an error or recovery re-delivers the same snapshot
+            return
+        self._last = result.value
         lines = self.lines(result.value)
         if self.append:
             self.log.extend(lines)

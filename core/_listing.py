@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from deck._commands import all_plugins
+from deck._installed import all_plugins, default_configs, plugin_layouts
 from deck._layout import builtin_layouts, layout_dirs
 from deck._shell import key_label
 from deck._theme import builtin_themes
@@ -20,6 +20,7 @@ def _first_line(obj: object) -> str:
 def print_listing() -> None:
     """Print plugins, panel types, actions with keys, commands, layouts and themes."""
     host, failures = all_plugins()
+    configs = default_configs(host)
     print("Plugins")
     for name, plugin in host.plugins.items():
         if name == "deck":
@@ -27,12 +28,12 @@ def print_listing() -> None:
         state = f"FAILED: {plugin.error}" if plugin.error else _first_line(plugin.obj)
         print(f"  {name:<14} {state}")
     print("\nPanel types")
-    for _, result in host.each("deck_panels"):
+    for _, result in host.each("deck_panels", configs=configs):
         for panel_type in [] if isinstance(result, Exception) else result or ():
             options = ", ".join(panel_type.options) or "no options"
             print(f"  {panel_type.name:<24} {panel_type.description}  [{options}]")
     print("\nActions (id, keys, scope)")
-    for _, result in host.each("deck_actions"):
+    for _, result in host.each("deck_actions", configs=configs):
         for action in [] if isinstance(result, Exception) else result or ():
             keys = ", ".join(key_label(k) for k in action.keys) or "—"
             flag = "  (mutating)" if action.mutating else ""
@@ -41,7 +42,7 @@ def print_listing() -> None:
     names = [c.name for _, r in host.each("deck_commands") if not isinstance(r, Exception) for c in r or ()]
     print("  " + (", ".join(sorted(names)) or "none"))
     print("\nLayouts (built in; also searched: " + ", ".join(str(d) for d in layout_dirs()) + ")")
-    for name, path in sorted(builtin_layouts().items()):
+    for name, path in sorted({**plugin_layouts(host), **builtin_layouts()}.items()):
         print(f"  {name:<14} {path}")
     print("\nThemes")
     for name, path in sorted(builtin_themes().items()):

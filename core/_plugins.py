@@ -7,7 +7,7 @@ import importlib.util
 import inspect
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -137,11 +137,18 @@ class PluginHost:
                 results.append(impl.function(*args))
         return results
 
-    def each(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call `hook` on every plugin in load order, yielding (plugin, result or exception)."""
+    def each(
+        self, hook: str, *, configs: Mapping[str, Mapping[str, Any]] | None = None, **kwargs: Any
+    ) -> Iterator[tuple[str, Any]]:
+        """Call `hook` on every plugin in load order, yielding (plugin, result or exception).
+
+        With `configs`, each plugin also gets its own `config` argument.
+        """
         for name in list(self.plugins):
             if self.plugins[name].obj is None:
                 continue
+            if configs is not None:
+                kwargs["config"] = configs.get(name, {})
             try:
                 for result in self.call(name, hook, **kwargs):
                     yield name, result

@@ -56,6 +56,7 @@ class LogView(LineList):
         self._min_level = "debug"
         self._search = ""
         self._filter = ""
+        self._held: list[LogLine] | None = None
         self._pattern: re.Pattern[str] | None = None
         self._visible: list[int] | None = None
         self.show_cursor = False
@@ -83,7 +84,13 @@ class LogView(LineList):
         self._changed()
 
     def replace(self, lines: Iterable[LogLine]) -> None:
-        """Show exactly these lines (for sources that return the whole tail each time)."""
+        """Show exactly these lines (for sources that return the whole tail each time).
+
+        While paused, the newest lines wait and are shown on resume, so the view holds still.
+        """
+        if self.paused:
+            self._held = list(lines)
+            return
         self._ring.clear()
         self._dropped = 0
         self._ring.extend(lines)
@@ -91,6 +98,14 @@ class LogView(LineList):
 
     def __len__(self) -> int:
         return len(self._ring)
+
+    @property
+    def current(self) -> LogLine | None:
+        """The line under the cursor (the newest while following)."""
+        visible = self._indices()
+        if not visible:
+            return None
+        return self._ring[visible[min(self._cursor, len(visible) - 1)]]
 
     def _changed(self) -> None:
         self._visible = None
@@ -142,6 +157,9 @@ class LogView(LineList):
         self.paused = not self.paused
         if not self.paused:
             self.follow = True
+            held, self._held = self._held, None
+            if held is not None:
+                self.replace(held)
             self._changed()
         self._invalidate()
         return self.paused
