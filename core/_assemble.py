@@ -172,15 +172,26 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
     keys_where = layout.where(("keys",)) if layout.keys else layout.document.file
     keymap = Keymap([a for _, a in actions], layout.keys, reserved=reserved, where=keys_where)
     sources: list[tuple[str, Source[Any]]] = []
+    owners: dict[str, str] = {}
     for name in list(host.plugins):
         if name in problems or host.plugins[name].obj is None:
             continue
         try:
-            for result in host.call(name, "deck_sources", config=configs.get(name, {})):
-                sources.extend((name, source) for source in result or ())
+            mine = [
+                s
+                for result in host.call(name, "deck_sources", config=configs.get(name, {}))
+                for s in result or ()
+            ]
         except Exception as exc:
             log.exception("plugin %s raised in deck_sources", name)
             problems[name] = f"deck_sources raised {type(exc).__name__}: {exc}"
+            continue
+        clash = next((s.name for s in mine if s.name in owners), None)
+        if clash is not None:
+            problems[name] = f"offers source {clash!r}, which plugin {owners[clash]!r} already provides"
+            continue
+        owners.update((s.name, name) for s in mine)
+        sources.extend((name, source) for source in mine)
     segments = _collect(host, "deck_status_segments", problems, configs)
     themes: dict[str, Path] = {}
     for _, (theme_name, path) in _collect(host, "deck_themes", problems):
