@@ -1,0 +1,122 @@
+"""The falcon plugin's hooks: an htop for Falcon training runs on Ray.
+
+The deck never imports Ray: the client talks to the cluster through a child process, and
+every call runs in the deck's worker threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deck import Action, Context, Option, PanelType, Result, Source, StatusSegment, hookimpl
+from deck.plugins.falcon_nodes.actions import falcon_actions
+from deck.plugins.falcon_nodes.client import FalconConfig
+from deck.plugins.falcon_nodes.coordinator import COORDINATOR_NAME, LEGACY_COORDINATOR_NAME, NAMESPACE
+from deck.plugins.falcon_nodes.model import SortMode
+from deck.plugins.falcon_nodes.panels import NodeLogPanel, NodesPanel
+from deck.plugins.falcon_nodes.source import LOG_SOURCE, STATUS_SOURCE, FalconSession
+from deck.plugins.falcon_nodes.summary import SummaryPanel, connection_markup
+
+__all__ = ["FalconPlugin"]
+
+#: Seconds the scheduler allows a fetch beyond the client's own bounded connect and call.
+_FETCH_MARGIN = 10.0
+
+
+class FalconPlugin:
+    """A Falcon run's nodes, buffer and logs, read from its coordinator actor on Ray."""
+
+    def __init__(self) -> None:
+        self.session = FalconSession()
+
+    @hookimpl
+    def deck_options(self) -> Mapping[str, Option]:
+        return {
+            "address": Option(
+                str,
+                "auto",
+                "Ray cluster: 'auto' (this machine's or $RAY_ADDRESS), 'host:port', 'ray://host:port'",
+            ),
+            "namespace": Option(str, NAMESPACE, "Ray namespace of the coordinator actor"),
+            "actor": Option(str, COORDINATOR_NAME, "name of the coordinator actor"),
+            "fallback_actor": Option(
+                (str, type(None)), LEGACY_COORDINATOR_NAME, "tried when 'actor' is not found (null: none)"
+            ),
+            "refresh": Option(float, 1.0, "seconds between polls of the run"),
+            "timeout": Option(float, 5.0, "seconds a status, log or pause call may take"),
+            "connect_timeout": Option(float, 30.0, "seconds connecting to the cluster may take"),
+            "sort": Option(str, "name", "the nodes' first sort order", choices=[m.value for m in SortMode]),
+        }
+
+    @hookimpl
+    def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
+        settings = {key: value for key, value in config.items() if key != "sort"}
+        falcon = FalconConfig.from_mapping(settings)
+        self.session.configure(falcon, SortMode(config.get("sort") or "name"))
+        timeout = falcon.connect_timeout + falcon.timeout + _FETCH_MARGIN
+        return [
+            Source(
+                STATUS_SOURCE,
+                self.session.fetch_status,
+                interval=falcon.refresh,
+                timeout=timeout,
+                max_backoff=max(5.0, falcon.refresh),
+                description="the coordinator's get_status: every node and the buffer",
+            ),
+            Source(
+                LOG_SOURCE,
+                self.session.fetch_log,
+                interval=falcon.refresh,
+                timeout=timeout,
+                max_backoff=max(5.0, falcon.refresh),
+                description="the selected node's last log lines",
+            ),
+        ]
+
+    @hookimpl
+    def deck_panels(self) -> list[PanelType]:
+        return [
+            PanelType(
+                "falcon.summary",
+                lambda ctx: SummaryPanel(ctx, self.session),
+                {},
+                "connection, run directory, elapsed time, sort, node counts and the buffer bar",
+                "Falcon",
+            ),
+            PanelType(
+                "falcon.nodes",
+                lambda ctx: NodesPanel(ctx, self.session),
+                {},
+                "every node: status, samples, loss, trend and progress; s sorts, p/u pause/resume",
+                "Nodes",
+            ),
+            PanelType(
+                "falcon.log",
+                lambda ctx: NodeLogPanel(ctx, self.session),
+                {},
+                "the selected node's log, following the selection",
+                "Log",
+            ),
+        ]
+
+    @hookimpl
+    def deck_actions(self) -> list[Action]:
+        return falcon_actions(self.session)
+
+    @hookimpl
+    def deck_status_segments(self) -> list[StatusSegment]:
+        return [StatusSegment("falcon.connection", STATUS_SOURCE, self._segment)]
+
+    def _segment(self, result: Result[Any]) -> Any:
+        return connection_markup(self.session.connection, short=True)
+
+    @hookimpl
+    def deck_startup(self, ctx: Context) -> None:
+        self.session.open()
+        for panel in ctx.panels("falcon.nodes")[:1]:
+            ctx.focus_panel(panel)  # the table takes the keys from the start
+
+    @hookimpl
+    def deck_shutdown(self, ctx: Context) -> None:
+        self.session.close()

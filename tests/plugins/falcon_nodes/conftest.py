@@ -1,0 +1,172 @@
+"""One real local Ray cluster for the whole session, started and stopped by these fixtures.
+
+The cluster runs as ``ray start --head --block`` in its own process group, on free ports and a
+private temp dir, so it never touches another cluster on the machine (no ``ray stop``). It
+uses token authentication (Ray's default for new local clusters) with a token that lives only
+in the session's environment. RAY_ADDRESS points at it, so clients configured with
+``address: auto`` find it the way the deck finds a run started with ``ray start``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from falcon_helpers import free_port
+
+CLUSTER_START_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Cluster:
+    address: str
+    client_address: str
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[Cluster]:
+    if importlib.util.find_spec("ray") is None:  # not imported here: Ray reads RAY_AUTH_* on import
+        pytest.skip("ray is not installed (pip install 'deck-tui[falcon]')")
+    gcs_port, client_port, agent_port = free_port(), free_port(), free_port()
+    temp_dir = tempfile.mkdtemp(prefix="rayt", dir="/tmp")  # socket paths must stay short
+    command = [
+        str(Path(sys.executable).with_name("ray")),
+        "start",
+        "--head",
+        "--block",
+        f"--port={gcs_port}",
+        f"--ray-client-server-port={client_port}",
+        f"--dashboard-agent-listen-port={agent_port}",
+        "--num-cpus=2",
+        "--include-dashboard=false",
+        "--disable-usage-stats",
+        f"--temp-dir={temp_dir}",
+    ]
+    environment = pytest.MonkeyPatch()
+    environment.setenv("RAY_AUTH_MODE", "token")  # Ray's default for new local clusters
+    environment.setenv("RAY_AUTH_TOKEN", uuid.uuid4().hex)  # never ~/.ray/auth_token
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output: list[str] = []
+    started = threading.Event()
+
+    def drain() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if "Ray runtime started" in line:
+                started.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        if not started.wait(CLUSTER_START_TIMEOUT):
+            raise RuntimeError("ray start did not finish:\n" + "".join(output[-40:]))
+        address = f"127.0.0.1:{gcs_port}"
+        environment.setenv("RAY_ADDRESS", address)
+        yield Cluster(address, f"ray://127.0.0.1:{client_port}")
+    finally:
+        environment.undo()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ray_driver(ray_cluster: Cluster) -> Iterator[Any]:
+    """The test process as a Ray driver of the session cluster (to start and kill actors)."""
+    import ray
+
+    ray.init(
+        address=ray_cluster.address,
+        namespace="deck-tests",
+        log_to_driver=False,
+        logging_level=logging.ERROR,
+    )
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def sim_run(ray_driver: Any) -> Iterator[Any]:
+    """A simulated run shared by the tests: 2 nodes in their own actors, 6 in a group."""
+    from deck.plugins.falcon_nodes.sim import start_sim
+
+    run = start_sim(8, speed=20.0, solo=2, namespace=f"falcon-{uuid.uuid4().hex[:8]}")
+    yield run
+    run.stop()
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A Ray namespace no other test uses."""
+    return f"falcon-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def slow_run(ray_driver: Any) -> Iterator[Any]:
+    """A run so slow that no node finishes or fails during the session (for pause tests)."""
+    from deck.plugins.falcon_nodes.sim import start_sim
+
+    run = start_sim(3, speed=0.05, solo=1, fail_node=None, namespace=f"falcon-{uuid.uuid4().hex[:8]}")
+    yield run
+    run.stop()
+
+
+@pytest.fixture(scope="session")
+def hang_run(ray_driver: Any) -> Iterator[Any]:
+    """A run whose node 'phi' never answers a status call (the others do)."""
+    from deck.plugins.falcon_nodes.sim import start_sim
+
+    run = start_sim(
+        4, speed=20.0, solo=2, hang_node="phi", fail_node=None, namespace=f"falcon-{uuid.uuid4().hex[:8]}"
+    )
+    yield run
+    run.stop()
+
+
+LAYOUT = Path(__file__).resolve().parents[3] / "layouts" / "falcon.yaml"
+
+
+@pytest.fixture
+def open_falcon(tmp_path: Path) -> Iterator[Any]:
+    """Open the shipped falcon layout headless with these plugin settings (stopped after the test)."""
+    import yaml
+
+    from deck.testing import Harness, open_deck
+
+    opened: list[Harness] = []
+
+    def open_with(size: tuple[int, int] = (120, 40), read_only: bool = False, **config: Any) -> Harness:
+        layout = yaml.safe_load(LAYOUT.read_text())
+        layout["plugins"]["falcon"].update(config)
+        path = tmp_path / f"falcon-{len(opened)}.yaml"
+        path.write_text(yaml.safe_dump(layout))
+        harness = open_deck(path, size=size, read_only=read_only)
+        opened.append(harness)
+        return harness
+
+    yield open_with
+    for harness in opened:
+        harness.stop()
