@@ -31,8 +31,8 @@ bench: $(VENV)/.installed-all
 	$(BIN)/python bench/run.py
 
 run-falcon: $(VENV)/.installed-all
-	$(BIN)/python -m deck.plugins.falcon_nodes.sim --nodes 12 & sim=$$!; \
-	trap "kill $$sim" EXIT; sleep 8; $(BIN)/deck --layout falcon
+	$(BIN)/python -m deck.plugins.falcon_nodes.sim --nodes 12 >falcon-sim.log 2>&1 & sim=$$!; \
+	trap "kill $$sim" EXIT; $(BIN)/deck --layout falcon
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

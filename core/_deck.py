@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -419,32 +419,53 @@ class Deck:
             return None
         panel = frame.panel if frame is not None else None
         ctx = ActionContext(self.contexts.get(owner) or self.contexts[CORE_PLUGIN], action, panel)
-        return self.spawn(self._execute(action, ctx, frame), f"action {action.id}")
-
-    async def _execute(self, action: Action, ctx: ActionContext, frame: PanelFrame | None) -> None:
-        try:
-            question = action.confirm(ctx) if callable(action.confirm) else action.confirm
-            if question and not await ctx.confirm(
-                question, title=action.title, destructive=action.destructive
-            ):
-                self.notify(f"{action.title}: cancelled", "info")
-                return
-            if action.blocking:
-                result = await ctx.run_blocking(action.handler, ctx)
-            else:
+        if action.confirm is None and not action.blocking and not inspect.iscoroutinefunction(action.handler):
+            # Plain handlers run now, so keys typed in a burst act in the order they were typed.
+            try:
                 result = action.handler(ctx)
-                if inspect.isawaitable(result):
-                    result = await result
+            except Exception as exc:
+                self._report(action, error=exc)
+                return None
+            if inspect.isawaitable(result):
+                return self.spawn(self._execute(action, ctx, started=result), f"action {action.id}")
+            self._report(action, result)
+            return None
+        return self.spawn(self._execute(action, ctx), f"action {action.id}")
+
+    async def _execute(
+        self, action: Action, ctx: ActionContext, started: Awaitable[Any] | None = None
+    ) -> None:
+        try:
+            if started is not None:
+                result = await started
+            else:
+                question = action.confirm(ctx) if callable(action.confirm) else action.confirm
+                if question and not await ctx.confirm(
+                    question, title=action.title, destructive=action.destructive
+                ):
+                    self.notify(f"{action.title}: cancelled", "info")
+                    return
+                if action.blocking:
+                    result = await ctx.run_blocking(action.handler, ctx)
+                else:
+                    result = action.handler(ctx)
+                    if inspect.isawaitable(result):
+                        result = await result
         except asyncio.CancelledError:
             raise
-        except ActionError as exc:
-            log.warning("action %s: %s", action.id, exc)
-            self.notify(f"{action.title}: {exc.message}", "error")
         except Exception as exc:
-            log.exception("action %s failed", action.id)
-            self.notify(f"{action.title} failed: {type(exc).__name__}: {exc}", "error")
+            self._report(action, error=exc)
         else:
-            if isinstance(result, str) and result:
-                self.notify(result, "ok")
-        finally:
-            self.request_redraw()
+            self._report(action, result)
+
+    def _report(self, action: Action, result: Any = None, *, error: Exception | None = None) -> None:
+        """Say how an action went: a returned string is success, an ActionError its message."""
+        if isinstance(error, ActionError):
+            log.warning("action %s: %s", action.id, error)
+            self.notify(f"{action.title}: {error.message}", "error")
+        elif error is not None:
+            log.error("action %s failed", action.id, exc_info=error)
+            self.notify(f"{action.title} failed: {type(error).__name__}: {error}", "error")
+        elif isinstance(result, str) and result:
+            self.notify(result, "ok")
+        self.request_redraw()

@@ -157,11 +157,24 @@ class Shell(urwid.Widget):
         return found
 
     def _hints_line(self, width: int) -> list[Segment]:
-        segments: list[Segment] = []
+        # Help and Quit stay at the right edge; the panel's own hints fill the rest.
+        essentials = {self._first_key("deck.help"), self._first_key("deck.quit")} - {None}
+        left: list[Segment] = []
+        right: list[Segment] = []
         for key, label, enabled in self.hints():
-            role = "key" if enabled else "muted"
-            segments += [(role, f"[{key}]"), ("muted" if not enabled else "footer", f" {label}  ")]
-        return fit(segments, width)
+            side = right if key in essentials else left
+            side += [
+                ("key" if enabled else "muted", f"[{key}]"),
+                ("footer" if enabled else "muted", f" {label}  "),
+            ]
+        room = width - sum(text_width(text) for _, text in right)
+        if room < 10:
+            return fit(left + right, width)
+        return [*fit(left, room), *right]
+
+    def _first_key(self, action_id: str) -> str | None:
+        keys = self.deck.keymap.keys_for(action_id)
+        return key_label(keys[0]) if keys else None
 
     def _status_line(self, width: int) -> list[Segment]:
         status = self.deck.status

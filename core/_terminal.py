@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Any
 
 import urwid
 
@@ -40,6 +41,14 @@ async def _main(deck: Deck, depth: ColorDepth) -> None:
         screen.clear()
 
     deck.on_theme = repaint
+
+    def on_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), urwid.InputClosedError):
+            deck.quit()  # the terminal went away (ssh dropped, tmux killed): just leave
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(on_error)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, deck.quit)

@@ -38,7 +38,8 @@ class Column(Generic[Row]):
     Args:
         title: the heading; also the name used in `/col:text` filters.
         value: the row's raw value for this column (sorting, filtering, default text).
-        render: turns the raw value into a cell (text or role segments); default `str`.
+        render: turns the raw value into a cell (text or role segments); default `str`. A
+            renderer with a second required parameter also gets the column's width.
         width: a fixed width in cells; otherwise the column shares what is left by `weight`.
         sort_key: what to sort by, if not the raw value.
     """
@@ -53,14 +54,31 @@ class Column(Generic[Row]):
     sortable: bool = True
     sort_key: Callable[[Any], Any] | None = None
 
-    def cell(self, row: Row) -> Cell:
-        """The rendered cell of `row` in this column."""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_sized", self.render is not None and _takes_width(self.render))
+
+    def cell(self, row: Row, width: int = 0) -> Cell:
+        """The rendered cell of `row`; renderers taking a second argument get the column width."""
         value = self.value(row)
         if self.render is not None:
-            return self.render(value)
+            return self.render(value, width) if self._sized else self.render(value)  # type: ignore[attr-defined,call-arg]
         if value is None:
             return [("muted", "—")]
         return str(value)
+
+
+def _takes_width(render: Callable[..., Cell]) -> bool:
+    try:
+        parameters = inspect.signature(render).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    # Only a required second parameter asks for the width: `relative_time(value, now=None)` does not.
+    required = [
+        p
+        for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(required) >= 2
 
 
 class Table(urwid.Widget, Generic[Row]):
@@ -480,8 +498,9 @@ class Table(urwid.Widget, Generic[Row]):
             x = 0
             for index, width in enumerate(self._widths):
                 if x <= col < x + width + 1:
-                    same = self._sort and self._sort[0] == index
-                    self.sort_by(index, not self._sort[1] if same else False)  # type: ignore[index]
+                    if self.columns[index].sortable:
+                        same = self._sort and self._sort[0] == index
+                        self.sort_by(index, not self._sort[1] if same else False)  # type: ignore[index]
                     break
                 x += width + 1
             return True
@@ -544,7 +563,7 @@ class Table(urwid.Widget, Generic[Row]):
         else:
             segments: list[Segment] = []
             for index, (column, w) in enumerate(zip(self.columns, self._widths)):
-                cell = as_segments(column.cell(row))
+                cell = as_segments(column.cell(row, w))
                 if index == 0:
                     cell = self._marker(row, depth, key) + cell
                 else:
