@@ -1,17 +1,21 @@
-"""Benchmark the lightning-rollouts data path at 100,000 rollouts against a real LightningStore.
+"""Benchmark the lightning-rollouts plugin at 100,000 rollouts against a real LightningStore.
 
     python bench/bench_lightning.py                  # starts `agl store` from the cached venv
-    python bench/bench_lightning.py --url http://127.0.0.1:4747 --count 100000
+    python bench/bench_lightning.py --url http://127.0.0.1:4747 --sizes 5000,100000
+    python bench/bench_lightning.py --deck-only      # only the deck's own numbers
 
 Loads the store over HTTP (batch enqueue, batch dequeue, some finished attempts), then times
 both ways of feeding the rollout table: the whole list on the client (fetch + parse, then
-sort / filter / page locally) and one page at a time from the server. Budget: fetch, parse and
-first render under 2 s; a key (scroll, sort, filter) under 50 ms; under 400 MB RSS.
+sort / filter / page locally) and one page at a time from the server. Then it opens the deck
+itself, headless, on the store: first render through the plugin's source and panel, and each
+key (scroll, page, sort, filter, search) until the table shows its answer and is drawn.
+Budget: fetch, parse and first render under 2 s; a key to redraw under 50 ms; under 400 MB RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -203,6 +207,112 @@ def bench_server_side(url: str) -> None:
     print(f"  RSS {rss_mb():.0f} MB")
 
 
+DECK_SIZE = (160, 50)
+
+
+def deck_layout(url: str, client_side_limit: int) -> Path:
+    """The shipped lightning layout pointed at `url`, in a temporary file."""
+    import yaml
+
+    from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT as _default
+
+    shipped = Path(__file__).resolve().parents[1] / "layouts" / "lightning.yaml"
+    layout = yaml.safe_load(shipped.read_text())
+    layout["plugins"]["lightning"].update(
+        url=url, client_side_limit=client_side_limit or _default, timeout=120.0
+    )
+    path = Path(tempfile.mkdtemp(prefix="bench-lightning-")) / "lightning.yaml"
+    path.write_text(yaml.safe_dump(layout))
+    return path
+
+
+def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]:
+    """The deck, headless: first render through source and panel, then each key to redraw."""
+    from deck.testing import open_deck
+
+    gc.collect()
+    rss_before = rss_mb()
+    layout = deck_layout(url, client_side_limit)
+    # The store scans every rollout for timeouts at most every 10 s, in the first request
+    # after that; at 100,000 rollouts the scan takes seconds. Pay it here, to time the deck.
+    clock = time.perf_counter()
+    httpx.get(f"{url}{API_PREFIX}/rollouts", params={"limit": 1}, timeout=120).raise_for_status()
+    scan = time.perf_counter() - clock
+    clock = time.perf_counter()
+    harness = open_deck(layout, size=DECK_SIZE)
+    (panel,) = harness.deck.panels("lightning.rollouts")
+
+    def settled() -> bool:
+        return panel.page is not None and not panel.loading
+
+    def draw() -> None:
+        harness.shell.render(DECK_SIZE, focus=True)
+
+    if not harness.wait_until(settled, timeout=300, step=0.0005):
+        sys.exit(f"the deck never showed the rollouts: {harness.text()}")
+    draw()
+    first = time.perf_counter() - clock
+    server_paged = panel.snapshot.view.server_paged
+
+    def key(before: tuple[str, ...], press: str, done: Any) -> float:
+        """Press `before` (untimed, e.g. opening a chooser), then time `press` to a redraw."""
+        for name in before:
+            harness.press(name)
+        harness.run(0.05)
+        if press == "n":  # an operator reads a page for a moment: time to fetch the next ahead
+            ahead = dataclasses.replace(panel.query, page=panel.query.page + 1)
+            harness.wait_until(lambda: panel.session.cached_page(ahead) is not None, timeout=10)
+
+        async def on_the_loop() -> None:  # as a terminal delivers keys: actions may spawn tasks
+            harness.shell.keypress(DECK_SIZE, press)
+
+        clock = time.perf_counter()
+        harness.loop.run_until_complete(on_the_loop())
+        harness.run()
+        draw()  # the screen as the key leaves it at once (rows, or "loading…")
+        acknowledged = time.perf_counter() - clock
+        if not harness.wait_until(lambda: done() and settled(), timeout=120, step=0.0005):
+            sys.exit(f"key {press!r} never finished: {harness.text()}")
+        draw()
+        return time.perf_counter() - clock, acknowledged
+
+    query = lambda: panel.query  # noqa: E731
+    keys = [
+        ("scroll (j)", (), "j", lambda: panel.table.cursor == 1),
+        ("page down (PgDn)", (), "page down", lambda: panel.table.cursor > 1),
+        ("next page (n, fetched ahead)", (), "n", lambda: query().page == 1),
+        ("previous page (p)", (), "p", lambda: query().page == 0),
+        ("sort by rollout (s, 1)", ("s",), "1", lambda: query().sort == "rollout"),
+        ("invert the sort (S)", (), "S", lambda: query().descending),
+        ("next column (>)", (), ">", lambda: query().sort != "rollout"),
+        ("filter failed (f, 5)", ("f",), "5", lambda: query().statuses == {"failed"}),
+        ("all statuses (f, 1)", ("f",), "1", lambda: not query().statuses),
+        ("search id (/, a)", ("/",), "a", lambda: query().search == "a"),
+        ("search id (…, b)", (), "b", lambda: query().search == "ab"),
+    ]
+    times = []
+    for name, before, press, done in keys:
+        seconds, acknowledged = key(before, press, done)
+        times.append((seconds, name, acknowledged))
+        if press == "b":
+            harness.press("esc")
+            harness.wait_until(settled, timeout=120, step=0.0005)
+    rss = rss_mb()
+    harness.stop()
+    mode = "server pages" if server_paged else "whole list on the client"
+    print(f"deck, {label} ({mode}):")
+    print(f"  first request  {ms(scan):>10}  (before the deck: the store's own scan, if due)")
+    print(f"  first render   {ms(first):>10}  (build, start, fetch, parse, draw)")
+    print(f"  {'key':30} {'rows drawn':>10} {'first redraw':>13}")
+    for seconds, name, acknowledged in times:
+        print(f"  {name:30} {ms(seconds):>10} {ms(acknowledged):>13}")
+    worst, worst_name, _ = max(times)
+    print(f"  slowest key    {ms(worst):>10}  ({worst_name})")
+    print(f"  slowest first redraw {ms(max(t[2] for t in times)):>10}")
+    print(f"  RSS            {rss:7.0f} MB  (+{rss - rss_before:.0f} MB)")
+    return {"first render": first, "worst key": worst, "first redraw": max(t[2] for t in times), "rss": rss}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="use this server instead of starting one")
@@ -212,6 +322,12 @@ def main() -> None:
     parser.add_argument("--started", type=float, default=0.6, help="share given an attempt")
     parser.add_argument("--finished", type=float, default=0.02, help="share of those finished")
     parser.add_argument("--verbose", action="store_true", help="print every key's time")
+    parser.add_argument("--deck-only", action="store_true", help="only the deck's numbers")
+    parser.add_argument(
+        "--deck-client-side",
+        action="store_true",
+        help="also open the deck with the whole list on the client at the largest size",
+    )
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
 
@@ -225,11 +341,17 @@ def main() -> None:
         print(f"agl store started at {url} in {time.perf_counter() - clock:.1f}s")
     print(f"client-side limit: {CLIENT_SIDE_LIMIT:,} rollouts; load average {os.getloadavg()}")
     results = {}
+    decks = {}
     try:
         for size in sizes:
             load(url, size, args.batch, args.started, args.finished)
-            results[size] = bench_client_side(url, 3 if size <= 20_000 else 1, args.verbose)
-        bench_server_side(url)
+            if not args.deck_only:
+                results[size] = bench_client_side(url, 3 if size <= 20_000 else 1, args.verbose)
+            decks[size] = bench_deck(url, 0, f"{size:,} rollouts")
+        if not args.deck_only:
+            bench_server_side(url)
+        if args.deck_client_side:
+            decks[-sizes[-1]] = bench_deck(url, sizes[-1] + 1, f"{sizes[-1]:,} rollouts, forced")
     finally:
         if process is not None:
             process.terminate()
@@ -238,6 +360,23 @@ def main() -> None:
         f"\nbudget: first render < {BUDGET_FIRST_RENDER:g} s, key < {BUDGET_KEY * 1000:g} ms, "
         f"RSS < {BUDGET_RSS_MB} MB; load average {os.getloadavg()}"
     )
+    print(f"{'deck at':>9} {'render':>9} {'key':>9} {'redraw':>9} {'RSS':>7}")
+    for size, r in decks.items():
+        ok = (
+            r["first render"] < BUDGET_FIRST_RENDER
+            and r["worst key"] < BUDGET_KEY
+            and r["rss"] < BUDGET_RSS_MB
+        )
+        label = f"{abs(size):,}" + ("*" if size < 0 else "")
+        print(
+            f"{label:>9} {ms(r['first render']):>9} {ms(r['worst key']):>9} {ms(r['first redraw']):>9}"
+            f" {r['rss']:5.0f} MB  {'ok' if ok else 'over budget'}"
+        )
+    print("  key: until the rows are drawn; redraw: the first redraw after the key")
+    if any(size < 0 for size in decks):
+        print("  * the whole list forced onto the client")
+    if not results:
+        return
     print(f"{'rollouts':>9} {'fetch':>9} {'parse':>9} {'render':>9} {'key':>9} {'RSS':>7}")
     for size, r in results.items():
         ok = (

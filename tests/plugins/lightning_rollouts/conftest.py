@@ -6,12 +6,19 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
+from fixture_store import FixtureStore
 from lightning_support import RecordedServer, agl_executable, free_port, wait_healthy
 
 from deck.plugins.lightning_rollouts.client import LightningClient
+from deck.testing import Harness, open_deck
+
+LAYOUT = Path(__file__).resolve().parents[3] / "layouts" / "lightning.yaml"
 
 
 @pytest.fixture
@@ -75,3 +82,30 @@ def agl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def fixture_store() -> Iterator[FixtureStore]:
+    """The recorded answers served by a real HTTP server on a free loopback port."""
+    store = FixtureStore().start()
+    yield store
+    store.stop()
+
+
+@pytest.fixture
+def open_lightning(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    """Open the shipped lightning layout headless, with the plugin settings given."""
+    opened: list[Harness] = []
+
+    def open_(size: tuple[int, int] = (120, 40), read_only: bool = False, **config: Any) -> Harness:
+        layout = yaml.safe_load(LAYOUT.read_text())
+        layout["plugins"]["lightning"] = {**layout["plugins"]["lightning"], **config}
+        path = tmp_path / f"lightning-{len(opened)}.yaml"
+        path.write_text(yaml.safe_dump(layout, sort_keys=False))
+        harness = open_deck(path, size=size, read_only=read_only)
+        opened.append(harness)
+        return harness
+
+    yield open_
+    for harness in opened:
+        harness.stop()

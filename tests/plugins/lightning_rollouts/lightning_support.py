@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-# Copies of the real server's answers recorded by agentlightning 0.3.0; INDEX.md says how.
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The real server's answers recorded from agentlightning 0.3.0 (INDEX.md says how), read from
+# the shared folder beside the checkout (`../shared`), never copied and never written.
+FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "lightning"
 
 # (method, path, query) -> (fixture file, status), exactly as INDEX.md records them.
 RECORDED: list[tuple[str, str, str, str, int]] = [
@@ -104,14 +105,26 @@ def canonical_query(path: str, query: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs))
 
 
+def fixtures_dir() -> Path:
+    """The recorded answers' folder; fails the test (not skips it) when it is missing."""
+    if not (FIXTURES / "INDEX.md").is_file():
+        pytest.fail(
+            f"the recorded LightningStore answers are missing: expected {FIXTURES.resolve()} "
+            "(the shared folder must sit beside the checkout, as ../shared)",
+            pytrace=False,
+        )
+    return FIXTURES
+
+
 def load(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return (fixtures_dir() / name).read_bytes()
 
 
 class RecordedServer:
     """A MockTransport handler answering the recorded requests; anything else is a 404."""
 
     def __init__(self) -> None:
+        fixtures_dir()  # fail at once, naming the folder, rather than at the first request
         self.routes = {
             (method, path, canonical_query(path, query)): (name, status)
             for method, path, query, name, status in RECORDED

@@ -9,10 +9,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
+from populate import Runner
 
-from deck.plugins.lightning_rollouts.client import API_PREFIX, LightningClient
+from deck.plugins.lightning_rollouts.client import LightningClient
 from deck.plugins.lightning_rollouts.display import status_text
 from deck.plugins.lightning_rollouts.errors import (
     BadResponseError,
@@ -22,57 +22,6 @@ from deck.plugins.lightning_rollouts.errors import (
 from deck.plugins.lightning_rollouts.loading import load_rollouts, server_params
 from deck.plugins.lightning_rollouts.spans import build_span_tree, flatten
 from deck.plugins.lightning_rollouts.table import RolloutQuery, query_rollouts
-
-TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-class Runner:
-    """What an agent runner sends the store: enqueue, dequeue, spans, attempt updates."""
-
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url + API_PREFIX, timeout=10)
-
-    def post(self, path: str, body: Any = None) -> Any:
-        response = self.http.post(path, json=body)
-        response.raise_for_status()
-        return response.json()
-
-    def dequeue(self, worker: str) -> dict:
-        (rollout,) = self.post("/queues/rollouts/dequeue", {"worker_id": worker})
-        return rollout
-
-    def finish(self, rollout: dict, status: str, **fields: Any) -> None:
-        attempt = rollout["attempt"]["attempt_id"]
-        self.post(f"/rollouts/{rollout['rollout_id']}/attempts/{attempt}", {"status": status, **fields})
-
-    def span(self, rollout: dict, span_id: str, parent: str | None, name: str, start: float) -> None:
-        rollout_id, attempt_id = rollout["rollout_id"], rollout["attempt"]["attempt_id"]
-        sequence = self.post("/spans/next", {"rollout_id": rollout_id, "attempt_id": attempt_id})
-
-        def context(sid: str) -> dict:
-            return {"trace_id": TRACE, "span_id": sid, "is_remote": False, "trace_state": {}}
-
-        self.post(
-            "/spans",
-            {
-                "rollout_id": rollout_id,
-                "attempt_id": attempt_id,
-                "sequence_id": sequence["sequence_id"],
-                "trace_id": TRACE,
-                "span_id": span_id,
-                "parent_id": parent,
-                "name": name,
-                "status": {"status_code": "OK", "description": None},
-                "attributes": {"step": name},
-                "events": [],
-                "links": [],
-                "start_time": start,
-                "end_time": start + 1.0,
-                "context": context(span_id),
-                "parent": context(parent) if parent else None,
-                "resource": {"attributes": {}, "schema_url": ""},
-            },
-        )
 
 
 @pytest.fixture(scope="module")

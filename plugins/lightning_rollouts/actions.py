@@ -1,0 +1,132 @@
+"""Every action of the lightning plugin, with its keys and the panels it works in."""
+
+from __future__ import annotations
+
+from deck import Action
+from deck.plugins.lightning_rollouts.action_support import (
+    RESOURCES_PANEL,
+    ROLLOUTS_PANEL,
+    RUNNERS_PANEL,
+    SETTINGS_PANEL,
+    TRACE_PANELS,
+)
+from deck.plugins.lightning_rollouts.rollout_actions import (
+    cancel_action,
+    choose_mode,
+    choose_page_size,
+    choose_sort,
+    choose_status,
+    clear_filters,
+    invert_sort,
+    open_row,
+    page_action,
+    requeue_action,
+    show_json,
+)
+from deck.plugins.lightning_rollouts.settings_actions import (
+    auto_refresh_action,
+    edit_setting_action,
+    theme_action,
+    url_action,
+)
+from deck.plugins.lightning_rollouts.source import LightningSession
+from deck.plugins.lightning_rollouts.trace_actions import (
+    pick_attempt_action,
+    pick_rollout_action,
+    traces_action,
+)
+
+__all__ = ["lightning_actions"]
+
+
+def lightning_actions(session: LightningSession) -> list[Action]:
+    """Every action of the plugin, bound to the session it acts through."""
+    rollouts = ROLLOUTS_PANEL
+    viewers = (ROLLOUTS_PANEL, *TRACE_PANELS, RUNNERS_PANEL)
+    settings = {
+        "url": url_action(session),
+        "auto_refresh": auto_refresh_action(session),
+        "theme": theme_action(session),
+        "page_size": choose_page_size,
+    }
+    return [
+        Action(
+            "lightning.open",
+            "Open",
+            open_row,
+            keys=("enter",),
+            scope=viewers,
+            description="a retried rollout opens into its attempts; other rows show their JSON",
+        ),
+        Action(
+            "lightning.traces",
+            "Traces",
+            traces_action(session),
+            keys=("t",),
+            scope=(ROLLOUTS_PANEL, RUNNERS_PANEL),
+            description="the selected rollout's spans",
+        ),
+        Action("lightning.status", "Status", choose_status, keys=("f",), scope=rollouts),
+        Action("lightning.mode", "Mode", choose_mode, keys=("m",), scope=rollouts),
+        Action("lightning.sort", "Sort", choose_sort, keys=("s",), scope=rollouts),
+        Action("lightning.next_page", "Next page", page_action(1), keys=("n",), scope=rollouts),
+        Action("lightning.prev_page", "Prev page", page_action(-1), keys=("p",), scope=rollouts),
+        Action(
+            "lightning.cancel",
+            "Cancel",
+            cancel_action(session),
+            keys=("c",),
+            scope=rollouts,
+            mutating=True,
+            description="cancel the selected rollout, after confirmation",
+        ),
+        Action(
+            "lightning.requeue",
+            "Requeue",
+            requeue_action(session),
+            keys=("R",),
+            scope=rollouts,
+            mutating=True,
+            description="put a failed or cancelled rollout back in the queue",
+        ),
+        Action("lightning.json", "Raw JSON", show_json, keys=("v",), scope=(*viewers, RESOURCES_PANEL)),
+        Action("lightning.invert", "Invert sort", invert_sort, keys=("S",), scope=rollouts),
+        Action(
+            "lightning.page_size",
+            "Page size",
+            choose_page_size,
+            keys=("P",),
+            scope=(ROLLOUTS_PANEL, SETTINGS_PANEL),
+        ),
+        Action("lightning.clear", "Clear filters", clear_filters, keys=("x",), scope=rollouts),
+        Action(
+            "lightning.pick_rollout",
+            "Pick rollout",
+            pick_rollout_action(session),
+            keys=("o",),
+            scope=TRACE_PANELS,
+        ),
+        Action(
+            "lightning.pick_attempt",
+            "Pick attempt",
+            pick_attempt_action(session),
+            keys=("a",),
+            scope=TRACE_PANELS,
+        ),
+        Action(
+            "lightning.edit_setting",
+            "Change",
+            edit_setting_action(settings),
+            keys=("enter",),
+            scope=SETTINGS_PANEL,
+        ),
+        Action("lightning.url", "Backend URL", settings["url"], keys=("u",), scope=SETTINGS_PANEL),
+        Action(
+            "lightning.auto_refresh",
+            "Auto-refresh",
+            settings["auto_refresh"],
+            keys=("a",),
+            scope=SETTINGS_PANEL,
+        ),
+        Action("lightning.theme", "Theme", settings["theme"], keys=("T",), scope=SETTINGS_PANEL),
+    ]

@@ -1,0 +1,215 @@
+"""The lightning plugin's hooks: Agent-lightning's rollouts, traces, resources and runners.
+
+Everything goes through one LightningClient held by the plugin instance (opened from the
+layout's settings, pointed elsewhere from Settings, closed at exit). The data sources fetch
+once and then on request (`r`), on the auto-refresh cadence chosen in Settings, and when the
+backend answers again after being offline; only the health check polls on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from deck import (
+    Action,
+    Context,
+    Option,
+    PanelType,
+    Result,
+    Source,
+    StatusSegment,
+    ThemeError,
+    hookimpl,
+)
+from deck.plugins.lightning_rollouts.actions import lightning_actions
+from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL
+from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT
+from deck.plugins.lightning_rollouts.panels import (
+    ResourcesPanel,
+    RolloutsPanel,
+    RunnersPanel,
+    SettingsPanel,
+    SpansPanel,
+    WaterfallPanel,
+)
+from deck.plugins.lightning_rollouts.settings import THEME_CHOICES, Refresher, theme_for
+from deck.plugins.lightning_rollouts.source import (
+    DATA_SOURCES,
+    HEALTH,
+    RESOURCES,
+    ROLLOUTS,
+    SPANS,
+    STATISTICS,
+    WORKERS,
+    LightningSession,
+)
+from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES
+
+__all__ = ["LightningPlugin", "connection_markup"]
+
+#: How often the plugin looks whether the data is due again (auto-refresh, reconnect).
+_WATCH_INTERVAL = 0.5
+
+
+def connection_markup(result: Result[Any], refreshing: bool, now: float | None = None) -> Any:
+    """The header's Online / Offline / Refreshing (blinking, as the design asks)."""
+    if result.error is not None:
+        return [("bad", "● Offline")]
+    if refreshing:
+        bright = int(time.time() if now is None else now) % 2 == 0
+        return [("info" if bright else "muted", "◌ Refreshing")]
+    if not result.has_value:
+        return [("muted", "○ Connecting")]
+    if result.value is not None and not result.value.ok:
+        return [("warn", "● Unhealthy")]
+    return [("good", "● Online")]
+
+
+class LightningPlugin:
+    """Rollouts, attempts, resources, traces and runners of an Agent-lightning LightningStore."""
+
+    def __init__(self) -> None:
+        self.session = LightningSession()
+
+    @hookimpl
+    def deck_options(self) -> Mapping[str, Option]:
+        return {
+            "url": Option(str, DEFAULT_BASE_URL, "the LightningStore server (`agl store`), e.g. host:4747"),
+            "auto_refresh": Option(
+                (str, int, bool),
+                "off",
+                "seconds between automatic refreshes: off, 5, 15, 60 or 300",
+                choices=("off", 0, 5, 15, 60, 300),
+            ),
+            "page_size": Option(int, DEFAULT_PAGE_SIZE, "rollouts per page", choices=PAGE_SIZES),
+            "connect_timeout": Option(float, 3.0, "seconds to wait for a connection"),
+            "timeout": Option(float, 10.0, "seconds to wait for an answer"),
+            "health_interval": Option(float, 3.0, "seconds between health checks"),
+            "client_side_limit": Option(
+                int,
+                CLIENT_SIDE_LIMIT,
+                "up to this many rollouts the whole list is fetched and paged here; above, the server pages",
+            ),
+            "theme": Option(
+                (str, type(None)),
+                None,
+                "light, dark or system, applied at start (default: the layout's theme)",
+                choices=(None, *THEME_CHOICES),
+            ),
+        }
+
+    @hookimpl
+    def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
+        settings = self.session.configure(config)
+        timeout, backoff = settings.fetch_timeout, 30.0
+        session = self.session
+
+        def data(name: str, fetch: Any, description: str) -> Source[Any]:
+            return Source(
+                name, fetch, interval=None, timeout=timeout, max_backoff=backoff, description=description
+            )
+
+        return [
+            Source(
+                HEALTH,
+                session.fetch_health,
+                interval=settings.health_interval,
+                timeout=settings.connect_timeout + settings.timeout + 2,
+                max_backoff=settings.health_interval,
+                description="GET /health: the header's Online / Offline",
+            ),
+            data(ROLLOUTS, session.fetch_rollouts, "the rollout table: the whole list, or a server page"),
+            data(SPANS, session.fetch_spans, "the picked rollout's attempts and spans"),
+            data(RESOURCES, session.fetch_resources, "resource snapshots and the latest one"),
+            data(WORKERS, session.fetch_workers, "the runners"),
+            data(STATISTICS, session.fetch_statistics, "the store's counters"),
+        ]
+
+    @hookimpl
+    def deck_panels(self) -> list[PanelType]:
+        session = self.session
+        return [
+            PanelType(
+                "lightning.rollouts",
+                lambda ctx: RolloutsPanel(ctx, session),
+                {},
+                "every rollout, paged, sorted and filtered; retried ones open into their attempts",
+                "Rollouts",
+            ),
+            PanelType(
+                "lightning.resources",
+                lambda ctx: ResourcesPanel(ctx, session),
+                {},
+                "resource snapshots (latest marked), each opening into its resources",
+                "Resources",
+            ),
+            PanelType(
+                "lightning.spans",
+                lambda ctx: SpansPanel(ctx, session),
+                {},
+                "the picked rollout's spans (o picks a rollout, a an attempt)",
+                "Spans",
+            ),
+            PanelType(
+                "lightning.waterfall",
+                lambda ctx: WaterfallPanel(ctx, session),
+                {},
+                "the span tree with a waterfall of durations",
+                "Span tree",
+            ),
+            PanelType(
+                "lightning.runners",
+                lambda ctx: RunnersPanel(ctx, session),
+                {},
+                "every runner: status, current rollout, heartbeat and activity",
+                "Runners",
+            ),
+            PanelType(
+                "lightning.settings",
+                lambda ctx: SettingsPanel(ctx, session),
+                {},
+                "auto-refresh, backend URL, theme, page size, and the store's counters",
+                "Settings",
+            ),
+        ]
+
+    @hookimpl
+    def deck_actions(self) -> list[Action]:
+        return lightning_actions(self.session)
+
+    @hookimpl
+    def deck_status_segments(self) -> list[StatusSegment]:
+        return [
+            StatusSegment(
+                "lightning.connection", HEALTH, lambda result: connection_markup(result, self.session.busy)
+            )
+        ]
+
+    @hookimpl
+    def deck_startup(self, ctx: Context) -> None:
+        if self.session.theme is not None:
+            try:
+                ctx.use_theme(theme_for(self.session.theme))
+            except ThemeError as exc:
+                ctx.notify(f"theme {self.session.theme}: {exc.message}", "warn")
+        ctx.spawn(self._keep_fresh(ctx), "lightning refresh")
+
+    @hookimpl
+    def deck_shutdown(self, ctx: Context) -> None:
+        self.session.close()
+
+    async def _keep_fresh(self, ctx: Context) -> None:
+        """Fetch the data again on the auto-refresh cadence and when the backend comes back."""
+        refresher = Refresher(self.session)
+        while True:
+            await asyncio.sleep(_WATCH_INTERVAL)
+            health = ctx.result(HEALTH)
+            online = health.ok if health.has_value or health.error else None
+            reason = refresher.due(time.monotonic(), online)
+            if reason is not None:
+                ctx.log.info("refreshing the data: %s", reason)
+                for name in DATA_SOURCES:
+                    ctx.refresh(name)

@@ -1,0 +1,232 @@
+"""Actions on the rollout table: open rows, page, sort, filter, cancel and requeue."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from deck import ActionContext, ActionError
+from deck.plugins.lightning_rollouts.action_support import ROLLOUTS_PANEL, Handler, blocking, redraw_settings
+from deck.plugins.lightning_rollouts.display import (
+    CANCELLABLE_STATUSES,
+    REQUEUEABLE_STATUSES,
+    can_cancel,
+    can_requeue,
+    input_preview,
+    status_text,
+)
+from deck.plugins.lightning_rollouts.model import MODES, ROLLOUT_STATUSES, Span, Worker, to_json
+from deck.plugins.lightning_rollouts.panels import ResourceRow
+from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
+from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
+from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession
+from deck.plugins.lightning_rollouts.table import PAGE_SIZES
+
+__all__ = [
+    "cancel_action",
+    "choose_mode",
+    "choose_page_size",
+    "choose_sort",
+    "choose_status",
+    "clear_filters",
+    "invert_sort",
+    "json_of",
+    "open_row",
+    "page_action",
+    "requeue_action",
+    "show_json",
+]
+
+
+def json_of(selection: Any) -> tuple[str, Any]:
+    """A title and the plain JSON of whatever a panel has selected."""
+    if isinstance(selection, RolloutRow):
+        if selection.nested and selection.attempt is not None:
+            attempt = selection.attempt
+            return f"Attempt #{attempt.sequence_id} {attempt.attempt_id}", to_json(attempt)
+        return f"Rollout {selection.rollout.rollout_id}", to_json(selection.rollout)
+    if isinstance(selection, Span):
+        return f"Span {selection.name} ({selection.span_id})", to_json(selection.raw)
+    if isinstance(selection, Worker):
+        return f"Runner {selection.worker_id}", to_json(selection)
+    if isinstance(selection, ResourceRow):
+        if selection.name is not None:
+            return f"Resource {selection.name}", {selection.name: to_json(selection.entry)}
+        return f"Resources {selection.snapshot.resources_id}", to_json(selection.snapshot)
+    raise ActionError("select a row first")
+
+
+def show_json(ctx: ActionContext) -> None:
+    """The selected row as raw JSON, in a foldable viewer."""
+    title, value = json_of(ctx.selection)
+    ctx.show_json(title, value)
+
+
+def open_row(ctx: ActionContext) -> None:
+    """Enter: a retried rollout opens into its attempts; any other row shows its JSON."""
+    panel, row = ctx.panel, ctx.selection
+    if isinstance(panel, RolloutsPanel) and isinstance(row, RolloutRow) and row.expandable:
+        panel.table.toggle()
+        return
+    show_json(ctx)
+
+
+# ---- the rollout table: pages, order, filters ---------------------------------------------------
+
+
+def _rollouts(ctx: ActionContext) -> RolloutsPanel:
+    if isinstance(ctx.panel, RolloutsPanel):
+        return ctx.panel
+    for panel in ctx.panels(ROLLOUTS_PANEL):
+        if isinstance(panel, RolloutsPanel):
+            return panel
+    raise ActionError("this layout has no rollout table (lightning.rollouts)")
+
+
+def page_action(step: int) -> Handler:
+    def move(ctx: ActionContext) -> str | None:
+        panel = _rollouts(ctx)
+        if not panel.move_page(step):
+            ctx.notify("already on the last page" if step > 0 else "already on the first page", "info")
+        return None
+
+    return move
+
+
+async def choose_page_size(ctx: ActionContext) -> str | None:
+    """Pick 50, 100, 200 or 500 rollouts a page; the first row on show stays on show."""
+    panel = _rollouts(ctx)
+    query = panel.query
+    options = [(f"{size} per page{'  ✓' if size == query.page_size else ''}", size) for size in PAGE_SIZES]
+    size = await ctx.choose("Rollouts per page", options)
+    if size is None:
+        return None
+    first = query.page * query.page_size
+    panel.set_query(dataclasses.replace(query, page_size=size, page=first // size))
+    redraw_settings(ctx)
+    return f"{size} rollouts per page"
+
+
+async def choose_sort(ctx: ActionContext) -> str | None:
+    """Pick the column every rollout is ordered by (S inverts)."""
+    panel = _rollouts(ctx)
+    current = panel.query.sort
+    options = [(f"{title}{'  ✓' if key == current else ''}", key) for title, key in SORT_COLUMNS.items()]
+    sort = await ctx.choose("Sort every rollout by", options)
+    if sort is None:
+        return None
+    panel.sort(sort)
+    return _sort_text(panel)
+
+
+def invert_sort(ctx: ActionContext) -> str:
+    panel = _rollouts(ctx)
+    panel.sort(panel.query.sort, not panel.query.descending)
+    return _sort_text(panel)
+
+
+def _sort_text(panel: RolloutsPanel) -> str:
+    title = next(t for t, key in SORT_COLUMNS.items() if key == panel.query.sort)
+    return f"sorted by {title}, {'descending' if panel.query.descending else 'ascending'}"
+
+
+async def choose_status(ctx: ActionContext) -> str | None:
+    """Show only rollouts in one status (or a group of them)."""
+    panel = _rollouts(ctx)
+    current = panel.query.statuses
+    groups: list[tuple[str, frozenset[str]]] = [
+        ("any status", frozenset()),
+        *((status, frozenset({status})) for status in ROLLOUT_STATUSES),
+        ("active: queuing, preparing, running, requeuing", frozenset(CANCELLABLE_STATUSES)),
+        ("finished: succeeded, failed, cancelled", frozenset({"succeeded", "failed", "cancelled"})),
+    ]
+    options = [(f"{label}{'  ✓' if value == current else ''}", value) for label, value in groups]
+    statuses = await ctx.choose("Show rollouts whose status is", options)
+    if statuses is None:
+        return None
+    panel.set_query(dataclasses.replace(panel.query, statuses=statuses, page=0))
+    return f"status: {', '.join(sorted(statuses)) or 'any'}"
+
+
+async def choose_mode(ctx: ActionContext) -> str | None:
+    """Show only rollouts of one mode (train, val, test, or none)."""
+    panel = _rollouts(ctx)
+    current = panel.query.modes
+    groups: list[tuple[str, frozenset[str | None]]] = [
+        ("any mode", frozenset()),
+        *((mode, frozenset({mode})) for mode in MODES),
+        ("no mode", frozenset({None})),
+    ]
+    options = [(f"{label}{'  ✓' if value == current else ''}", value) for label, value in groups]
+    modes = await ctx.choose("Show rollouts whose mode is", options)
+    if modes is None:
+        return None
+    panel.set_query(dataclasses.replace(panel.query, modes=modes, page=0))
+    return f"mode: {', '.join(sorted(m or 'none' for m in modes)) or 'any'}"
+
+
+def clear_filters(ctx: ActionContext) -> str:
+    panel = _rollouts(ctx)
+    query = panel.query
+    panel.set_query(dataclasses.replace(query, statuses=frozenset(), modes=frozenset(), search="", page=0))
+    return "showing every rollout"
+
+
+# ---- cancel and requeue ---------------------------------------------------------------------------
+
+
+def _selected_rollout_id(ctx: ActionContext) -> str:
+    row = ctx.selection
+    if not isinstance(row, RolloutRow):
+        raise ActionError("select a rollout first")
+    return row.rollout.rollout_id
+
+
+def cancel_action(session: LightningSession) -> Handler:
+    async def cancel(ctx: ActionContext) -> str | None:
+        """Cancel the selected rollout, after reading its current state and asking."""
+        rollout_id = _selected_rollout_id(ctx)
+        gone = f"rollout {rollout_id} no longer exists"
+        rollout = await blocking(ctx, session.rollout, rollout_id, missing=gone)
+        if not can_cancel(rollout):
+            raise ActionError(
+                f"{rollout_id} is {rollout.status}: only {', '.join(sorted(CANCELLABLE_STATUSES))} "
+                "rollouts can be cancelled"
+            )
+        question = (
+            f"Cancel rollout {rollout_id} ({status_text(rollout)})?\n\n"
+            f"Input: {input_preview(rollout.input, 70)}\n\n"
+            "The store marks it cancelled; a runner already working on it is not interrupted."
+        )
+        if not await ctx.confirm(question, title="Cancel rollout", destructive=True, ok="Yes, cancel it"):
+            return "cancel: nothing changed"
+        updated = await blocking(ctx, session.cancel, rollout_id, missing=gone)
+        ctx.refresh(ROLLOUTS)
+        return f"{rollout_id} is now {updated.status}"
+
+    return cancel
+
+
+def requeue_action(session: LightningSession) -> Handler:
+    async def requeue(ctx: ActionContext) -> str | None:
+        """Put a failed or cancelled rollout back in the queue, after asking."""
+        rollout_id = _selected_rollout_id(ctx)
+        gone = f"rollout {rollout_id} no longer exists"
+        rollout = await blocking(ctx, session.rollout, rollout_id, missing=gone)
+        if not can_requeue(rollout):
+            raise ActionError(
+                f"{rollout_id} is {rollout.status}: only {' or '.join(sorted(REQUEUEABLE_STATUSES))} "
+                "rollouts can be requeued"
+            )
+        attempts = rollout.attempt.sequence_id if rollout.attempt and rollout.attempt.sequence_id else 0
+        question = (
+            f"Requeue rollout {rollout_id} ({rollout.status})?\n\n"
+            f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
+        )
+        if not await ctx.confirm(question, title="Requeue rollout", ok="Requeue"):
+            return "requeue: nothing changed"
+        updated = await blocking(ctx, session.requeue, rollout_id, missing=gone)
+        ctx.refresh(ROLLOUTS)
+        return f"{rollout_id} is now {updated.status}"
+
+    return requeue

@@ -1,0 +1,281 @@
+"""The Rollouts screen: the design's table, paged, sorted and filtered over the whole list.
+
+Sorting, filtering, searching and paging all go through a RolloutQuery: on the client when
+the whole list is loaded (each key is a lookup in the RolloutIndex), else as a server page.
+The table's own sort keys (< > I, a click on a heading) are routed into the query too, so
+they order every rollout, never only the rows on show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from deck import Panel, PanelContext, Result
+from deck.plugins.lightning_rollouts.columns import AdaptiveTable, redraw_every_second, retitled
+from deck.plugins.lightning_rollouts.errors import LightningError
+from deck.plugins.lightning_rollouts.rollout_rows import (
+    RANKED,
+    SORT_COLUMNS,
+    RolloutRow,
+    default_descending,
+    describe_filters,
+    plain_title,
+)
+from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession, RolloutsSnapshot
+from deck.plugins.lightning_rollouts.table import RolloutPage, RolloutQuery
+from deck.widgets import Column
+
+__all__ = ["RolloutTable", "RolloutsPanel"]
+
+
+# Seconds a server page stays on show before the next one is fetched ahead.
+_PREFETCH_PAUSE = 0.3
+
+
+class RolloutTable(AdaptiveTable[RolloutRow]):
+    """The rollout table; its sort keys and heading clicks ask for a new query instead of
+    sorting the rows on show."""
+
+    def __init__(self, on_sort: Callable[[str | None, bool | None], None], **options: Any) -> None:
+        super().__init__(RANKED, lambda row: row.key, **options)
+        self.on_sort = on_sort
+        self.sorted: tuple[str, bool] | None = None
+
+    def decorate(self, column: Column[Any]) -> Column[Any]:
+        if self.sorted is None or SORT_COLUMNS.get(column.title) != self.sorted[0]:
+            return column
+        arrow, title, room = "▼" if self.sorted[1] else "▲", column.title, column.width
+        if room is None or len(title) + 2 <= room:
+            return retitled(column, f"{title} {arrow}")
+        return retitled(column, title[: room - 1] + arrow)  # a narrow column keeps its arrow
+
+    def mark_sort(self, sort: str, descending: bool) -> None:
+        """Show the query's sort in the headings."""
+        if self.sorted != (sort, descending):
+            self.sorted = (sort, descending)
+            self.refit()
+
+    def sort_by(self, column: int | str | None, descending: bool = False) -> None:
+        """Ask for the whole list sorted by a column (a heading click lands here)."""
+        if column is None:
+            self.on_sort(None, None)
+            return
+        title = self.columns[column].title if isinstance(column, int) else column
+        self.on_sort(plain_title(title), None)
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        if key in ("<", ">"):
+            self._step_sort(-1 if key == "<" else 1)
+            return None
+        if key == "I":
+            self.on_sort(None, True)
+            return None
+        return super().keypress(size, key)
+
+    def _step_sort(self, step: int) -> None:
+        shown = [plain_title(c.title) for c in self.columns]
+        titles = [t for t in shown if t in SORT_COLUMNS] or list(SORT_COLUMNS)
+        current = next((t for t in titles if self.sorted and SORT_COLUMNS[t] == self.sorted[0]), None)
+        index = titles.index(current) + step if current is not None else 0
+        self.on_sort(titles[index % len(titles)], False)
+
+
+class RolloutsPanel(Panel):
+    """Every rollout, newest first, a page at a time; retried rollouts open into attempts."""
+
+    sources = (ROLLOUTS,)
+
+    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+        super().__init__(ctx)
+        self.session = session
+        self.table = RolloutTable(
+            self._sort_asked,
+            children=self._attempt_rows,
+            expandable=lambda row: row.expandable,
+            empty="no rollouts",
+        )
+        self.widget = self.table
+        self.snapshot: RolloutsSnapshot | None = None
+        self.page: RolloutPage | None = None
+        self.loading = False
+        self.stale = False
+        self._ignored: tuple[str, ...] = ()
+        ctx.deck.spawn(redraw_every_second(self.table), "lightning rollouts clock")
+
+    # ---- data --------------------------------------------------------------------------------
+
+    @property
+    def query(self) -> RolloutQuery:
+        """What the operator asked to see."""
+        return self.session.query
+
+    def update(self, result: Result[RolloutsSnapshot]) -> None:
+        snapshot = result.value
+        self.stale = result.stale
+        if snapshot is None:
+            return
+        if snapshot.url != self.session.url:  # from the backend used before a URL change
+            self.snapshot, self.page = None, None
+            self.table.empty = f"waiting for {self.session.url}…"
+            self.table.update(())
+            return
+        if snapshot.view.index is None and snapshot.query != self.session.query:
+            cached = self.session.cached_page(self.session.query)
+            if cached is not None:  # paged on (from pages fetched before) while this one came
+                snapshot = cached
+            elif result.error is None:
+                self.loading = True
+                self.ctx.deck.refresh(ROLLOUTS)  # the view asked for meanwhile
+        fresh = snapshot is not self.snapshot
+        self.snapshot = snapshot
+        self._show()
+        if fresh:
+            self.table.reload_children()
+
+    def set_query(self, query: RolloutQuery) -> None:
+        """Show another page, order or filter: at once from the whole list (or a server page
+        fetched before), else from the server."""
+        self.session.query = query
+        if self.snapshot is not None and self.snapshot.view.index is not None:
+            self._show()
+            return
+        cached = self.session.cached_page(query)
+        if cached is not None:
+            self.snapshot = cached
+            self._show()
+        else:
+            self.loading = True
+            self.table.mark_sort(query.sort, query.descending)  # shown at once, the rows follow
+            self.ctx.deck.refresh(ROLLOUTS)
+
+    def _show(self) -> None:
+        snapshot = self.snapshot
+        assert snapshot is not None
+        query = self.session.query
+        view = snapshot.view
+        if view.index is not None:
+            page = view.index.query(query)
+            ignored: tuple[str, ...] = ()
+            current = True
+        else:
+            page, ignored = view.page, view.ignored
+            current = snapshot.query == query
+        if current:
+            self.loading = False
+            if page.page != query.page:  # past the last page: the last page
+                self.session.query = dataclasses.replace(query, page=page.page)
+            if view.server_paged and page.page + 1 < page.page_count:
+                ahead = dataclasses.replace(self.session.query, page=page.page + 1)
+                self.ctx.deck.spawn(self._prefetch(ahead), "lightning prefetch")
+        self.page = page
+        self.table.empty = "no rollouts match" if page.matching < page.total else "no rollouts yet"
+        self.table.update([RolloutRow(r, r.attempt) for r in page.rows])
+        self.table.mark_sort(query.sort, query.descending)
+        if ignored != self._ignored:
+            self._ignored = ignored
+            if ignored:
+                self.ctx.deck.notify(
+                    f"over {self.session.config.client_side_limit:,} rollouts the server pages the list "
+                    f"and cannot apply: {', '.join(ignored)}",
+                    "warn",
+                )
+
+    async def _prefetch(self, query: RolloutQuery) -> None:
+        # After a pause: a sort or filter typed at once should not queue behind it at the store.
+        await asyncio.sleep(_PREFETCH_PAUSE)
+        if dataclasses.replace(self.session.query, page=query.page) != query:
+            return  # the operator has moved on
+        try:
+            await self.ctx.deck.run_blocking(self.session.prefetch, query)
+        except LightningError as exc:  # paging there will fetch (and report) it again
+            self.ctx.deck.log.info("prefetching page %d failed: %s", query.page + 1, exc.message)
+
+    def _attempt_rows(self, row: RolloutRow) -> Any:
+        async def load() -> list[RolloutRow]:
+            attempts = await self.ctx.deck.run_blocking(self.session.attempts, row.rollout.rollout_id)
+            return [RolloutRow(row.rollout, attempt, nested=True) for attempt in attempts]
+
+        return load()
+
+    # ---- keys ---------------------------------------------------------------------------------
+
+    def _sort_asked(self, title: str | None, descending: bool | None) -> None:
+        """From the table: (None, True) inverts, (None, None) resets, (title, None) is a heading
+        click (again on the sorted column inverts), (title, False) a step to another column."""
+        query = self.session.query
+        if title is None:
+            if descending:
+                self.sort(query.sort, not query.descending)
+            else:
+                self.sort("start", True)
+        elif title in SORT_COLUMNS:
+            sort = SORT_COLUMNS[title]
+            invert = descending is None and sort == query.sort
+            self.sort(sort, not query.descending if invert else None)
+
+    def sort(self, sort: str, descending: bool | None = None) -> None:
+        """Order every rollout by a RolloutQuery column (None: its natural direction)."""
+        if descending is None:
+            descending = default_descending(sort)
+        self.set_query(dataclasses.replace(self.query, sort=sort, descending=descending, page=0))
+
+    def move_page(self, step: int) -> bool:
+        """Go `step` pages on; False when there is no such page."""
+        page = self.page
+        target = self.query.page + step
+        if page is None or not 0 <= target < page.page_count:
+            return False
+        self.set_query(dataclasses.replace(self.query, page=target))
+        return True
+
+    # ---- panel API ----------------------------------------------------------------------------
+
+    @property
+    def selection(self) -> RolloutRow | None:
+        return self.table.selected
+
+    @property
+    def filterable(self) -> bool:
+        return True
+
+    def apply_filter(self, text: str) -> None:
+        """`/` searches rollout ids over the whole list."""
+        search = text.strip()
+        if search != self.query.search:
+            self.set_query(dataclasses.replace(self.query, search=search, page=0))
+
+    @property
+    def filter_text(self) -> str:
+        return self.query.search
+
+    @property
+    def subtitle(self) -> str:
+        page = self.page
+        if page is None:
+            return "loading…" if self.loading else ""
+        of = f" of {page.total:,}" if page.matching != page.total else ""
+        short = f"page {page.page + 1}/{page.page_count} · {page.matching:,}{of} rollouts"
+        if self.stale:  # the border needs the room to say so
+            return short
+        parts = [f"page {page.page + 1}/{page.page_count}", f"{page.page_size} per page"]
+        if page.matching == page.total:
+            parts.append(f"{page.total:,} rollouts")
+        else:
+            parts.append(f"{page.matching:,} of {page.total:,} rollouts")
+        parts += describe_filters(self.query)
+        if self.snapshot is not None and self.snapshot.view.server_paged:
+            parts.append("server paged")
+        if self.loading:
+            parts.append("loading…")
+        text = " · ".join(parts)
+        room = (self.table.width or 200) - len(self.title) - 10
+        if len(text) <= room:
+            return text
+        # A narrow border drops the whole subtitle rather than cut it: say less instead.
+        return " · ".join([short, *(["loading…"] if self.loading else [])])
+
+    def hints(self) -> Sequence[tuple[str, str] | str]:
+        return (("→", "attempts"),)

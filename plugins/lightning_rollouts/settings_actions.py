@@ -1,0 +1,94 @@
+"""Actions of the Settings screen: backend URL, auto-refresh, theme."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from deck import ActionContext, ActionError, ThemeError
+from deck.plugins.lightning_rollouts.action_support import Handler, redraw_settings
+from deck.plugins.lightning_rollouts.client import normalize_base_url
+from deck.plugins.lightning_rollouts.errors import InvalidURLError
+from deck.plugins.lightning_rollouts.settings import (
+    AUTO_REFRESH_CHOICES,
+    THEME_CHOICES,
+    auto_refresh_text,
+    theme_for,
+)
+from deck.plugins.lightning_rollouts.source import LightningSession
+
+__all__ = ["auto_refresh_action", "edit_setting_action", "theme_action", "url_action"]
+
+
+def _url_problem(text: str) -> str | None:
+    try:
+        normalize_base_url(text)
+    except InvalidURLError as exc:
+        return exc.message
+    return None
+
+
+def url_action(session: LightningSession) -> Handler:
+    async def change_url(ctx: ActionContext) -> str | None:
+        """Point the deck at another LightningStore; every view reloads from it."""
+        url = await ctx.prompt("Backend URL (http://host:port)", default=session.url, validate=_url_problem)
+        if url is None:
+            return None
+        try:
+            normalized = await ctx.run_blocking(session.set_url, url)
+        except InvalidURLError as exc:
+            raise ActionError(exc.message) from None
+        ctx.refresh()
+        redraw_settings(ctx)
+        return f"backend: {normalized}"
+
+    return change_url
+
+
+def auto_refresh_action(session: LightningSession) -> Handler:
+    async def choose_auto_refresh(ctx: ActionContext) -> str | None:
+        """Fetch every view again every 5, 15, 60 or 300 seconds, or only on request."""
+        current = session.auto_refresh
+        options = [
+            (f"{auto_refresh_text(s)}{'  ✓' if s == current else ''}", s if s is not None else 0)
+            for s in AUTO_REFRESH_CHOICES
+        ]
+        chosen = await ctx.choose("Auto-refresh", options)
+        if chosen is None:
+            return None
+        session.auto_refresh = chosen or None
+        redraw_settings(ctx)
+        return f"auto-refresh: {auto_refresh_text(session.auto_refresh)}"
+
+    return choose_auto_refresh
+
+
+def theme_action(session: LightningSession) -> Handler:
+    async def choose_theme(ctx: ActionContext) -> str | None:
+        """Light, dark, or what the terminal says (system), switched at once."""
+        options = [(f"{c}{'  ✓' if c == session.theme else ''}", c) for c in THEME_CHOICES]
+        choice = await ctx.choose("Theme", options)
+        if choice is None:
+            return None
+        name = theme_for(choice)
+        try:
+            ctx.use_theme(name)
+        except ThemeError as exc:
+            raise ActionError(exc.message) from None
+        session.theme = choice
+        redraw_settings(ctx)
+        return f"theme: {choice} ({name})"
+
+    return choose_theme
+
+
+def edit_setting_action(handlers: dict[str, Handler]) -> Handler:
+    async def edit_setting(ctx: ActionContext) -> Any:
+        """Enter on a setting changes it."""
+        handler = handlers.get(ctx.selection) if isinstance(ctx.selection, str) else None
+        if handler is None:
+            return None
+        result = handler(ctx)
+        return await result if isinstance(result, Awaitable) else result
+
+    return edit_setting

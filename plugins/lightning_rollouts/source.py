@@ -1,0 +1,347 @@
+"""What the deck polls from a LightningStore, through the one client the plugin shares.
+
+Every fetch runs in the deck's worker threads and returns an immutable snapshot tagged with
+the backend URL it came from, so a panel never shows one server's data as another's. A
+failure is re-raised as the client's error with its hint on the same line, which is all the
+room a panel border or the header has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, LightningClient
+from deck.plugins.lightning_rollouts.errors import LightningError
+from deck.plugins.lightning_rollouts.loading import (
+    CLIENT_SIDE_LIMIT,
+    RolloutsView,
+    fetch_server_page,
+    load_rollouts,
+)
+from deck.plugins.lightning_rollouts.model import (
+    Attempt,
+    ResourceSnapshot,
+    Rollout,
+    Span,
+    Statistics,
+    Worker,
+)
+from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
+from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, RolloutQuery
+
+__all__ = [
+    "DATA_SOURCES",
+    "HEALTH",
+    "RESOURCES",
+    "ROLLOUTS",
+    "SPANS",
+    "STATISTICS",
+    "WORKERS",
+    "Health",
+    "LightningConfig",
+    "LightningSession",
+    "ResourcesSnapshot",
+    "RolloutsSnapshot",
+    "SpansSnapshot",
+    "StoreSnapshot",
+    "TraceTarget",
+    "WorkersSnapshot",
+]
+
+HEALTH = "lightning.health"
+ROLLOUTS = "lightning.rollouts"
+SPANS = "lightning.spans"
+RESOURCES = "lightning.resources"
+WORKERS = "lightning.workers"
+STATISTICS = "lightning.statistics"
+# Server pages kept for paging back and forth, until the view on show is refreshed.
+_KEPT_PAGES = 32
+#: The sources auto-refresh and a reconnect fetch again (health polls on its own).
+DATA_SOURCES = (ROLLOUTS, SPANS, RESOURCES, WORKERS, STATISTICS)
+
+
+@dataclass(frozen=True)
+class LightningConfig:
+    """The plugin's settings from the layout, defaults filled in."""
+
+    url: str = DEFAULT_BASE_URL
+    auto_refresh: int | None = None
+    page_size: int = DEFAULT_PAGE_SIZE
+    connect_timeout: float = 3.0
+    timeout: float = 10.0
+    health_interval: float = 3.0
+    client_side_limit: int = CLIENT_SIDE_LIMIT
+    theme: str | None = None
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> LightningConfig:
+        """Build from a validated layout config (unknown keys are ignored)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in config.items() if k in known and v is not None}
+        if "auto_refresh" in values:
+            values["auto_refresh"] = auto_refresh_seconds(values["auto_refresh"])
+        return cls(**values)
+
+    @property
+    def fetch_timeout(self) -> float:
+        """How long the scheduler lets one fetch run: a GET with its retries, plus room."""
+        return 3 * (self.connect_timeout + self.timeout) + 5
+
+
+def auto_refresh_seconds(value: object) -> int | None:
+    """The layout's `auto_refresh` (off, false, 0, or seconds) as seconds or None for off."""
+    if value in (None, "off", False, 0):
+        return None
+    if isinstance(value, int):
+        return value
+    raise ValueError(f"auto_refresh must be off or a number of seconds, not {value!r}")
+
+
+@dataclass(frozen=True)
+class Health:
+    """The server's answer to /health."""
+
+    url: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class RolloutsSnapshot:
+    """The rollout table's data: a view for `query` (and, when small, the whole list)."""
+
+    url: str
+    query: RolloutQuery
+    view: RolloutsView
+
+
+@dataclass(frozen=True)
+class TraceTarget:
+    """Which spans the Traces screen shows: a rollout, and one attempt or all (None)."""
+
+    rollout_id: str | None = None
+    attempt_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SpansSnapshot:
+    """The target's spans, its attempts, and the spans in tree order (depth first)."""
+
+    url: str
+    target: TraceTarget
+    attempts: tuple[Attempt, ...] = ()
+    spans: tuple[Span, ...] = ()
+    # The tree is derived from the spans; comparing it would recurse as deep as the tree.
+    tree: tuple[SpanNode, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class ResourcesSnapshot:
+    """Every resource snapshot and the id of the latest (the one new rollouts get)."""
+
+    url: str
+    items: tuple[ResourceSnapshot, ...]
+    latest_id: str | None
+
+
+@dataclass(frozen=True)
+class WorkersSnapshot:
+    """Every runner the store has seen."""
+
+    url: str
+    workers: tuple[Worker, ...]
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """The store's counters."""
+
+    url: str
+    statistics: Statistics
+
+
+class LightningSession:
+    """The plugin's shared state: the client, the table's query, the trace target, settings.
+
+    Fetches run in worker threads and read `query` and `trace` once, as whole frozen values;
+    the event loop replaces them. `busy` counts fetches in flight, for the header's
+    "Refreshing".
+    """
+
+    def __init__(self) -> None:
+        self.config = LightningConfig()
+        self.client: LightningClient | None = None
+        self.query = RolloutQuery()
+        self.trace = TraceTarget()
+        self.auto_refresh: int | None = None
+        self.theme: str | None = None
+        self.last_rollouts: RolloutsSnapshot | None = None
+        # Server pages of the current refresh, by query: paging back and forth needs no fetch.
+        self._pages: dict[RolloutQuery, RolloutsView] = {}
+        self._busy = 0
+        self._lock = threading.Lock()
+
+    def configure(self, config: Mapping[str, Any]) -> LightningConfig:
+        """Take the layout's settings and (re)open the client; InvalidURLError for a bad URL."""
+        settings = LightningConfig.from_mapping(config)
+        client = LightningClient(
+            settings.url, connect_timeout=settings.connect_timeout, read_timeout=settings.timeout
+        )
+        self.close()
+        self.config, self.client = settings, client
+        self.query = RolloutQuery(page_size=settings.page_size)
+        self.auto_refresh = settings.auto_refresh
+        self.theme = settings.theme
+        return settings
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        if self.client is not None:
+            self.client.close()
+
+    @property
+    def url(self) -> str:
+        """The backend URL requests go to now."""
+        return self._client().base_url
+
+    def set_url(self, url: str) -> str:
+        """Point at another backend (validated; InvalidURLError); forget the old one's ids."""
+        normalized = self._client().set_base_url(url)
+        self.query = dataclasses.replace(self.query, page=0)
+        self.trace = TraceTarget()
+        self.last_rollouts = None
+        self._pages = {}
+        return normalized
+
+    @property
+    def busy(self) -> bool:
+        """True while a data fetch is in flight."""
+        return self._busy > 0
+
+    # -- fetches (worker threads) ----------------------------------------------------------
+
+    def fetch_health(self) -> Health:
+        client = self._client()
+        with _one_line_errors():
+            return Health(client.base_url, client.health())
+
+    def fetch_rollouts(self) -> RolloutsSnapshot:
+        client, query, last = self._client(), self.query, self.last_rollouts
+        url = client.base_url
+        with self._counted():
+            if last is not None and last.view.server_paged and last.query != query and last.url == url:
+                # Another page, order or filter of the same list: its size is known.
+                view = fetch_server_page(client, query, total=last.view.page.total)
+            else:  # first, or a refresh: count again (the list may have crossed the limit)
+                view = load_rollouts(client, query, client_side_limit=self.config.client_side_limit)
+        snapshot = RolloutsSnapshot(url, query, view)
+        self.last_rollouts = snapshot
+        if not view.server_paged:
+            self._pages = {}
+        else:
+            if query in self._pages:  # the view on show fetched again: the pages kept are old
+                self._pages = {}
+            self._pages[query] = view
+            while len(self._pages) > _KEPT_PAGES:
+                del self._pages[next(iter(self._pages))]
+        return snapshot
+
+    def cached_page(self, query: RolloutQuery) -> RolloutsSnapshot | None:
+        """A server page already fetched (or prefetched) since the last refresh, if any."""
+        base = self.last_rollouts
+        view = self._pages.get(query)
+        if base is None or view is None:
+            return None
+        return RolloutsSnapshot(base.url, query, view)
+
+    def prefetch(self, query: RolloutQuery) -> None:
+        """Fetch a server page ahead (the next one), so that paging to it is instant."""
+        base = self.last_rollouts
+        if base is None or not base.view.server_paged or query in self._pages:
+            return
+        with _one_line_errors():
+            view = fetch_server_page(self._client(), query, total=base.view.page.total)
+        if self.last_rollouts is base:  # not refreshed meanwhile
+            self._pages.setdefault(query, view)
+
+    def fetch_spans(self) -> SpansSnapshot:
+        client, target = self._client(), self.trace
+        url = client.base_url
+        if target.rollout_id is None:
+            return SpansSnapshot(url, target)
+        with self._counted():
+            attempts = client.list_attempts(target.rollout_id)
+            spans = client.list_spans(target.rollout_id, target.attempt_id)
+        return SpansSnapshot(url, target, attempts, spans, flatten(build_span_tree(spans)))
+
+    def fetch_resources(self) -> ResourcesSnapshot:
+        client = self._client()
+        url = client.base_url
+        with self._counted():
+            items = client.list_resources()
+            latest = client.latest_resources()
+        return ResourcesSnapshot(url, items, latest.resources_id if latest else None)
+
+    def fetch_workers(self) -> WorkersSnapshot:
+        client = self._client()
+        url = client.base_url
+        with self._counted():
+            return WorkersSnapshot(url, client.list_workers())
+
+    def fetch_statistics(self) -> StoreSnapshot:
+        client = self._client()
+        url = client.base_url
+        with self._counted():
+            return StoreSnapshot(url, client.statistics())
+
+    # -- calls for actions and lazy rows (worker threads) -----------------------------------
+
+    def attempts(self, rollout_id: str) -> tuple[Attempt, ...]:
+        with _one_line_errors():
+            return self._client().list_attempts(rollout_id)
+
+    def rollout(self, rollout_id: str) -> Rollout:
+        with _one_line_errors():
+            return self._client().get_rollout(rollout_id)
+
+    def cancel(self, rollout_id: str) -> Rollout:
+        with _one_line_errors():
+            return self._client().cancel_rollout(rollout_id)
+
+    def requeue(self, rollout_id: str) -> Rollout:
+        with _one_line_errors():
+            return self._client().requeue_rollout(rollout_id)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _client(self) -> LightningClient:
+        if self.client is None:
+            raise LightningError("the lightning plugin has no backend configured")
+        return self.client
+
+    @contextlib.contextmanager
+    def _counted(self) -> Iterator[None]:
+        with self._lock:
+            self._busy += 1
+        try:
+            with _one_line_errors():
+                yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+
+
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Re-raise client errors as one line: the hint joins the message, the URL goes."""
+    try:
+        yield
+    except LightningError as exc:
+        if exc.hint:
+            exc.message = f"{exc.message} — {exc.hint}"
+        exc.where = exc.hint = None
+        raise

@@ -1,0 +1,122 @@
+"""Actions that choose what the Traces screen shows: from a row, or by picking."""
+
+from __future__ import annotations
+
+from deck import ActionContext, ActionError
+from deck.plugins.lightning_rollouts.action_support import (
+    SPANS_PANEL,
+    WATERFALL_PANEL,
+    Handler,
+    blocking,
+)
+from deck.plugins.lightning_rollouts.display import input_preview, status_text
+from deck.plugins.lightning_rollouts.model import Rollout, Worker
+from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
+from deck.plugins.lightning_rollouts.source import SPANS, LightningSession, TraceTarget
+
+__all__ = ["pick_attempt_action", "pick_rollout_action", "show_trace", "traces_action"]
+
+_ALL_ATTEMPTS = "*"
+# The rollout picker lists at most this many matches (newest first).
+_PICKER_ROLLOUTS = 500
+
+
+def traces_action(session: LightningSession) -> Handler:
+    def show_traces(ctx: ActionContext) -> str:
+        """Jump to the Traces screen for the selected rollout (or the runner's current one)."""
+        row = ctx.selection
+        if isinstance(row, RolloutRow):
+            rollout_id = row.rollout.rollout_id
+            attempt_id = row.attempt.attempt_id if row.attempt is not None else None
+        elif isinstance(row, Worker):
+            if row.current_rollout_id is None:
+                raise ActionError(f"{row.worker_id} is not running a rollout")
+            rollout_id, attempt_id = row.current_rollout_id, row.current_attempt_id
+        else:
+            raise ActionError("select a rollout first")
+        return show_trace(ctx, session, TraceTarget(rollout_id, attempt_id))
+
+    return show_traces
+
+
+def show_trace(ctx: ActionContext, session: LightningSession, target: TraceTarget) -> str:
+    """Show the Traces screen for `target` (and fetch its spans)."""
+    panels = ctx.panels(SPANS_PANEL) or ctx.panels(WATERFALL_PANEL)
+    if not panels:
+        raise ActionError("this layout has no Traces panel (lightning.spans or lightning.waterfall)")
+    session.trace = target
+    ctx.refresh(SPANS)
+    ctx.focus_panel(panels[0])
+    which = "every attempt" if target.attempt_id is None else target.attempt_id
+    return f"traces of {target.rollout_id} ({which})"
+
+
+def _known_rollouts(session: LightningSession) -> list[Rollout]:
+    """The rollouts the table has loaded, newest first (the page on show when server paged)."""
+    snapshot = session.last_rollouts
+    if snapshot is None or snapshot.url != session.url:
+        return []
+    view = snapshot.view
+    if view.index is None:
+        return list(view.page.rows)
+    return [view.index.rollouts[i] for i in view.index.order("start", True)]
+
+
+def _label(rollout: Rollout) -> str:
+    return f"{rollout.rollout_id}  {status_text(rollout):<22}  {input_preview(rollout.input, 30)}"
+
+
+def pick_rollout_action(session: LightningSession) -> Handler:
+    async def pick_rollout(ctx: ActionContext) -> str | None:
+        """Type a rollout id (or part of one; empty lists the newest), then pick an attempt."""
+        typed = await ctx.prompt("Traces of which rollout? (an id, part of one, or empty for a list)")
+        if typed is None:
+            return None
+        needle = typed.strip().lower()
+        known = _known_rollouts(session)
+        matches = [r for r in known if needle in r.rollout_id.lower()]
+        exact = [r for r in matches if r.rollout_id.lower() == needle]
+        if exact or len(matches) == 1:
+            rollout_id = (exact or matches)[0].rollout_id
+        elif matches:
+            options = [(_label(r), r.rollout_id) for r in matches[:_PICKER_ROLLOUTS]]
+            rollout_id = await ctx.choose(f"Rollouts matching {typed.strip()!r}", options)
+            if rollout_id is None:
+                return None
+        else:
+            rollout_id = typed.strip()
+            await blocking(ctx, session.rollout, rollout_id, missing=f"there is no rollout {rollout_id!r}")
+        return await _pick_attempt(ctx, session, rollout_id)
+
+    return pick_rollout
+
+
+def pick_attempt_action(session: LightningSession) -> Handler:
+    async def pick_attempt(ctx: ActionContext) -> str | None:
+        """Pick which attempt of the rollout on show (or all of them)."""
+        rollout_id = session.trace.rollout_id
+        if rollout_id is None:
+            raise ActionError("pick a rollout first (o)")
+        return await _pick_attempt(ctx, session, rollout_id, always_ask=True)
+
+    return pick_attempt
+
+
+async def _pick_attempt(
+    ctx: ActionContext, session: LightningSession, rollout_id: str, *, always_ask: bool = False
+) -> str | None:
+    attempts = await blocking(ctx, session.attempts, rollout_id)
+    if not attempts:
+        return show_trace(ctx, session, TraceTarget(rollout_id, None))
+    if len(attempts) == 1 and not always_ask:
+        return show_trace(ctx, session, TraceTarget(rollout_id, attempts[0].attempt_id))
+    options = [(f"every attempt ({len(attempts)})", _ALL_ATTEMPTS)]
+    options += [
+        (f"#{a.sequence_id}  {a.attempt_id}  {a.status}  {a.worker_id or ''}".rstrip(), a.attempt_id)
+        for a in reversed(attempts)
+    ]
+    chosen = await ctx.choose(f"Which attempt of {rollout_id}?", options)
+    if chosen is None:
+        return None
+    attempt_id = None if chosen == _ALL_ATTEMPTS else chosen
+    return show_trace(ctx, session, TraceTarget(rollout_id, attempt_id))

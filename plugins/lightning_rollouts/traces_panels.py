@@ -1,0 +1,272 @@
+"""The Traces screen: one rollout's spans as a table, and as a tree with a waterfall of bars."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from deck import Panel, PanelContext, Result
+from deck.plugins.lightning_rollouts.columns import (
+    AdaptivePanel,
+    Ranked,
+    duration_cell,
+    millis_time,
+    retitled,
+    status_badge,
+)
+from deck.plugins.lightning_rollouts.model import Span
+from deck.plugins.lightning_rollouts.source import SPANS, LightningSession, SpansSnapshot, TraceTarget
+from deck.plugins.lightning_rollouts.spans import SpanNode, waterfall
+from deck.widgets import Cell, Column, Table, icons
+
+__all__ = ["SpansPanel", "WaterfallPanel", "WaterfallRow", "describe_target", "tree_prefixes"]
+
+SPAN_ROLES = {"OK": "good", "ERROR": "bad", "UNSET": "muted"}
+NAME_WIDTH = 34
+DURATION_WIDTH = 9
+# Deeper than this, the tree's guide lines give way to the depth as a number.
+GUIDE_LEVELS = 8
+
+
+def _span_role(status: str) -> str:
+    return SPAN_ROLES.get(status, "text")
+
+
+def span_seconds(span: Span) -> float | None:
+    """How long a span took, when it has both ends."""
+    if span.start_time is None or span.end_time is None:
+        return None
+    return max(0.0, span.end_time - span.start_time)
+
+
+def span_duration(seconds: float | None) -> Cell:
+    """Span durations keep their hundredths below a minute: `2.40s`, `463ms`, `1m 5s`."""
+    if seconds is None:
+        return [("muted", "N/A")]
+    if 1 <= seconds < 60:
+        return f"{seconds:.2f}s"
+    return duration_cell(seconds)
+
+
+def _span_id(span: Span) -> tuple[str, int | None, str]:
+    return (span.attempt_id, span.sequence_id, span.span_id)
+
+
+SPAN_COLUMNS = (
+    Ranked(Column("Name", lambda s: s.name, weight=2, min_width=24), 1),
+    Ranked(Column("Seq", lambda s: s.sequence_id, width=4, align="right"), 5),
+    Ranked(Column("Trace", lambda s: s.trace_id, width=10), 10),
+    Ranked(Column("Span", lambda s: s.span_id, width=16), 6),
+    Ranked(Column("Parent", lambda s: s.parent_id, width=16), 7),
+    Ranked(
+        Column("Status", lambda s: s.status_code, render=lambda v: status_badge(v, _span_role), width=9), 2
+    ),
+    Ranked(Column("Attribute keys", lambda s: ", ".join(s.attributes), weight=1, min_width=12), 9),
+    Ranked(Column("Start", lambda s: s.start_time, render=millis_time, width=12), 4),
+    Ranked(Column("End", lambda s: s.end_time, render=millis_time, width=12), 8),
+    Ranked(Column("Duration", span_seconds, render=span_duration, width=9, align="right"), 3),
+)
+
+
+def describe_target(snapshot: SpansSnapshot) -> str:
+    """`ro-… · attempt #2 of 3 (at-…)` or `ro-… · all 3 attempts`."""
+    target = snapshot.target
+    if target.rollout_id is None:
+        return "no rollout picked"
+    attempts = snapshot.attempts
+    if target.attempt_id is None:
+        count = len(attempts)
+        return f"{target.rollout_id} · all {count} attempt{'s' if count != 1 else ''}"
+    number = next((a.sequence_id for a in attempts if a.attempt_id == target.attempt_id), None)
+    which = f"#{number} of {len(attempts)}" if number is not None else "?"
+    return f"{target.rollout_id} · attempt {which} ({target.attempt_id})"
+
+
+def _empty_text(snapshot: SpansSnapshot) -> str:
+    target = snapshot.target
+    if target.rollout_id is None:
+        return "no rollout picked: o picks one (or t on a rollout in the Rollouts screen)"
+    if not snapshot.attempts:
+        return f"{target.rollout_id} has no attempt yet, so no spans"
+    return f"no spans recorded for {describe_target(snapshot)}"
+
+
+class _TracePanel(Panel):
+    """What both trace panels share: the session and a check that the snapshot is current."""
+
+    sources = (SPANS,)
+    session: LightningSession
+    snapshot: SpansSnapshot | None = None
+    stale = False
+
+    def _current(self, result: Result[SpansSnapshot]) -> SpansSnapshot | None:
+        snapshot = result.value
+        if snapshot is None or snapshot.url != self.session.url:
+            return None
+        return snapshot
+
+    @property
+    def target(self) -> TraceTarget:
+        """The rollout and attempt shown."""
+        return self.snapshot.target if self.snapshot is not None else self.session.trace
+
+
+class SpansPanel(AdaptivePanel[Span], _TracePanel):
+    """The spans of the picked rollout (and attempt), in sequence order; `/` searches them."""
+
+    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+        super().__init__(ctx, SPAN_COLUMNS, _span_id, empty="no rollout picked")
+        self.session = session
+
+    def update(self, result: Result[SpansSnapshot]) -> None:
+        snapshot = self._current(result)
+        self.snapshot, self.stale = snapshot, result.stale
+        if snapshot is None:
+            self.table.empty = f"waiting for {self.session.url}…"
+            self.table.update(())
+            return
+        self.table.empty = _empty_text(snapshot)
+        self.table.update(snapshot.spans)
+
+    @property
+    def subtitle(self) -> str:
+        if self.snapshot is None or self.snapshot.target.rollout_id is None:
+            return ""
+        loading = " · loading…" if self.snapshot.target != self.session.trace else ""
+        if self.stale:  # the border needs the room to say so
+            return f"{self.table.summary} spans"
+        return f"{describe_target(self.snapshot)} · {self.table.summary} spans{loading}"
+
+
+@dataclass(frozen=True, slots=True)
+class WaterfallRow:
+    """A span in tree order, its guide lines, and the timeline its bar is drawn on."""
+
+    node: SpanNode
+    guides: str
+    start: float
+    end: float
+
+    @property
+    def span(self) -> Span:
+        return self.node.span
+
+
+def time_range(nodes: Sequence[SpanNode]) -> tuple[float, float] | None:
+    """From the first span's start to the last span's end (or start), or None without times."""
+    starts = [n.span.start_time for n in nodes if n.span.start_time is not None]
+    ends = [t for n in nodes for t in (n.span.end_time, n.span.start_time) if t is not None]
+    if not starts:
+        return None
+    return min(starts), max(ends)
+
+
+def tree_prefixes(rows: Sequence[SpanNode]) -> list[str]:
+    """Guide lines like `│  ├─ ` for each node of a depth-first list of the tree (`flatten`).
+
+    Below GUIDE_LEVELS the guides give way to the depth as a number, so a pathological chain
+    of spans costs no more per row than a shallow tree.
+    """
+    keep = 3 * GUIDE_LEVELS
+    prefixes: list[str] = []
+    stack: list[tuple[SpanNode, str, bool | None]] = [
+        (node, "", None) for node in reversed(rows) if node.depth == 0
+    ]
+    while stack:
+        node, guides, last = stack.pop()
+        if last is None:
+            prefixes.append("")
+            inner = ""
+        else:
+            branch = guides + ("└─ " if last else "├─ ")
+            prefixes.append(branch if node.depth <= GUIDE_LEVELS else f"{node.depth}┄{branch[-6:]}")
+            inner = (guides + ("   " if last else "│  "))[-keep:]
+        count = len(node.children)
+        stack.extend((child, inner, i == count - 1) for i, child in reversed(list(enumerate(node.children))))
+    return prefixes
+
+
+def _name_cell(row: WaterfallRow) -> Cell:
+    segments: list[tuple[str | None, str]] = [("muted", row.guides)]
+    if row.node.orphan:
+        segments.append(("warn", "⚠ "))
+    role = "bad" if row.span.status_code == "ERROR" else None
+    segments.append((role, row.span.name or "(unnamed)"))
+    return segments
+
+
+def _bar_cell(row: WaterfallRow, width: int) -> Cell:
+    """The span's bar, laid out at the width the timeline column has now."""
+    (bar,) = waterfall((row.node,), width, start=row.start, end=row.end)
+    if not bar.length:
+        return [("muted", " " * bar.offset + "·")]
+    role = "bad" if row.span.status_code == "ERROR" else "warn" if row.node.orphan else "bar_fill"
+    return [(None, " " * bar.offset), (role, icons.bar[0] * bar.length)]
+
+
+TIMELINE = Column("Timeline", lambda r: r, render=_bar_cell, weight=1, sortable=False)
+
+
+def waterfall_table() -> Table[WaterfallRow]:
+    """The span tree: names under guide lines, durations, and bars on one timeline."""
+    return Table(
+        [
+            Column("Span", lambda r: r, render=_name_cell, width=NAME_WIDTH, sortable=False),
+            Column(
+                "Duration",
+                lambda r: span_seconds(r.span),
+                render=span_duration,
+                width=DURATION_WIDTH,
+                align="right",
+                sortable=False,
+            ),
+            TIMELINE,
+        ],
+        row_id=lambda r: _span_id(r.span),
+        empty="no rollout picked",
+    )
+
+
+class WaterfallPanel(_TracePanel):
+    """The span hierarchy, indented, with each span's bar on the attempt's timeline."""
+
+    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+        super().__init__(ctx)
+        self.session = session
+        self.table = waterfall_table()
+        self.widget = self.table
+        self.nodes: tuple[SpanNode, ...] = ()
+
+    def update(self, result: Result[SpansSnapshot]) -> None:
+        snapshot = self._current(result)
+        self.snapshot = snapshot
+        if snapshot is None:
+            self.table.empty = f"waiting for {self.session.url}…"
+            self._show(())
+            return
+        self.table.empty = _empty_text(snapshot)
+        self._show(snapshot.tree)
+
+    def _show(self, nodes: tuple[SpanNode, ...]) -> None:
+        self.nodes = nodes
+        bounds = time_range(nodes)
+        start, end = bounds or (0.0, 0.0)
+        self.table.update([WaterfallRow(n, g, start, end) for n, g in zip(nodes, tree_prefixes(nodes))])
+        total = span_duration(end - start) if bounds else None
+        label = f"0 → {total}" if isinstance(total, str) else "no times"
+        self.table.columns[-1] = retitled(TIMELINE, f"Timeline · {label}")
+
+    @property
+    def selection(self) -> Span | None:
+        row = self.table.selected
+        return row.span if row is not None else None
+
+    @property
+    def subtitle(self) -> str:
+        nodes = self.nodes
+        if not nodes:
+            return ""
+        orphans = sum(1 for n in nodes if n.orphan)
+        depth = max(n.depth for n in nodes) + 1
+        text = f"{len(nodes)} spans · depth {depth}"
+        return text + (f" · {orphans} without their parent" if orphans else "")
