@@ -62,10 +62,23 @@ class Context:
         return self._deck.scheduler.result(source)
 
     async def confirm(
-        self, message: str, *, title: str = "Confirm", destructive: bool = False, ok: str = "OK"
+        self,
+        message: str,
+        *,
+        title: str = "Confirm",
+        destructive: bool = False,
+        ok: str = "OK",
+        cancel: str = "Cancel",
     ) -> bool:
         """Ask a yes/no question in a dialog (red when destructive); True means go ahead."""
-        return await self._deck.overlays.confirm(title, message, destructive=destructive, ok=ok)
+        return await self._deck.overlays.confirm(
+            title, message, destructive=destructive, ok=ok, cancel=cancel
+        )
+
+    @property
+    def theme_name(self) -> str:
+        """The name of the theme on show (as its file says, e.g. "Neon Syndicate")."""
+        return self._deck.theme.name
 
     async def choose(self, title: str, options: Sequence[T | tuple[str, T]]) -> T | None:
         """Let the operator pick one option; each is a value or a (label, value) pair."""

@@ -100,7 +100,7 @@ class _FilterDialog(Dialog):
         self.edit = urwid.Edit(("key", "/"), self.previous)
         urwid.connect_signal(self.edit, "postchange", lambda *_: panel.apply_filter(self.edit.edit_text))
         super().__init__(
-            "filter: words, col:text, !not",
+            panel.filter_prompt,
             urwid.AttrMap(self.edit, "input"),
             border=border,
             width=200,

@@ -31,6 +31,7 @@ __all__ = ["Deck", "Screen", "Status"]
 log = logging.getLogger(__name__)
 
 REDRAW_INTERVAL = 0.05
+KEY_HOLD = 0.3
 
 
 @dataclass
@@ -77,6 +78,8 @@ class Deck:
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
+        self._holding: asyncio.Task[Any] | None = None
+        self._held: list[tuple[tuple[int, int], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
@@ -380,6 +383,9 @@ class Deck:
 
     def handle_key(self, size: tuple[int, int], key: str) -> bool:
         """Route a key: dialog, panel action, panel widget, global action, screen key."""
+        if self._holding is not None:
+            self._held.append((size, key))
+            return True
         dialog = self.overlays.top
         if dialog is not None:
             dialog.keypress(size, key)
@@ -427,10 +433,36 @@ class Deck:
                 self._report(action, error=exc)
                 return None
             if inspect.isawaitable(result):
-                return self.spawn(self._execute(action, ctx, started=result), f"action {action.id}")
+                return self._hold_keys(
+                    self.spawn(self._execute(action, ctx, started=result), f"action {action.id}")
+                )
             self._report(action, result)
             return None
-        return self.spawn(self._execute(action, ctx), f"action {action.id}")
+        return self._hold_keys(self.spawn(self._execute(action, ctx), f"action {action.id}"))
+
+    def _hold_keys(self, task: asyncio.Task[Any] | None) -> asyncio.Task[Any] | None:
+        """Keys typed right after an action wait until its dialog opens (or it ends, or 0.3 s pass).
+
+        Without this, "/abc" typed in one burst would reach the panel before the filter opens.
+        """
+        if task is None or self.loop is None:
+            return task
+        self._holding = task
+        task.add_done_callback(lambda _: self.release_keys(task))
+        self.loop.call_later(KEY_HOLD, self.release_keys, task)
+        return task
+
+    def release_keys(self, task: asyncio.Task[Any] | None = None) -> None:
+        """Deliver the keys held for an action, in order (called when its dialog opens)."""
+        if self._holding is None or (task is not None and task is not self._holding):
+            return
+        self._holding = None
+        held, self._held = self._held, []
+        for index, (size, key) in enumerate(held):
+            self.handle_key(size, key)
+            if self._holding is not None:  # a held key started another action: keep the rest
+                self._held[:0] = held[index + 1 :]
+                return
 
     async def _execute(
         self, action: Action, ctx: ActionContext, started: Awaitable[Any] | None = None

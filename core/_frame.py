@@ -155,12 +155,15 @@ class PanelFrame(urwid.Widget):
         border = "border_focus" if self.focused else "border"
         title_role = "title" if self.focused else "muted"
         left: list[Segment] = [(border, tl + h), (title_role, f" {sanitize(self.title)} ")]
-        right: list[Segment] = self._health()
-        subtitle = self._subtitle()
-        if subtitle:
-            right.append(("muted", f" {subtitle} "))
-        right.append((border, h + tr))
-        used = sum(text_width(t) for _, t in left) + sum(text_width(t) for _, t in right)
+        health = self._health()
+        subtitle = f" {self._subtitle()} " if self._subtitle() else ""
+        fixed = sum(text_width(t) for _, t in left + health) + 2
+        # When space runs short the subtitle gives way first: the stale warning must stay.
+        if subtitle and fixed + text_width(subtitle) > width:
+            room = width - fixed - 2
+            subtitle = "".join(t for _, t in fit([(None, subtitle)], room)) if room > 4 else ""
+        right: list[Segment] = [*health, *([("muted", subtitle)] if subtitle else []), (border, h + tr)]
+        used = sum(text_width(t) for _, t in left + right)
         if used > width:
             return [*fit(left, width - 1), (border, tr)]
         return [*left, (border, h * (width - used)), *right]

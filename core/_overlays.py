@@ -114,9 +114,11 @@ def _text_lines(text: str, role: str = "dialog") -> urwid.Widget:
 
 
 class _Confirm(Dialog):
-    def __init__(self, title: str, message: str, *, border: str, destructive: bool, ok: str) -> None:
+    def __init__(
+        self, title: str, message: str, *, border: str, destructive: bool, ok: str, cancel: str
+    ) -> None:
         # Destructive questions start on Cancel, so a stray Enter never destroys anything.
-        self.buttons = _Buttons([ok, "Cancel"], self._press, focus=1 if destructive else 0)
+        self.buttons = _Buttons([ok, cancel], self._press, focus=1 if destructive else 0)
         body = urwid.Pile(
             [
                 _text_lines(message, "danger" if destructive else "dialog"),
@@ -225,7 +227,8 @@ class _Picker(Dialog):
         self.table.cursor = 0
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        if self.digits and key.isdigit() and 0 < int(key) <= min(9, len(self.entries)):
+        typing = self.edit is not None and self.edit.edit_text != ""
+        if self.digits and not typing and key.isdigit() and 0 < int(key) <= min(9, len(self.entries)):
             self.close(self.entries[int(key) - 1])
             return None
         if key in ("up", "down", "page up", "page down", "home", "end"):
@@ -305,6 +308,7 @@ class Overlays:
         dialog.on_close = self._closed
         self.stack.append(dialog)
         self._deck.request_redraw()
+        self._deck.release_keys()  # keys typed ahead of the dialog go to it
         return future
 
     def _closed(self, dialog: Dialog, value: Any) -> None:
@@ -323,10 +327,9 @@ class Overlays:
     def _border(self) -> str:
         return self._deck.theme.border
 
-    async def confirm(self, title: str, message: str, *, destructive: bool, ok: str) -> bool:
-        return bool(
-            await self.open(_Confirm(title, message, border=self._border, destructive=destructive, ok=ok))
-        )
+    async def confirm(self, title: str, message: str, *, destructive: bool, ok: str, cancel: str) -> bool:
+        dialog = _Confirm(title, message, border=self._border, destructive=destructive, ok=ok, cancel=cancel)
+        return bool(await self.open(dialog))
 
     async def choose(self, title: str, options: Sequence[T | tuple[str, T]]) -> T | None:
         pairs = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in options]
@@ -339,6 +342,7 @@ class Overlays:
             )
             for i, (label, value) in enumerate(pairs)
         ]
+        # Digits pick the first nine; in a long list they do so only until the search box has text.
         picker = _Picker(title, entries, border=self._border, with_input=len(entries) > 9, digits=True)
         entry = await self.open(picker)
         return None if entry is None else entry.run()

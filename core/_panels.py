@@ -90,6 +90,11 @@ class Panel:
         """Show only what matches `text` (empty shows everything)."""
 
     @property
+    def filter_prompt(self) -> str:
+        """The title of the `/` dialog: what typing there does on this panel."""
+        return "filter: words, col:text, !not"
+
+    @property
     def filter_text(self) -> str:
         """The filter in force, so `/` can start from it and Esc can restore it."""
         return ""

@@ -77,7 +77,9 @@ class Shell(urwid.Widget):
         if deck.read_only:
             left.append(("warn", " READ-ONLY "))
         right: list[Segment] = []
-        for _, segment in deck.segments:
+        for owner, segment in deck.segments:
+            if owner in deck.parts.problems or segment.source not in deck.scheduler:
+                continue  # a broken plugin's panels say what is wrong; the header stays quiet
             try:
                 markup = segment.render(deck.scheduler.result(segment.source))
             except Exception as exc:

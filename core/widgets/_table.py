@@ -167,7 +167,8 @@ class Table(urwid.Widget, Generic[Row]):
         """The row under the cursor."""
         if not self._flat:
             return None
-        return self._entry(self._cursor)[0]
+        row = self._entry(self._cursor)[0]
+        return None if isinstance(row, _Placeholder) else row
 
     @property
     def selected_depth(self) -> int:
@@ -194,7 +195,8 @@ class Table(urwid.Widget, Generic[Row]):
     @property
     def visible_rows(self) -> list[Row]:
         """Every row currently shown, in display order (children included)."""
-        return [self._entry(i)[0] for i in range(len(self._flat))]
+        rows = (self._entry(i)[0] for i in range(len(self._flat)))
+        return [row for row in rows if not isinstance(row, _Placeholder)]
 
     # ---- sort and filter ----------------------------------------------------------------------
 
@@ -399,6 +401,7 @@ class Table(urwid.Widget, Generic[Row]):
         else:
             self._expanded.add(key)
             self._load_children(row, key)
+        self._line_cache.pop((key, 0), None)  # its ▸/▾ marker changed
         self._flatten()
         return True
 

@@ -174,3 +174,21 @@ def test_the_theme_can_be_switched_while_running() -> None:
         assert harness.deck.theme.name == "Mono"
     finally:
         harness.stop()
+
+
+def test_keys_typed_in_one_burst_reach_the_dialog_the_first_key_opens() -> None:
+    harness = open_deck("system", size=(120, 30))
+    try:
+        harness.first_results()
+        harness.press("tab", "tab")
+
+        async def burst() -> None:
+            for key in "/python":
+                harness.shell.keypress(harness.size, key)
+
+        harness.loop.run_until_complete(burst())
+        harness.run(0.1)
+        harness.press("enter")
+        assert harness.deck.panels("system.processes")[0].filter_text == "python"
+    finally:
+        harness.stop()
