@@ -1,71 +1,78 @@
-"""Core budgets: start-up, imports, the 100,000-row table, and an idle deck's CPU."""
+"""Core budgets: start-up, imports, the 100,000-row table, and an idle deck's CPU.
+
+python bench/bench_core.py [--quick] [--json]
+"""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
-import struct
-import termios
-import random
-import select
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from _util import Figure, cpu_seconds, measure, rss_mb
+from _data import FILTER_WORDS, process_rows
+from _util import Figure, first_output_ms, measure, rss_mb, watch_in_pty
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+#: Children print as soon as they write, so the first byte on stdout marks the frame.
+UNBUFFERED = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def _run(*argv: str) -> None:
+    subprocess.run(argv, check=True, capture_output=True)
+
+
+def first_frame(
+    layout: str, runs: int, *, wait: bool = True, budget: float | None = None, note: str = ""
+) -> Figure:
+    """Process start to the headless deck's first frame on stdout (its exit is not timed)."""
+    argv = [PYTHON, "-m", "deck", "--layout", layout, "--snapshot", "--size", "200x50"]
+    argv += ["--wait", "0"] if wait else []
+    values = tuple(first_output_ms(argv, env=UNBUFFERED) for _ in range(runs))
+    what = "first frame" if wait else "frame with data"
+    return Figure(f"deck --layout {layout}: {what}", "ms", values, budget, note)
 
 
 def startup(runs: int) -> list[Figure]:
     """Process start to first full frame (`--snapshot --wait 0`), to first data, and imports."""
-    def run(*args: str) -> None:
-        subprocess.run([PYTHON, "-m", "deck", *args], check=True, capture_output=True)
-
-    floor = measure("python -c 'import urwid' (the floor)", lambda: subprocess.run([PYTHON, "-c", "import urwid"], check=True), runs=runs)
-    bare = measure("python -c pass", lambda: subprocess.run([PYTHON, "-c", "pass"], check=True), runs=runs)
-    first_frame = measure("deck --layout system: first frame", lambda: run("--layout", "system", "--snapshot", "--wait", "0"), runs=runs, budget=300)
-    first_data = measure("deck --layout system: frame with data", lambda: run("--layout", "system", "--snapshot"), runs=runs)
+    bare = measure("python -c pass", lambda: _run(PYTHON, "-c", "pass"), runs=runs)
+    floor = measure(
+        "python -c 'import urwid' (the floor)", lambda: _run(PYTHON, "-c", "import urwid"), runs=runs
+    )
     imports = measure(
         "core imports (deck app + terminal), minus python",
-        lambda: subprocess.run([PYTHON, "-c", "import deck._app, deck._terminal, deck._cli"], check=True),
+        lambda: _run(PYTHON, "-c", "import deck._app, deck._terminal, deck._cli"),
         runs=runs,
     )
     imports = Figure(imports.name, "ms", tuple(v - bare.median for v in imports.values), budget=150)
-    heavy = subprocess.run(
-        [PYTHON, "-c", "import sys, deck._app, deck._terminal; print(sorted(m for m in ('ray', 'httpx') if m in sys.modules))"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    print(f"heavy modules imported by the core: {heavy}")
-    return [bare, floor, first_frame, first_data, imports]
+    return [
+        bare,
+        floor,
+        first_frame("system", runs, budget=300),
+        first_frame("system", runs, wait=False, note="includes the 0.1 s settle of --snapshot"),
+        imports,
+    ]
 
 
-@dataclass(frozen=True)
-class Row:
-    pid: int
-    name: str
-    user: str
-    cpu: float
-    state: str
+def heavy_imports() -> list[str]:
+    """Heavy optional modules the core imports at start-up (should be none)."""
+    code = "import sys, deck._app, deck._terminal; print(*(m for m in ('ray', 'httpx') if m in sys.modules))"
+    return subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout.split()
 
 
 def big_table(rows: int, runs: int) -> list[Figure]:
-    """Cursor-move redraw, sort and filter over `rows` rows at 200x50."""
+    """The Table widget alone: cursor-move redraw, sort and filter over `rows` rows at 200x50."""
     from deck.widgets import Column, Table, badge
 
-    data = [Row(i, f"worker-{i:06d}", random.choice(["root", "svc", "ml"]), random.random() * 100,
-                random.choice(["running", "sleeping", "zombie"])) for i in range(rows)]  # fmt: skip
+    data = process_rows(rows)
     columns = [
         Column("PID", lambda r: r.pid, width=8, align="right"),
         Column("Name", lambda r: r.name),
         Column("User", lambda r: r.user, width=8),
         Column("CPU%", lambda r: r.cpu, width=6, align="right", render=lambda v: f"{v:.1f}"),
-        Column("State", lambda r: r.state, width=10, render=badge({"running": "good", "zombie": "bad"})),
+        Column("State", lambda r: r.status, width=10, render=badge({"running": "good", "zombie": "bad"})),
     ]
     table = Table(columns, row_id=lambda r: r.pid)
     size = (200, 50)
@@ -83,52 +90,35 @@ def big_table(rows: int, runs: int) -> list[Figure]:
     cursor = measure(f"{rows:,} rows: cursor move + redraw", move, runs=runs * 5, budget=5)
     paging = measure(f"{rows:,} rows: page down + redraw", page, runs=runs * 5, budget=5)
     flip = iter([True, False] * runs * 2)
-    sort = measure(f"{rows:,} rows: sort by CPU% + redraw", lambda: (table.sort_by("CPU%", next(flip)), table.render(size, True)), runs=runs, budget=150)
-    words = iter(["worker-00", "worker-01", "worker-09", "worker-1", "worker-2"] * runs)
+    sort = measure(
+        f"{rows:,} rows: sort by CPU% + redraw",
+        lambda: (table.sort_by("CPU%", next(flip)), table.render(size, True)),
+        runs=runs,
+        budget=150,
+    )
+    words = iter(FILTER_WORDS * runs)
 
     def refilter() -> None:
-        table.update(data)  # a fresh snapshot: nothing cached
-        started = time.perf_counter()
         table.filter = next(words)
         table.render(size, True)
-        refilter.elapsed.append((time.perf_counter() - started) * 1000)  # type: ignore[attr-defined]
 
-    refilter.elapsed = []  # type: ignore[attr-defined]
-    for _ in range(runs):
-        refilter()
-    filtering = Figure(f"{rows:,} rows: filter (fresh rows) + redraw", "ms", tuple(refilter.elapsed), budget=100)  # type: ignore[attr-defined]
+    filtering = measure(
+        f"{rows:,} rows: filter (fresh rows) + redraw",
+        refilter,
+        runs=runs,
+        budget=100,
+        setup=lambda: table.update(data),  # a fresh snapshot: nothing cached
+    )
     table.filter = ""
     return [load, cursor, paging, sort, filtering]
 
 
-def idle_cpu(seconds: float) -> list[Figure]:
-    """The system layout in a real pseudo-terminal at 2 s refresh: CPU% of one core and RSS."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ["TERM"] = "xterm-256color"
-        os.execv(PYTHON, [PYTHON, "-m", "deck", "--layout", "system"])
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    try:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:  # let it start and draw
-            if select.select([fd], [], [], 0.1)[0]:
-                os.read(fd, 65536)
-        start_cpu, start = cpu_seconds(pid), time.monotonic()
-        end = start + seconds
-        while time.monotonic() < end:
-            if select.select([fd], [], [], 0.2)[0]:
-                os.read(fd, 65536)
-        used = cpu_seconds(pid) - start_cpu
-        wall = time.monotonic() - start
-        rss = rss_mb(pid)
-        os.write(fd, b"q")
-        os.waitpid(pid, 0)
-    except BaseException:
-        os.kill(pid, 9)
-        raise
+def idle_cpu(seconds: float, layout: str = "system", slices: int = 5) -> list[Figure]:
+    """A layout in a real pseudo-terminal at its own refresh rates: CPU% of one core and RSS."""
+    usage = watch_in_pty([PYTHON, "-m", "deck", "--layout", layout], seconds=seconds, slices=slices)
     return [
-        Figure(f"idle system layout: CPU over {seconds:.0f} s", "%", (100 * used / wall,), budget=1.0),
-        Figure("idle system layout: RSS", "MB", (rss,)),
+        Figure(f"idle {layout} layout: CPU over {seconds:.0f} s", "%", usage.cpu, budget=1.0),
+        Figure(f"idle {layout} layout: RSS", "MB", (usage.rss,)),
     ]
 
 
@@ -140,6 +130,7 @@ def main() -> dict[str, list[dict[str, object]]]:
         "table": big_table(100_000, runs),
         "idle": idle_cpu(10 if quick else 30),
     }
+    print(f"heavy modules imported by the core: {heavy_imports()}")
     print(f"\n{'figure':<48} {'min':>9} {'median':>9} {'max':>9}")
     for section, figures in sections.items():
         print(f"-- {section}")
@@ -147,7 +138,9 @@ def main() -> dict[str, list[dict[str, object]]]:
             print(figure.row())
     print(f"{'table RSS (this process, peak)':<48} {rss_mb():>29.1f} MB  (budget 150 MB)")
     results = {name: [f.as_dict() for f in figures] for name, figures in sections.items()}
-    results["table"].append({"name": "peak RSS with 100,000 rows", "unit": "MB", "median": rss_mb(), "budget": 150})
+    results["table"].append(
+        {"name": "peak RSS with 100,000 rows", "unit": "MB", "median": rss_mb(), "budget": 150}
+    )
     return results
 
 
