@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench run-falcon clean
+.PHONY: run test lint bench bench-quick run-falcon clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,14 @@ test: lint
 	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-all
-	$(BIN)/python bench/run.py
+	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python bench/run.py
+
+bench-quick: $(VENV)/.installed-all
+	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python bench/run.py --quick
 
 run-falcon: $(VENV)/.installed-all
 	$(BIN)/python -m deck.plugins.falcon_nodes.sim --nodes 12 >falcon-sim.log 2>&1 & sim=$$!; \
 	trap "kill $$sim" EXIT; $(BIN)/deck --layout falcon
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) bench/.venv-textual build dist *.egg-info

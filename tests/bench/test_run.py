@@ -45,9 +45,8 @@ def test_quick_table_run_prints_and_writes_the_figures(tmp_path: Path) -> None:
 
 
 def test_textual_side_reports_the_same_figures() -> None:
-    python, why = textual_python(create=False)
-    if python is None:
-        pytest.skip(why)
+    python, why = textual_python()
+    assert python is not None, why
     argv = [str(python), str(BENCH / "side_textual.py"), "table", "--rows", "200", "--runs", "1"]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
