@@ -9,15 +9,18 @@ import logging
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from deck import _hookspecs
 from deck._errors import PluginError
 from deck._yamlfile import did_you_mean
+from deck.plugins import BUILTIN
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = ["ENTRY_POINT_GROUP", "LoadedPlugin", "PluginHost", "available_plugins", "load_object"]
 
@@ -28,6 +31,9 @@ ENTRY_POINT_GROUP = "deck.plugins"
 
 def available_plugins() -> dict[str, EntryPoint]:
     """Every plugin installed under the `deck.plugins` entry-point group, by name."""
+    # Imported here: reading package metadata costs start-up time most decks never need.
+    from importlib.metadata import entry_points
+
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
@@ -96,8 +102,8 @@ class PluginHost:
         plugin = LoadedPlugin(name=name, origin=origin or f"entry point {name!r}", config=config)
         self.plugins[name] = plugin
         try:
-            if origin:
-                obj = load_object(origin)
+            if origin or name in BUILTIN:
+                obj = load_object(origin or BUILTIN[name])
             else:
                 found = available_plugins()
                 if name not in found:

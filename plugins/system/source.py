@@ -11,6 +11,8 @@ from typing import Any
 
 import psutil
 
+from deck.plugins.system.counters import read_counters
+
 __all__ = [
     "CpuSampler",
     "CpuSnapshot",
@@ -106,9 +108,8 @@ def read_memory() -> MemorySnapshot:
     )
 
 
-#: Changing per read: one pass over /proc/<pid>/stat, statm and status.
-_DYNAMIC = ["pid", "create_time", "cpu_percent", "memory_info", "num_threads", "status"]
-#: Fixed for a process's lifetime: read once per (pid, create_time), which halves the cost.
+_ALL_CORES = 100.0 * (os.cpu_count() or 1)
+#: Fixed for a process's lifetime: read once per process, which keeps a refresh to one file each.
 _STATIC = ["name", "username", "cmdline"]
 
 
@@ -123,16 +124,15 @@ class ProcessSampler:
 
     def __init__(self) -> None:
         self._primed = time.monotonic()
+        #: (pid, started) -> (cpu seconds, when read), for the CPU% between two reads.
+        self._cpu: dict[tuple[int, float], tuple[float, float]] = {}
         self._static: dict[tuple[int, float], tuple[str, str, str]] = {}
         self._priming = threading.Thread(target=self._prime, name="deck-system-prime", daemon=True)
         self._priming.start()
 
     def _prime(self) -> None:
-        for process in psutil.process_iter():
-            try:
-                process.cpu_percent()
-            except psutil.Error:
-                continue
+        now = time.monotonic()
+        self._cpu = {(c.pid, c.started): (c.cpu_seconds, now) for c in read_counters()}
         self._primed = time.monotonic()
 
     def read(self) -> tuple[ProcessInfo, ...]:
@@ -140,37 +140,45 @@ class ProcessSampler:
         self._priming.join()
         _wait_since(self._primed)
         total = psutil.virtual_memory().total or 1
+        now = time.monotonic()
         found = []
+        cpu: dict[tuple[int, float], tuple[float, float]] = {}
         static: dict[tuple[int, float], tuple[str, str, str]] = {}
-        for process in psutil.process_iter(_DYNAMIC, ad_value=None):
-            info = process.info
-            key = (info["pid"], info.get("create_time") or 0.0)
-            name, user, command = self._static.get(key) or self._describe(process)
-            static[key] = (name, user, command)
-            memory_info = info.get("memory_info")
-            rss = memory_info.rss if memory_info else 0
+        for counters in read_counters():
+            key = (counters.pid, counters.started)
+            name, user, command = static[key] = self._static.get(key) or _describe(counters.pid)
+            cpu[key] = (counters.cpu_seconds, now)
+            before, then = self._cpu.get(key, cpu[key])
             found.append(
                 ProcessInfo(
-                    pid=info["pid"],
+                    pid=counters.pid,
                     name=name,
                     user=user,
-                    cpu=info.get("cpu_percent") or 0.0,
-                    memory=round(100 * rss / total, 2),
-                    rss=rss,
-                    threads=info.get("num_threads") or 0,
-                    status=info.get("status") or "?",
+                    cpu=_percent(counters.cpu_seconds - before, now - then),
+                    memory=round(100 * counters.rss / total, 2),
+                    rss=counters.rss,
+                    threads=counters.threads,
+                    status=counters.status,
                     command=command,
                 )
             )
-        self._static = static
+        self._cpu, self._static = cpu, static
         return tuple(found)
 
-    @staticmethod
-    def _describe(process: psutil.Process) -> tuple[str, str, str]:
-        info = process.as_dict(_STATIC, ad_value=None)
-        name = info.get("name") or "?"
-        command = " ".join(info.get("cmdline") or ()) or f"[{name}]"
-        return name, info.get("username") or "?", command
+
+def _percent(busy: float, elapsed: float) -> float:
+    """CPU% over `elapsed`; kernel ticks are coarse, so close reads are capped at all cores busy."""
+    return min(100 * busy / elapsed, _ALL_CORES) if elapsed > 0 else 0.0
+
+
+def _describe(pid: int) -> tuple[str, str, str]:
+    try:
+        info = psutil.Process(pid).as_dict(_STATIC, ad_value=None)
+    except psutil.Error:
+        return "?", "?", "[?]"
+    name = info.get("name") or "?"
+    command = " ".join(info.get("cmdline") or ()) or f"[{name}]"
+    return name, info.get("username") or "?", command
 
 
 def uptime(boot_time: float) -> float:

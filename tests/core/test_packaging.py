@@ -3,7 +3,11 @@
 import subprocess
 import sys
 import venv
+from importlib.metadata import entry_points
 from pathlib import Path
+
+from deck._plugins import load_object
+from deck.plugins import BUILTIN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,3 +46,16 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_a_snapshot(tmp_path: Path) ->
         cwd=tmp_path,
     )
     assert imported.stdout.strip() == "False False"
+
+
+def test_builtin_plugins_match_their_entry_points() -> None:
+    ours = {ep.name: ep.value for ep in entry_points(group="deck.plugins") if ep.dist.name == "deck-tui"}
+    assert ours == BUILTIN
+    for origin in BUILTIN.values():
+        assert callable(load_object(origin))
+
+
+def test_a_builtin_only_deck_starts_without_reading_package_metadata() -> None:
+    code = "import sys, deck._app as a; a.build_deck('system'); print('importlib.metadata' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False"], done.stderr

@@ -5,6 +5,9 @@ import subprocess
 import sys
 import time
 
+import psutil
+
+from deck.plugins.system.counters import parse_stat
 from deck.plugins.system.source import CpuSampler, ProcessSampler, read_memory
 from deck.testing import open_deck
 
@@ -72,3 +75,29 @@ def test_read_only_cannot_signal() -> None:
         assert "Signal for" not in harness.text()
     finally:
         harness.stop()
+
+
+def test_proc_counters_agree_with_psutil_for_a_busy_child() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        sampler = ProcessSampler()
+        sampler.read()
+        time.sleep(1.0)
+        busy = next(p for p in sampler.read() if p.pid == child.pid)
+        real = psutil.Process(child.pid)
+        assert busy.status == real.status() and busy.threads == real.num_threads() == 1
+        assert abs(busy.rss - real.memory_info().rss) < 1 << 20
+        assert 40 < busy.cpu <= 100 * (os.cpu_count() or 1)
+        assert busy.name == real.name() and busy.command.endswith("while True: pass")
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_stat_lines_with_parentheses_in_the_name_parse() -> None:
+    line = b"42 (a) b (c)) S 1 42 42 0 -1 4194560 10 0 0 0 150 50 0 0 20 0 3 0 999 1000 25 rest"
+    counters = parse_stat(42, line)
+    assert counters is not None and counters.status == "sleeping" and counters.threads == 3
+    assert counters.started == 999.0 and counters.rss == 25 * os.sysconf("SC_PAGE_SIZE")
+    assert counters.cpu_seconds == 200 / os.sysconf("SC_CLK_TCK")
+    assert parse_stat(1, b"1 (short) S 1 2") is None
