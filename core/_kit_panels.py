@@ -18,7 +18,8 @@ class TablePanel(Panel, Generic[Row]):
     """A sortable, filterable table fed by one source.
 
     Set `columns` and `sources`, and override `rows` to pick the rows out of a snapshot.
-    The selected row is the panel's `selection`, so actions act on it.
+    The selected row is the panel's `selection`, so actions act on it. A panel whose table
+    is a `Table` subclass passes it as `table` (then `columns` and the options are unused).
     """
 
     columns: Sequence[Column[Any]] = ()
@@ -31,10 +32,13 @@ class TablePanel(Panel, Generic[Row]):
         children: Callable[[Row], Any] | None = None,
         expandable: Callable[[Row], bool] | None = None,
         empty: str = "no rows",
+        table: Table[Row] | None = None,
     ) -> None:
         super().__init__(ctx)
-        self.table: Table[Row] = Table(
-            self.columns, row_id, children=children, expandable=expandable, empty=empty
+        self.table: Table[Row] = (
+            table
+            if table is not None
+            else Table(self.columns, row_id, children=children, expandable=expandable, empty=empty)
         )
         self.widget = self.table
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import urwid
 
-from deck import LogPanel, Panel, PanelContext, Result
+from deck import LogPanel, PanelContext, Result, TablePanel
 from deck.plugins.falcon_nodes.model import NodeStatus, sort_nodes
 from deck.plugins.falcon_nodes.source import (
     LOG_LINES,
@@ -112,16 +112,14 @@ class NodeTable(Table[NodeStatus]):
         return super().render(size, focus)
 
 
-class NodesPanel(Panel):
+class NodesPanel(TablePanel[NodeStatus]):
     """Every node of the run, in the operator's sort order; the selection drives the log."""
 
     sources = (STATUS_SOURCE,)
 
     def __init__(self, ctx: PanelContext, session: FalconSession) -> None:
-        super().__init__(ctx)
+        super().__init__(ctx, table=NodeTable(self._selected))
         self.session = session
-        self.table = NodeTable(self._selected)
-        self.widget = self.table
         self._view: FalconView | None = None
 
     def update(self, result: Result[FalconView]) -> None:
@@ -149,21 +147,6 @@ class NodesPanel(Panel):
     def move(self, step: int) -> None:
         """Select the node `step` rows below (negative: above) the selected one."""
         self.table.cursor = self.table.cursor + step
-
-    @property
-    def selection(self) -> NodeStatus | None:
-        return self.table.selected
-
-    @property
-    def filterable(self) -> bool:
-        return True
-
-    def apply_filter(self, text: str) -> None:
-        self.table.filter = text
-
-    @property
-    def filter_text(self) -> str:
-        return self.table.filter
 
     @property
     def subtitle(self) -> str:

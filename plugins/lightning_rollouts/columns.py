@@ -6,11 +6,11 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import urwid
 
-from deck import Panel, PanelContext
+from deck import PanelContext, TablePanel
 from deck.plugins.lightning_rollouts.display import (
     NOT_AVAILABLE,
     format_duration,
@@ -124,8 +124,10 @@ class AdaptiveTable(Table[Row]):
         return super().render(size, focus)
 
 
-class AdaptivePanel(Panel, Generic[Row]):
-    """A panel over one AdaptiveTable: its selection, `/` filter and row count."""
+class AdaptivePanel(TablePanel[Row]):
+    """A table panel over one AdaptiveTable."""
+
+    table: AdaptiveTable[Row]
 
     def __init__(
         self,
@@ -134,28 +136,7 @@ class AdaptivePanel(Panel, Generic[Row]):
         row_id: Callable[[Row], Hashable],
         **options: Any,
     ) -> None:
-        super().__init__(ctx)
-        self.table: AdaptiveTable[Row] = AdaptiveTable(ranked, row_id, **options)
-        self.widget = self.table
-
-    @property
-    def selection(self) -> Row | None:
-        return self.table.selected
-
-    @property
-    def filterable(self) -> bool:
-        return True
-
-    def apply_filter(self, text: str) -> None:
-        self.table.filter = text
-
-    @property
-    def filter_text(self) -> str:
-        return self.table.filter
-
-    @property
-    def subtitle(self) -> str:
-        return self.table.summary
+        super().__init__(ctx, table=AdaptiveTable(ranked, row_id, **options))
 
 
 async def redraw_every_second(table: Table[Any]) -> None:
