@@ -9,7 +9,17 @@ import psutil
 
 from deck.plugins.system.counters import parse_stat
 from deck.plugins.system.source import CpuSampler, ProcessSampler, read_memory
-from deck.testing import open_deck
+from deck.testing import Harness, open_deck
+
+
+def select_process(harness: Harness, marker: str, pid: int) -> None:
+    """Filter the processes table for `marker` and wait until process `pid` is the selection."""
+    harness.first_results()
+    harness.press("tab", "tab", "/")
+    harness.type(marker)
+    harness.press("enter")
+    panel = harness.deck.panels("system.processes")[0]
+    assert harness.wait_until(lambda: panel.selection is not None and panel.selection.pid == pid)
 
 
 def test_samplers_read_this_machine() -> None:
@@ -27,12 +37,7 @@ def test_signal_action_terminates_the_selected_process() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)  # deck-target"])
     harness = open_deck("system", size=(140, 40))
     try:
-        harness.first_results()
-        harness.press("tab", "tab", "/")
-        harness.type("deck-target")
-        harness.press("enter")
-        panel = harness.deck.panels("system.processes")[0]
-        assert harness.wait_until(lambda: panel.selection is not None and panel.selection.pid == child.pid)
+        select_process(harness, "deck-target", child.pid)
         harness.press("k")
         harness.wait_for("Signal for")
         harness.press("1")  # SIGTERM
@@ -50,12 +55,7 @@ def test_signalling_a_vanished_process_says_so() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)  # deck-gone"])
     harness = open_deck("system", size=(140, 40))
     try:
-        harness.first_results()
-        harness.press("tab", "tab", "/")
-        harness.type("deck-gone")
-        harness.press("enter")
-        panel = harness.deck.panels("system.processes")[0]
-        assert harness.wait_until(lambda: panel.selection is not None and panel.selection.pid == child.pid)
+        select_process(harness, "deck-gone", child.pid)
         harness.press("k", "2")
         child.kill()
         child.wait(5)
