@@ -113,7 +113,7 @@ def test_auto_refresh_really_refreshes(fixture_store: FixtureStore, open_lightni
     deck.run(3.0)
     assert fixture_store.count("GET /v1/agl/rollouts?limit=-1") == before
     wait_until(deck, lambda: fixture_store.count("GET /v1/agl/rollouts?limit=-1") > before, "a refresh", 4)
-    assert fixture_store.count("GET /v1/agl/workers") >= 2
+    wait_until(deck, lambda: fixture_store.count("GET /v1/agl/workers") >= 2, "the runners refreshed too", 4)
     deck.press("a", "1")  # off again (Refresher's tests check that it then stays quiet)
     assert "Auto-refresh  off" in deck.text()
 
