@@ -5,8 +5,10 @@ Standard library only: the Textual side of the comparison imports this from its 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import resource
@@ -15,6 +17,7 @@ import signal
 import statistics
 import struct
 import subprocess
+import sys
 import termios
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -29,6 +32,7 @@ __all__ = [
     "measure",
     "process_tree",
     "rss_mb",
+    "side_main",
     "watch_in_pty",
 ]
 
@@ -130,6 +134,24 @@ def measure(
         values.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - cpu_started) * 1000)
     return Figure(name, unit, tuple(values), budget, cpu=tuple(cpu))
+
+
+def side_main(
+    description: str,
+    first_frame: Callable[[int], object],
+    table_figures: Callable[[int, int], Sequence[Figure]],
+) -> None:
+    """One command line for both sides of the table comparison, so run.py drives them alike."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("what", choices=("table", "first-frame"))
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if args.what == "first-frame":
+        first_frame(args.rows)
+        return
+    figures = table_figures(args.rows, args.runs)
+    json.dump([figure.as_dict() for figure in figures], sys.stdout)
 
 
 def cpu_seconds(pid: int) -> float:

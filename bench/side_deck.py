@@ -12,10 +12,7 @@ screen turning the canvas into escape sequences, written to /dev/null).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +23,7 @@ import urwid
 import yaml
 from _data import FILTER_WORDS, PAGE, TABLE_OPS, WRITTEN, figure_name, process_rows
 from _deck_plugin import as_process_info
-from _util import Figure, rss_mb
+from _util import Figure, rss_mb, side_main
 
 from deck import Result
 from deck._app import build_deck
@@ -163,18 +160,5 @@ def first_frame(rows: int) -> None:
         os.write(1, b"frame\n")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("table", "first-frame"))
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    if args.what == "first-frame":
-        first_frame(args.rows)
-        return
-    figures = table_figures(args.rows, args.runs)
-    json.dump([figure.as_dict() for figure in figures], sys.stdout)
-
-
 if __name__ == "__main__":
-    main()
+    side_main(__doc__.split("\n\n")[0], first_frame, table_figures)

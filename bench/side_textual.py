@@ -16,18 +16,15 @@ the table, as a Textual app would.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import inspect
-import json
 import os
-import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from _data import COLUMNS, FILTER_WORDS, PAGE, TABLE_OPS, ProcessRow, figure_name, process_rows
-from _util import Figure, rss_mb
+from _util import Figure, rss_mb, side_main
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -147,18 +144,14 @@ async def table_figures(count: int, runs: int) -> list[Figure]:
     return [first, cursor, paging, sort, filtering, memory]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("table", "first-frame"))
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    if args.what == "first-frame":
-        TableApp(cells(process_rows(args.rows)), announce=True).run(headless=True, size=SIZE)
-        return
-    figures = asyncio.run(table_figures(args.rows, args.runs))
-    json.dump([figure.as_dict() for figure in figures], sys.stdout)
+def first_frame(rows: int) -> None:
+    """Run the app until its first frame, which it announces on stdout."""
+    TableApp(cells(process_rows(rows)), announce=True).run(headless=True, size=SIZE)
 
 
 if __name__ == "__main__":
-    main()
+    side_main(
+        __doc__.split("\n\n")[0],
+        first_frame,
+        lambda rows, runs: asyncio.run(table_figures(rows, runs)),
+    )
