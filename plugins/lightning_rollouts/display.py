@@ -22,8 +22,6 @@ __all__ = [
     "NOT_AVAILABLE",
     "REQUEUEABLE_STATUSES",
     "STATUS_ROLES",
-    "can_cancel",
-    "can_requeue",
     "duration_seconds",
     "format_duration",
     "format_local_time",
@@ -152,13 +150,3 @@ def duration_seconds(
             return None
         end = time.time() if now is None else now
     return max(0.0, end - begin)
-
-
-def can_cancel(rollout: Rollout) -> bool:
-    """Whether a cancel action makes sense for this rollout."""
-    return rollout.status in CANCELLABLE_STATUSES
-
-
-def can_requeue(rollout: Rollout) -> bool:
-    """Whether a requeue action makes sense for this rollout."""
-    return rollout.status in REQUEUEABLE_STATUSES

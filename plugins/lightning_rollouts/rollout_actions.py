@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from deck import ActionContext, ActionError
@@ -10,12 +11,10 @@ from deck.plugins.lightning_rollouts.action_support import ROLLOUTS_PANEL, Handl
 from deck.plugins.lightning_rollouts.display import (
     CANCELLABLE_STATUSES,
     REQUEUEABLE_STATUSES,
-    can_cancel,
-    can_requeue,
     input_preview,
     status_text,
 )
-from deck.plugins.lightning_rollouts.model import MODES, ROLLOUT_STATUSES, Span, Worker, to_json
+from deck.plugins.lightning_rollouts.model import MODES, ROLLOUT_STATUSES, Rollout, Span, Worker, to_json
 from deck.plugins.lightning_rollouts.panels import ResourceRow
 from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
@@ -175,34 +174,45 @@ def clear_filters(ctx: ActionContext) -> str:
 # ---- cancel and requeue ---------------------------------------------------------------------------
 
 
-def _selected_rollout_id(ctx: ActionContext) -> str:
+async def _selected_rollout(
+    ctx: ActionContext, session: LightningSession, allowed: frozenset[str], verb: str, joiner: str
+) -> Rollout:
+    """The selected rollout as the store has it now, refused unless its status allows `verb`."""
     row = ctx.selection
     if not isinstance(row, RolloutRow):
         raise ActionError("select a rollout first")
-    return row.rollout.rollout_id
+    rollout_id = row.rollout.rollout_id
+    rollout = await blocking(ctx, session.rollout, rollout_id, missing=_gone(rollout_id))
+    if rollout.status not in allowed:
+        raise ActionError(
+            f"{rollout_id} is {rollout.status}: only {joiner.join(sorted(allowed))} rollouts can be {verb}"
+        )
+    return rollout
+
+
+async def _change(ctx: ActionContext, apply: Callable[[str], Rollout], rollout_id: str) -> str:
+    """Apply a confirmed change, then show the table as the store now has it."""
+    updated = await blocking(ctx, apply, rollout_id, missing=_gone(rollout_id))
+    ctx.refresh(ROLLOUTS)
+    return f"{rollout_id} is now {updated.status}"
+
+
+def _gone(rollout_id: str) -> str:
+    return f"rollout {rollout_id} no longer exists"
 
 
 def cancel_action(session: LightningSession) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
-        rollout_id = _selected_rollout_id(ctx)
-        gone = f"rollout {rollout_id} no longer exists"
-        rollout = await blocking(ctx, session.rollout, rollout_id, missing=gone)
-        if not can_cancel(rollout):
-            raise ActionError(
-                f"{rollout_id} is {rollout.status}: only {', '.join(sorted(CANCELLABLE_STATUSES))} "
-                "rollouts can be cancelled"
-            )
+        rollout = await _selected_rollout(ctx, session, CANCELLABLE_STATUSES, "cancelled", ", ")
         question = (
-            f"Cancel rollout {rollout_id} ({status_text(rollout)})?\n\n"
+            f"Cancel rollout {rollout.rollout_id} ({status_text(rollout)})?\n\n"
             f"Input: {input_preview(rollout.input, 70)}\n\n"
             "The store marks it cancelled; a runner already working on it is not interrupted."
         )
         if not await ctx.confirm(question, title="Cancel rollout", destructive=True, ok="Yes, cancel it"):
             return "cancel: nothing changed"
-        updated = await blocking(ctx, session.cancel, rollout_id, missing=gone)
-        ctx.refresh(ROLLOUTS)
-        return f"{rollout_id} is now {updated.status}"
+        return await _change(ctx, session.cancel, rollout.rollout_id)
 
     return cancel
 
@@ -210,23 +220,14 @@ def cancel_action(session: LightningSession) -> Handler:
 def requeue_action(session: LightningSession) -> Handler:
     async def requeue(ctx: ActionContext) -> str | None:
         """Put a failed or cancelled rollout back in the queue, after asking."""
-        rollout_id = _selected_rollout_id(ctx)
-        gone = f"rollout {rollout_id} no longer exists"
-        rollout = await blocking(ctx, session.rollout, rollout_id, missing=gone)
-        if not can_requeue(rollout):
-            raise ActionError(
-                f"{rollout_id} is {rollout.status}: only {' or '.join(sorted(REQUEUEABLE_STATUSES))} "
-                "rollouts can be requeued"
-            )
+        rollout = await _selected_rollout(ctx, session, REQUEUEABLE_STATUSES, "requeued", " or ")
         attempts = rollout.attempt.sequence_id if rollout.attempt and rollout.attempt.sequence_id else 0
         question = (
-            f"Requeue rollout {rollout_id} ({rollout.status})?\n\n"
+            f"Requeue rollout {rollout.rollout_id} ({rollout.status})?\n\n"
             f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
         )
         if not await ctx.confirm(question, title="Requeue rollout", ok="Requeue"):
             return "requeue: nothing changed"
-        updated = await blocking(ctx, session.requeue, rollout_id, missing=gone)
-        ctx.refresh(ROLLOUTS)
-        return f"{rollout_id} is now {updated.status}"
+        return await _change(ctx, session.requeue, rollout.rollout_id)
 
     return requeue

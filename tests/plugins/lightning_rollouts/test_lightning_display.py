@@ -9,9 +9,9 @@ import pytest
 from lightning_support import fixture_json
 
 from deck.plugins.lightning_rollouts.display import (
+    CANCELLABLE_STATUSES,
+    REQUEUEABLE_STATUSES,
     STATUS_ROLES,
-    can_cancel,
-    can_requeue,
     duration_seconds,
     format_duration,
     format_local_time,
@@ -144,9 +144,10 @@ def test_duration_of_dead_attempts_without_end_is_unknown(rollouts) -> None:
 
 
 def test_which_actions_apply(rollouts) -> None:
-    assert can_cancel(rollouts["ro-0347ec6024a6"])  # running
-    assert can_cancel(rollouts["ro-13ef00b5635c"])  # queuing
-    assert not can_cancel(rollouts["ro-339e107ec270"])  # succeeded
-    assert can_requeue(rollouts["ro-075f4ed6cbcf"])  # failed
-    assert can_requeue(rollouts["ro-e0cdb91e2d74"])  # cancelled
-    assert not can_requeue(rollouts["ro-0347ec6024a6"])
+    assert set(ROLLOUT_STATUSES) >= CANCELLABLE_STATUSES | REQUEUEABLE_STATUSES
+    assert not CANCELLABLE_STATUSES & REQUEUEABLE_STATUSES  # a rollout is never offered both
+    assert rollouts["ro-0347ec6024a6"].status in CANCELLABLE_STATUSES  # running
+    assert rollouts["ro-13ef00b5635c"].status in CANCELLABLE_STATUSES  # queuing
+    assert rollouts["ro-339e107ec270"].status not in CANCELLABLE_STATUSES | REQUEUEABLE_STATUSES  # succeeded
+    assert rollouts["ro-075f4ed6cbcf"].status in REQUEUEABLE_STATUSES  # failed
+    assert rollouts["ro-e0cdb91e2d74"].status in REQUEUEABLE_STATUSES  # cancelled
