@@ -4,7 +4,7 @@ Prints numbers, asserts nothing. Budgets (issue 4): load and first render under 
 change on screen under 1 s. Change detection is stat polling of the state folder
 (`directory_stamp`), then a reload of the changed file. The dashboard numbers come from the
 shipped `dynamo` layout run headless (deck.testing), timed until the text is on the screen.
-The state files come from the shared fixtures beside the checkout (`../shared`).
+The state files come from the recorded fixtures in `tests/fixtures/dynamo`.
 
     .venv/bin/python bench/bench_dynamo.py
 """
@@ -32,7 +32,7 @@ from deck.plugins.dynamo_namespaces.state import (
 from deck.testing import Harness, open_deck
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / ".." / "shared" / "fixtures" / "dynamo" / "initial" / "dynamo.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "dynamo" / "initial" / "dynamo.json"
 LAYOUT = ROOT / "layouts" / "dynamo.yaml"
 WATCHERS = 1_000
 POLL_INTERVAL = 0.25

@@ -1,6 +1,6 @@
 """Shared fixtures: real state files written by Dynamo's own code, copied into a tmp folder.
 
-The originals live in the shared fixtures beside the checkout (`<repo>/../shared/fixtures/dynamo`)
+The originals live in `tests/fixtures/dynamo` (its README.md says how Dynamo wrote them)
 and are only ever read; every test that writes works on a copy in its own tmp folder.
 """
 
@@ -16,7 +16,7 @@ import yaml
 
 from deck.testing import Harness, open_deck
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "dynamo"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "dynamo"
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +24,7 @@ def fixtures_dir() -> Path:
     """The read-only originals (see their README.md for how they were made)."""
     if not (FIXTURES / "initial" / "dynamo.json").is_file():
         pytest.fail(
-            f"the Dynamo fixtures are missing: expected {FIXTURES.resolve()} "
-            "(the shared folder must sit beside the checkout, as ../shared)",
+            f"the Dynamo fixtures are missing: expected {FIXTURES.resolve()}",
             pytrace=False,
         )
     return FIXTURES

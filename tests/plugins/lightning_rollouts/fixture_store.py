@@ -27,6 +27,22 @@ RECORDED_SPANS = {
 }
 
 Answer = tuple[int, Any, str]  # status, body (JSON value, or bytes as is), content type
+TIME_FIELDS = ("start_time", "end_time", "last_heartbeat_time")
+
+
+def aged(rollouts: list[dict[str, Any]], newest_age: float, now: float) -> list[dict[str, Any]]:
+    """The rollouts with every time moved so the newest is `newest_age` seconds before `now`.
+
+    The recording keeps its gaps, but its age no longer depends on the day the test runs.
+    """
+    records = [r for rollout in rollouts for r in (rollout, rollout.get("attempt") or {})]
+    newest = max(r[f] for r in records for f in TIME_FIELDS if r.get(f) is not None)
+    shift = now - newest_age - newest
+    for record in records:
+        for field in TIME_FIELDS:
+            if record.get(field) is not None:
+                record[field] += shift
+    return rollouts
 
 
 def paged(items: list[Any], query: dict[str, list[str]]) -> dict[str, Any]:

@@ -13,9 +13,8 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-# The real server's answers recorded from agentlightning 0.3.0 (INDEX.md says how), read from
-# the shared folder beside the checkout (`../shared`), never copied and never written.
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "lightning"
+# The real server's answers recorded from agentlightning 0.3.0 (INDEX.md says how), only read.
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "lightning"
 
 # (method, path, query) -> (fixture file, status), exactly as INDEX.md records them.
 RECORDED: list[tuple[str, str, str, str, int]] = [
@@ -109,8 +108,7 @@ def fixtures_dir() -> Path:
     """The recorded answers' folder; fails the test (not skips it) when it is missing."""
     if not (FIXTURES / "INDEX.md").is_file():
         pytest.fail(
-            f"the recorded LightningStore answers are missing: expected {FIXTURES.resolve()} "
-            "(the shared folder must sit beside the checkout, as ../shared)",
+            f"the recorded LightningStore answers are missing: expected {FIXTURES.resolve()}",
             pytrace=False,
         )
     return FIXTURES

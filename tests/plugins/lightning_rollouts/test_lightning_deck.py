@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from datetime import datetime
 
 from deck_helpers import keys, loaded, rollouts, search, status_line, wait_until
-from fixture_store import FixtureStore, more_rollouts
-from lightning_support import fixture_json
+from fixture_store import FixtureStore, aged, more_rollouts
 
 from deck.plugins.lightning_rollouts.rollout_rows import RANKED
 
@@ -19,9 +19,9 @@ def cells(row) -> dict[str, object]:
 
 
 def test_the_table_reads_as_the_design_says(fixture_store: FixtureStore, open_lightning) -> None:
+    recorded = aged(fixture_store.rollouts, newest_age=90, now=time.time())
     deck = loaded(open_lightning(url=fixture_store.url, size=(200, 30)))
     screen = deck.text()
-    recorded = fixture_json("rollouts.json")["items"]
     newest_first = sorted(
         recorded,
         key=lambda r: (r.get("attempt") or r)["start_time"],
