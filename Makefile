@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The editable install links each file (so mypy can follow it): adding or removing one reinstalls.
+SOURCES := pyproject.toml core core/widgets plugins $(wildcard plugins/*/) layouts themes
+EDITABLE := --config-settings editable_mode=strict
 
 .PHONY: run test lint bench bench-quick run-falcon clean
 
@@ -9,12 +12,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed-run: $(SOURCES) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . $(EDITABLE)
 	touch $@
 
-$(VENV)/.installed-all: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+$(VENV)/.installed-all: $(SOURCES) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[all,test]' $(EDITABLE)
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -23,6 +26,7 @@ run: $(VENV)/.installed-run
 lint: $(VENV)/.installed-all
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: lint
 	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python -m pytest

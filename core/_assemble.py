@@ -98,7 +98,7 @@ def _collect(
     problems: dict[str, str],
     configs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[tuple[str, Any]]:
-    found = []
+    found: list[tuple[str, Any]] = []
     for name, result in host.each(hook, configs=configs):
         if isinstance(result, Exception):
             problems.setdefault(name, f"{hook} raised {type(result).__name__}: {result}")

@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from deck._sources import Result
 
@@ -93,8 +93,17 @@ class Context:
         """The name of the theme on show (as its file says, e.g. "Neon Syndicate")."""
         return self._deck.theme.name
 
-    async def choose(self, title: str, options: Sequence[T | tuple[str, T]]) -> T | None:
-        """Let the operator pick one option; each is a value or a (label, value) pair."""
+    @overload
+    async def choose(self, title: str, options: Sequence[tuple[str, T]]) -> T | None: ...
+
+    @overload
+    async def choose(self, title: str, options: Sequence[T]) -> T | None: ...
+
+    async def choose(self, title: str, options: Sequence[Any]) -> Any:
+        """Let the operator pick one option; each is a value or a (label, value) pair.
+
+        Returns the chosen value (typed as the options' values), or None when cancelled.
+        """
         return await self._deck.overlays.choose(title, options)
 
     async def prompt(

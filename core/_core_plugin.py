@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +85,7 @@ class SourcesPanel(Panel):
 
 
 class _SourcesDialog(Dialog):
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key in ("q", "esc", "f2"):
             self.close(None)
             return None
@@ -108,7 +109,7 @@ class _FilterDialog(Dialog):
         )
         self.align = ("left", "bottom")
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key == "enter":
             self.close(self.edit.edit_text)
             return None
@@ -117,6 +118,11 @@ class _FilterDialog(Dialog):
             self.close(None)
             return None
         return self.edit.keypress((size[0] - 2,), key)
+
+
+def _run_on_focused(deck: Deck, action: Action) -> None:
+    """Run an action picked from the palette on the panel that has the focus then."""
+    deck.actions.run(action, deck.focused)
 
 
 def _entries(deck: Deck, actions: Sequence[Action], *, run: bool = True) -> list[PaletteEntry]:
@@ -132,7 +138,7 @@ def _entries(deck: Deck, actions: Sequence[Action], *, run: bool = True) -> list
                 label=label,
                 key=", ".join(key_label(k) for k in keys),
                 kind=scope,
-                run=lambda a=action: deck.actions.run(a, deck.focused),
+                run=functools.partial(_run_on_focused, deck, action),
                 enabled=enabled,
             )
         )
@@ -156,7 +162,9 @@ async def _help(ctx: ActionContext) -> None:
     deck = _deck(ctx)
     entries = _entries(deck, _visible_actions(deck, everything=True))
     entries += [
-        PaletteEntry(f"Show screen {s.spec.name}", s.spec.key, "screen", run=lambda i=i: deck.show_screen(i))
+        PaletteEntry(
+            f"Show screen {s.spec.name}", s.spec.key, "screen", run=functools.partial(deck.show_screen, i)
+        )
         for i, s in enumerate(deck.screens)
     ]
     entries += [
@@ -180,7 +188,9 @@ async def _palette(ctx: ActionContext) -> None:
     entries = [e for e in _entries(deck, _visible_actions(deck, everything=False)) if e.enabled]
     entries = [e for e in entries if e.label not in ("Command palette",)]
     entries += [
-        PaletteEntry(f"Screen: {s.spec.name}", s.spec.key, "screen", run=lambda i=i: deck.show_screen(i))
+        PaletteEntry(
+            f"Screen: {s.spec.name}", s.spec.key, "screen", run=functools.partial(deck.show_screen, i)
+        )
         for i, s in enumerate(deck.screens)
     ]
     chosen = await deck.overlays.picker("Command palette", entries)
@@ -222,7 +232,8 @@ def _refresh(ctx: ActionContext) -> str:
     frame = deck.focused
     names = list(frame.results) if frame is not None and frame.results else []
     names = names or [s for s in (getattr(ctx.panel, "sources", ()) or ())]
-    for name in names or [None]:
+    targets: list[str | None] = list(names) or [None]  # None refreshes every source
+    for name in targets:
         deck.scheduler.refresh(name)
     return f"refreshing {', '.join(names) if names else 'every source'}"
 

@@ -122,7 +122,7 @@ class PanelFrame(urwid.Widget):
 
     # ---- input -----------------------------------------------------------------------------------
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         widget = self.widget
         if widget is None or not widget.selectable():
             return key
@@ -133,7 +133,13 @@ class PanelFrame(urwid.Widget):
             return None
 
     def mouse_event(
-        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+        self,
+        size: tuple[int, int],  # type: ignore[override]  # a box widget
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
     ) -> bool:
         if event == "mouse press":
             self._on_focus(self)
@@ -185,7 +191,7 @@ class PanelFrame(urwid.Widget):
         rendered += [encode_line(fit(line, width, "center"), "text") for line in lines]
         return canvas(rendered, width, height, "text")
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         if width < 3 or height < 3:
             self.body_size = (width, height)

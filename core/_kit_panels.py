@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from deck._panels import Panel, PanelContext
 from deck._sources import Result
@@ -22,7 +22,7 @@ class TablePanel(Panel, Generic[Row]):
     is a `Table` subclass passes it as `table` (then `columns` and the options are unused).
     """
 
-    columns: Sequence[Column[Any]] = ()
+    columns: Sequence[Column[Row]] = ()
 
     def __init__(
         self,
@@ -44,7 +44,7 @@ class TablePanel(Panel, Generic[Row]):
 
     def rows(self, value: Any) -> Sequence[Row]:
         """The rows in a snapshot (default: the snapshot is the rows)."""
-        return value
+        return cast("Sequence[Row]", value)
 
     def update(self, result: Result[Any]) -> None:
         self.table.update(self.rows(result.value))
@@ -86,7 +86,7 @@ class LogPanel(Panel):
 
     def lines(self, value: Any) -> Iterable[LogLine]:
         """The log lines in a snapshot (default: the snapshot is the lines)."""
-        return value
+        return cast("Iterable[LogLine]", value)
 
     def update(self, result: Result[Any]) -> None:
         if result.value is self._last:  # an error or recovery re-delivers the same snapshot

@@ -133,17 +133,17 @@ class Shell(urwid.Widget):
                 found.append((key_label(keys[0]), action.title, deck.actions.enabled(action)))
 
         if frame is not None and frame.panel is not None:
-            for action in deck.keymap.in_scope(frame.type_name):
-                add(action)
+            for scoped in deck.keymap.in_scope(frame.type_name):
+                add(scoped)
             try:
                 extra = frame.panel.hints()
             except Exception:
                 extra = ()
             for hint in extra:
                 if isinstance(hint, str):
-                    action = deck.keymap.actions.get(hint)
-                    if action is not None:
-                        add(action)
+                    named = deck.keymap.actions.get(hint)
+                    if named is not None:
+                        add(named)
                 else:
                     found.append((key_label(hint[0]), hint[1], True))
         for action_id in (
@@ -153,9 +153,9 @@ class Shell(urwid.Widget):
             "deck.help",
             "deck.quit",
         ):
-            action = deck.keymap.actions.get(action_id)
-            if action is not None:
-                add(action)
+            essential = deck.keymap.actions.get(action_id)
+            if essential is not None:
+                add(essential)
         return found
 
     def _hints_line(self, width: int) -> list[Segment]:
@@ -193,7 +193,7 @@ class Shell(urwid.Widget):
 
     # ---- drawing --------------------------------------------------------------------------------
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         top_lines = [self._header(width)] + ([self._tabs(width)] if height >= 6 else [])
         bottom_lines = ([self._hints_line(width)] if height >= 8 else []) + (
@@ -234,13 +234,19 @@ class Shell(urwid.Widget):
 
     # ---- input --------------------------------------------------------------------------------
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         self.deck.keys.handle(size, key)
         self._invalidate()
         return None
 
     def mouse_event(
-        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+        self,
+        size: tuple[int, int],  # type: ignore[override]  # a box widget
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
     ) -> bool:
         width, height = size
         deck = self.deck

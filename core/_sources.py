@@ -14,6 +14,9 @@ T = TypeVar("T")
 #: The parameters of a source that declares none.
 NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
+# A result's value before the first good fetch; typed Any so it can stand in for any snapshot type.
+_NO_VALUE: Any = None
+
 
 @dataclass(frozen=True)
 class Source(Generic[T]):
@@ -52,11 +55,14 @@ class Source(Generic[T]):
 class Result(Generic[T]):
     """What a panel sees of a source: the last good value and the latest error, if any.
 
+    `value` is None until the first fetch succeeds (`has_value`). A panel's `update` is only ever
+    handed results that have a value, so there `value` is the snapshot itself, never None; code
+    that reads results elsewhere (a status segment, `Context.result`) checks `has_value` first.
     `params` are the parameters the value was fetched with.
     """
 
     source: str
-    value: T | None = None
+    value: T = _NO_VALUE
     error: str | None = None
     fetched_at: float | None = None
     stale: bool = False

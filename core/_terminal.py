@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Any
+from typing import Any, Literal
 
 import urwid
 
@@ -19,7 +19,7 @@ __all__ = ["run_terminal"]
 
 log = logging.getLogger(__name__)
 
-_COLORS = {"truecolor": 2**24, "256": 256, "16": 16, "mono": 1}
+_COLORS: dict[str, Literal[1, 16, 256, 16777216]] = {"truecolor": 16777216, "256": 256, "16": 16, "mono": 1}
 
 
 async def _main(deck: Deck, depth: ColorDepth) -> None:

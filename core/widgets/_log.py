@@ -199,7 +199,7 @@ class LogView(LineList):
     def line_count(self) -> int:
         return len(self._indices())
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         """Scrolling back stops following; End (or G) follows again."""
         result = super().keypress(size, key)
         if result is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Literal, Union
 
 import urwid
@@ -41,10 +41,10 @@ def text_width(text: str) -> int:
 def as_segments(cell: Cell, role: str | None = None) -> list[Segment]:
     """Normalise a cell to sanitised segments; escapes get the "escaped" role."""
     if isinstance(cell, str):
-        return sanitize_segments(cell, role, "escaped")  # type: ignore[arg-type]
+        return sanitize_segments(cell, role, "escaped")
     result: list[Segment] = []
     for seg_role, text in cell:
-        result.extend(sanitize_segments(str(text), seg_role or role, "escaped"))  # type: ignore[arg-type]
+        result.extend(sanitize_segments(str(text), seg_role or role, "escaped"))
     return result
 
 
@@ -116,10 +116,10 @@ def recolor(line: Line, role: str) -> Line:
 def canvas(lines: Sequence[Line], width: int, height: int, fill_role: str | None = None) -> urwid.TextCanvas:
     """Build a canvas of exactly width x height from pre-fitted lines, padding with blanks."""
     text = [line[0] for line in lines[:height]]
-    attr = [list(line[1]) for line in lines[:height]]
+    attr: list[list[tuple[Hashable, int]]] = [list(line[1]) for line in lines[:height]]
     blank = b" " * width
     while len(text) < height:
         text.append(blank)
         attr.append([(fill_role, width)])
-    cs = [[(None, len(t))] for t in text]
+    cs: list[list[tuple[Literal["0", "U"] | None, int]]] = [[(None, len(t))] for t in text]
     return urwid.TextCanvas(text, attr, cs, maxcol=width, check_width=False)

@@ -6,8 +6,8 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, Union, cast
 
 import urwid
 
@@ -24,11 +24,14 @@ from deck.widgets._render import (
     recolor,
 )
 
-__all__ = ["Column", "Table"]
+__all__ = ["Column", "Renderer", "Table"]
 
 log = logging.getLogger(__name__)
 
 Row = TypeVar("Row")
+
+#: Turns a column's raw value into a cell; one with a second required parameter also gets the width.
+Renderer = Union[Callable[[Any], Cell], Callable[[Any, int], Cell]]  # noqa: UP007 (a runtime alias)
 
 
 @dataclass(frozen=True)
@@ -46,25 +49,36 @@ class Column(Generic[Row]):
 
     title: str
     value: Callable[[Row], Any]
-    render: Callable[[Any], Cell] | None = None
+    render: Renderer | None = None
     width: int | None = None
     weight: float = 1.0
     min_width: int = 4
     align: Align = "left"
     sortable: bool = True
     sort_key: Callable[[Any], Any] | None = None
+    _draw: Callable[[Any, int], Cell] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_sized", self.render is not None and _takes_width(self.render))
+        object.__setattr__(self, "_draw", _with_width(self.render))
 
     def cell(self, row: Row, width: int = 0) -> Cell:
         """The rendered cell of `row`; renderers taking a second argument get the column width."""
-        value = self.value(row)
-        if self.render is not None:
-            return self.render(value, width) if self._sized else self.render(value)  # type: ignore[attr-defined,call-arg]
-        if value is None:
-            return [("muted", "—")]
-        return str(value)
+        return self._draw(self.value(row), width)
+
+
+def _plain(value: Any, width: int) -> Cell:
+    """The default cell: the value as text, a dash for None."""
+    return [("muted", "—")] if value is None else str(value)
+
+
+def _with_width(render: Renderer | None) -> Callable[[Any, int], Cell]:
+    """Every renderer as one taking (value, width): those that ask for the width get it."""
+    if render is None:
+        return _plain
+    if _takes_width(render):
+        return cast("Callable[[Any, int], Cell]", render)
+    by_value = cast("Callable[[Any], Cell]", render)
+    return lambda value, width: by_value(value)
 
 
 def _takes_width(render: Callable[..., Cell]) -> bool:
@@ -427,7 +441,7 @@ class Table(urwid.Widget, Generic[Row]):
                 self._children[key] = [_Placeholder(f"error: {type(exc).__name__}: {exc}")]  # type: ignore[list-item]
             finally:
                 self._loading.discard(key)
-                self._pending.discard(asyncio.current_task())  # type: ignore[arg-type]
+                self._pending.discard(asyncio.current_task())
             self._flatten()
 
         self._pending.add(asyncio.ensure_future(wait()))
@@ -441,7 +455,7 @@ class Table(urwid.Widget, Generic[Row]):
         self._remember()
         self._invalidate()
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         """Cursor keys, vi keys, paging, `<`/`>`/`I` sorting, enter/space to expand."""
         page = max(1, self._body_height(size[1]) - 1)
         moves = {"up": -1, "k": -1, "down": 1, "j": 1, "page up": -page, "page down": page}
@@ -487,7 +501,13 @@ class Table(urwid.Widget, Generic[Row]):
         self.sort_by(column, self._sort[1] if self._sort else False)
 
     def mouse_event(
-        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+        self,
+        size: tuple[int, int],  # type: ignore[override]  # a box widget
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
     ) -> bool:
         """Wheel scrolls, a click selects a row, a click on a heading sorts by it."""
         if event != "mouse press":
@@ -588,7 +608,7 @@ class Table(urwid.Widget, Generic[Row]):
         closed, opened = icons.expand
         return [("accent", (opened if key in self._expanded else closed) + " ")]
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         self._height = height
         self._layout(width)
