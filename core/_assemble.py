@@ -157,6 +157,11 @@ def _load_plugins(layout: Layout, host: PluginHost, problems: dict[str, str]) ->
             problems[spec.name] = f"deck_options raised {type(exc).__name__}: {exc}"
             continue
         configs[spec.name] = _plugin_config(layout, spec, schemas)
+        try:
+            host.call(spec.name, "deck_configure", config=configs[spec.name])
+        except Exception as exc:
+            log.exception("plugin %s raised in deck_configure", spec.name)
+            problems[spec.name] = f"deck_configure raised {type(exc).__name__}: {exc}"
     return configs
 
 

@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         "--list", action="store_true", help="list plugins, panel types, actions, layouts and themes"
     )
     parser.add_argument("--check", metavar="LAYOUT", help="validate a layout and exit 0 (ok) or 1")
+    parser.add_argument(
+        "--debug", action="store_true", help="write debug records to the log, each error with its traceback"
+    )
     parser.add_argument("--version", action="version", version=f"deck {__version__}")
     return parser
 
@@ -89,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(args_list)
         from deck._logging import setup_logging
 
-        setup_logging(args.log)
+        setup_logging(args.log, debug=args.debug)
         if args.list:
             from deck._listing import print_listing
 

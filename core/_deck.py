@@ -242,10 +242,12 @@ class Deck:
 
     def _on_result(self, result: Result[Any]) -> None:
         # Panels on hidden screens get only the latest result, when they are next shown:
-        # a ten-screen layout then costs about what its visible screen costs.
+        # a ten-screen layout then costs about what its visible screen costs. Each result of an
+        # append source holds new data, so those reach every panel at once.
         visible = self.screen.frames
+        everywhere = self.scheduler.appends(result.source)
         for frame in self._subscribers.get(result.source, ()):
-            if frame in visible:
+            if everywhere or frame in visible:
                 frame.deliver(result)
             else:
                 frame.pending[result.source] = result

@@ -80,20 +80,24 @@ class Harness:
         canvas = self.shell.render(self.size, focus=True)
         return "\n".join(line.decode("utf-8").rstrip() for line in canvas.text)
 
-    def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
-        """Run the deck until `condition()` holds; False if `timeout` passes first."""
+    def wait_until(
+        self, condition: Callable[[], object], timeout: float = 10.0, step: float = 0.05, *, what: str = ""
+    ) -> bool:
+        """Run the deck until `condition()` holds and return True.
+
+        If `timeout` passes first, raise AssertionError with `what` was awaited and the screen.
+        """
         deadline = time.monotonic() + timeout
-        while True:
-            if condition():
-                return True
+        while not condition():
             if time.monotonic() >= deadline:
-                return False
+                awaited = what or "the condition"
+                raise AssertionError(
+                    f"{awaited} did not happen within {timeout} s; the screen was:\n{self.text()}"
+                )
             self.run(step)
+        return True
 
     def wait_for(self, text: str, timeout: float = 10.0) -> str:
         """Run until `text` is on screen and return the screen; AssertionError if it never is."""
-        if not self.wait_until(lambda: text in self.text(), timeout):
-            raise AssertionError(
-                f"{text!r} did not appear within {timeout} s; the screen was:\n{self.text()}"
-            )
+        self.wait_until(lambda: text in self.text(), timeout, what=f"{text!r} on screen")
         return self.text()

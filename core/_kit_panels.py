@@ -73,7 +73,8 @@ class TablePanel(Panel, Generic[Row]):
 class LogPanel(Panel):
     """A log view fed by one source; override `lines` to turn a snapshot into log lines.
 
-    With `append=True` each snapshot holds only new lines; otherwise it is the whole tail.
+    With `append = True` each snapshot holds only new lines (declare the source with
+    `Source(..., append=True)` so that none is lost); otherwise it is the whole tail.
     """
 
     append = False
@@ -89,14 +90,12 @@ class LogPanel(Panel):
         return cast("Iterable[LogLine]", value)
 
     def update(self, result: Result[Any]) -> None:
-        if result.value is self._last:  # an error or recovery re-delivers the same snapshot
-            return
-        self._last = result.value
-        lines = self.lines(result.value)
         if self.append:
-            self.log.extend(lines)
-        else:
-            self.log.replace(lines)
+            if result.error is None:  # a failed fetch re-delivers the lines already shown
+                self.log.extend(self.lines(result.value))
+        elif result.value is not self._last:
+            self._last = result.value
+            self.log.replace(self.lines(result.value))
 
     @property
     def filterable(self) -> bool:

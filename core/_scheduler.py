@@ -8,7 +8,7 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -39,6 +39,13 @@ class _State:
     streak: int = 0
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     due: float | None = None
+
+
+def _is_news(source: Source[Any], value: Any, previous: Any, has_value: bool) -> bool:
+    """Whether a fetched value should reach the panels: a new snapshot, or an append source's new data."""
+    if source.append:
+        return not isinstance(value, Sized) or len(value) > 0
+    return not (has_value and value == previous)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -80,6 +87,10 @@ class Scheduler:
     def owner(self, name: str) -> str:
         """The plugin that provides a source."""
         return self._states[name].owner
+
+    def appends(self, name: str) -> bool:
+        """True when each result of the source holds only new data (`Source.append`)."""
+        return self._states[name].source.append
 
     def result(self, name: str) -> Result[Any]:
         """The latest result of a source."""
@@ -183,7 +194,7 @@ class Scheduler:
         has_value = state.result.has_value and state.result.params == params
         if inspect.iscoroutinefunction(source.fetch):
             value = await asyncio.wait_for(source.fetch(*arguments), source.timeout)
-            return value, not (has_value and value == previous)
+            return value, _is_news(source, value, previous, has_value)
         stale = state.inflight
         if stale is not None and not stale.done() and state.inflight_generation != generation:
             # A thread still fetching for old parameters: let it finish (fetches never overlap).
@@ -194,7 +205,7 @@ class Scheduler:
             def work() -> tuple[Any, bool]:
                 # Comparing in the worker keeps big snapshots' equality checks off the loop.
                 value = source.fetch(*arguments)
-                return value, not (has_value and value == previous)
+                return value, _is_news(source, value, previous, has_value)
 
             state.inflight = asyncio.get_running_loop().run_in_executor(self._executor, work)
             state.inflight_generation = generation

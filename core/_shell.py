@@ -83,7 +83,7 @@ class Shell(urwid.Widget):
             try:
                 markup = segment.render(deck.scheduler.result(segment.source))
             except Exception as exc:
-                log.debug("status segment %s failed: %s", segment.name, exc)
+                log.debug("status segment %s failed: %s", segment.name, exc, exc_info=True)
                 markup = [("bad", f"{segment.name}: error")]
             right += [*as_segments(markup or ""), (None, "  ")]
         right += [*self._health(), ("accent", time.strftime(" %H:%M:%S "))]

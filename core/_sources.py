@@ -37,6 +37,9 @@ class Source(Generic[T]):
         timeout: seconds before a fetch counts as failed.
         max_backoff: the longest wait after repeated failures.
         params: the parameters the source takes, with their defaults.
+        append: each fetch returns only what is new since the last one (log lines): every
+            non-empty result is delivered, even one equal to the last, and to panels on hidden
+            screens too, so nothing is lost.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Source(Generic[T]):
     max_backoff: float = 60.0
     description: str = ""
     params: Mapping[str, Any] = field(default_factory=lambda: NO_PARAMS)
+    append: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
