@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SOURCES := pyproject.toml core core/widgets plugins $(wildcard plugins/*/) layouts themes
 EDITABLE := --config-settings editable_mode=strict
 
-.PHONY: run test lint bench bench-quick run-falcon clean
+.PHONY: run test lint golden bench bench-quick run-falcon clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(VENV)/.installed-all
 
 test: lint
 	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python -m pytest
+
+# After an intended change to what the screens show: rewrite tests/golden/screens, then commit them.
+golden: $(VENV)/.installed-all
+	DECK_GOLDEN=update $(BIN)/python -m pytest -q tests/golden
 
 bench: $(VENV)/.installed-all
 	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python bench/run.py

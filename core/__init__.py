@@ -4,6 +4,7 @@ The public API is what this module exports; everything in `_`-prefixed modules i
 """
 
 from deck._actions import GLOBAL, Action, Command, StatusSegment
+from deck._clock import now
 from deck._context import ActionContext, Context, Level
 from deck._errors import ActionError, DeckError, LayoutError, PluginError, ThemeError
 from deck._hookspecs import hookimpl
@@ -37,5 +38,6 @@ __all__ = [
     "ThemeError",
     "__version__",
     "hookimpl",
+    "now",
     "sanitize",
 ]

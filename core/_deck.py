@@ -15,6 +15,7 @@ import urwid
 
 from deck._actions import StatusSegment
 from deck._assemble import Assembly
+from deck._clock import now
 from deck._context import Context, Level
 from deck._dispatch import ActionRunner
 from deck._frame import PanelFrame
@@ -50,7 +51,7 @@ class Status:
 
     text: str
     level: Level
-    at: float = field(default_factory=time.time)
+    at: float = field(default_factory=now)
 
 
 class Deck:

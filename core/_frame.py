@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import textwrap
-import time
 from collections.abc import Callable
 from typing import Any, Final
 
 import urwid
 
+from deck._clock import now
 from deck._panels import Panel
 from deck._sanitize import sanitize
 from deck._sources import Result
@@ -109,7 +109,7 @@ class PanelFrame(urwid.Widget):
         if not stale:
             return []
         oldest = min(r.fetched_at or 0 for r in stale)
-        age = int(time.time() - oldest)
+        age = int(now() - oldest)
         return [("warn", f" stale {age}s: {sanitize(stale[0].error or '')[:60]} ")]
 
     def _subtitle(self) -> str:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from deck._clock import use_clock
 from deck._deck import Deck
 from deck._shell import Shell
 
@@ -31,11 +32,12 @@ class Harness:
         return self
 
     def stop(self) -> None:
-        """Stop the deck and close the loop."""
+        """Stop the deck and close the loop; the deck's clock is the wall clock again."""
         if self._started:
             self.loop.run_until_complete(self.deck.stop())
             self._started = False
         self.loop.close()
+        use_clock(None)
 
     def __enter__(self) -> Harness:
         return self.start()

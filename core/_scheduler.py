@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from deck._clock import now
 from deck._sources import Result, Source, SourceStats
 
 __all__ = ["Scheduler"]
@@ -252,7 +253,7 @@ class Scheduler:
         state.streak = 0
         if changed or recovered or not state.result.has_value:
             state.result = Result(
-                source=state.source.name, value=value, fetched_at=time.time(), params=state.params
+                source=state.source.name, value=value, fetched_at=now(), params=state.params
             )
             self._publish(state)
 

@@ -9,6 +9,7 @@ from typing import Any
 import urwid
 
 from deck._actions import Action
+from deck._clock import now
 from deck._deck import Deck
 from deck._overlays import dialog_size
 from deck._sanitize import sanitize
@@ -86,7 +87,7 @@ class Shell(urwid.Widget):
                 log.debug("status segment %s failed: %s", segment.name, exc, exc_info=True)
                 markup = [("bad", f"{segment.name}: error")]
             right += [*as_segments(markup or ""), (None, "  ")]
-        right += [*self._health(), ("accent", time.strftime(" %H:%M:%S "))]
+        right += [*self._health(), ("accent", time.strftime(" %H:%M:%S ", time.localtime(now())))]
         used = sum(text_width(t) for _, t in left + right)
         if used > width:
             return fit(left + right[-1:], width)

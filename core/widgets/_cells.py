@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from deck._clock import now as current_time
 from deck.widgets._render import Cell, Segment
 
 __all__ = [
@@ -127,7 +127,7 @@ def relative_time(value: float | None, now: float | None = None) -> Cell:
     """Unix seconds shown as "12s ago" / "in 3m"."""
     if value is None:
         return [("muted", "—")]
-    delta = (time.time() if now is None else now) - float(value)
+    delta = (current_time() if now is None else now) - float(value)
     if abs(delta) < 1:
         return "just now"
     text = _duration_text(abs(delta)).split(" ")[0]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import getpass
 import logging
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deck import Source
+from deck import Source, now
 
 from .commands import AdminCommand
 from .crypto import Operator, OperatorRegistry
@@ -34,7 +33,7 @@ class SimClock:
     The simulated time never goes back, even when the wall clock does.
     """
 
-    def __init__(self, wall: Callable[[], float] = time.time, max_gap: float = MAX_GAP) -> None:
+    def __init__(self, wall: Callable[[], float] = now, max_gap: float = MAX_GAP) -> None:
         self._wall = wall
         self._max_gap = max_gap
         self._last = wall()
