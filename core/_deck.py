@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import urwid
 
@@ -101,13 +101,17 @@ class Deck:
             frame = self._build_frame(node)
             frames.append(frame)
             return frame
-        children = []
+        children: list[tuple[Literal["given"], int, Any] | tuple[Literal["weight"], float, Any]] = []
         for child in node.children:
             widget = self._build_node(child, frames)
             kind, amount = child.size
-            children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
-        container = urwid.Pile if node.direction == "rows" else urwid.Columns
-        return container(children)
+            if kind == "given":
+                children.append(("given", int(amount), widget))
+            else:
+                children.append(("weight", amount, widget))
+        if node.direction == "rows":
+            return urwid.Pile(children)
+        return urwid.Columns(children)
 
     def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
         return PanelFrame(
