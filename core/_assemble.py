@@ -10,6 +10,7 @@ from typing import Any
 
 from deck._actions import Action, StatusSegment
 from deck._errors import LayoutError, PluginError
+from deck._grammar import check_grammar
 from deck._keymap import Keymap
 from deck._layout import Layout
 from deck._panels import Option, PanelType
@@ -171,6 +172,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
     reserved = {screen.key: f"showing screen {screen.name!r}" for screen in layout.screens}
     keys_where = layout.where(("keys",)) if layout.keys else layout.document.file
     keymap = Keymap([a for _, a in actions], layout.keys, reserved=reserved, where=keys_where)
+    check_grammar(keymap, actions, layout, keys_where)
     sources: list[tuple[str, Source[Any]]] = []
     owners: dict[str, str] = {}
     for name in list(host.plugins):
