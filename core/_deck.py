@@ -56,12 +56,15 @@ class Status:
 class Deck:
     """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
 
-    def __init__(self, parts: Assembly, *, read_only: bool = False, workers: int = 8) -> None:
+    def __init__(
+        self, parts: Assembly, *, read_only: bool = False, workers: int = 8, ascii: bool = False
+    ) -> None:
         self.parts = parts
         self.layout = parts.layout
         self.theme = parts.theme
         self.keymap = parts.keymap
         self.read_only = read_only
+        self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
         self.scheduler = Scheduler(self._on_result, self.executor)
         self.overlays = Overlays(self)
@@ -159,7 +162,8 @@ class Deck:
         """Run the plugins' startup hooks, then start every source."""
         self.loop = asyncio.get_running_loop()
         self.closed = self.loop.create_future()
-        icons.ascii = self.theme.ascii_icons  # glyphs are process-wide: one running deck owns them
+        # glyphs are process-wide: one running deck owns them
+        icons.ascii = self.theme.ascii_icons or self.ascii
         for name, ctx in self.contexts.items():
             if name in self.parts.problems:
                 continue
@@ -272,7 +276,7 @@ class Deck:
         """Switch themes while running (a built-in, a plugin's, or a file); ThemeError if unknown."""
         theme = load_theme(find_theme(name_or_path, self.parts.themes))
         self.theme = theme
-        icons.ascii = theme.ascii_icons
+        icons.ascii = theme.ascii_icons or self.ascii
         for screen in self.screens:
             for frame in screen.frames:
                 frame.border = theme.border

@@ -13,6 +13,7 @@ from deck._deck import Deck
 from deck._overlays import dialog_size
 from deck._sanitize import sanitize
 from deck._theme import ROLES
+from deck.widgets._glyphs import ascii_canvas
 from deck.widgets._render import Segment, as_segments, canvas, encode_line, fit, text_width
 
 __all__ = ["Shell", "key_label"]
@@ -258,7 +259,8 @@ class Shell(urwid.Widget):
                 "footer",
             )
             parts.append((bottom, None, False))
-        return urwid.CanvasCombine(parts)
+        combined = urwid.CanvasCombine(parts)
+        return ascii_canvas(combined, width) if self.deck.ascii else combined
 
     def _body(self, width: int, height: int) -> urwid.Canvas:
         grid = self.deck.screen.widget

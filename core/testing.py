@@ -28,9 +28,10 @@ def open_deck(
     size: tuple[int, int] = (120, 40),
     theme: str | None = None,
     read_only: bool = False,
+    ascii: bool = False,
 ) -> Harness:
     """Build a deck from a layout name or path and start it headless (stop it when done)."""
-    deck = build_deck(layout, theme=theme, read_only=read_only)
+    deck = build_deck(layout, theme=theme, read_only=read_only, ascii=ascii)
     return Harness(deck, size).start()
 
 

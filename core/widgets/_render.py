@@ -29,6 +29,8 @@ Cell = Union[str, Sequence[Segment]]  # noqa: UP007 (a runtime alias)
 Line = tuple[bytes, list[tuple[str | None, int]]]
 Align = Literal["left", "right", "center"]
 ELLIPSIS = "…"
+#: The role of sparkline text: when a line is too long, it is clipped from the left.
+SPARK = "spark"
 
 
 def text_width(text: str) -> int:
@@ -61,12 +63,26 @@ def _clip(text: str, width: int) -> tuple[str, int]:
     return text, used
 
 
+def _clip_sparks(segments: list[Segment], excess: int) -> list[Segment]:
+    """Sparklines give way from their oldest (left) end, so the newest sample stays in view."""
+    out: list[Segment] = []
+    for role, text in segments:
+        if role == SPARK and excess > 0:
+            cut = min(excess, len(text) - 1)
+            text, excess = text[cut:], excess - cut
+        out.append((role, text))
+    return out
+
+
 def fit(segments: Iterable[Segment], width: int, align: Align = "left") -> list[Segment]:
     """Pad or truncate segments to exactly `width` cells, ending truncated text with "…"."""
     if width <= 0:
         return []
     segments = list(segments)
     total = sum(text_width(t) for _, t in segments)
+    if total > width and any(role == SPARK for role, _ in segments):
+        segments = _clip_sparks(segments, total - width)
+        total = sum(text_width(t) for _, t in segments)
     if total > width:
         out: list[Segment] = []
         room = width - 1

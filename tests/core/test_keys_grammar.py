@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import known_offenders
 import pytest
 
 from deck._assemble import CORE_PLUGIN, assemble
@@ -14,20 +15,6 @@ from deck._installed import default_configs
 from deck._keymap import Keymap
 from deck._layout import load_layout
 from deck._plugins import PluginHost, available_plugins
-
-#: Built-in plugins' default keys that shadow a global key today, as (plugin, action id, key).
-#: Their owners are moving these keys; whoever merges that work empties this list. A fixed
-#: offender still listed here fails the test too, so the list can only shrink.
-KNOWN_OFFENDERS: set[tuple[str, str, str]] = {
-    ("system", "system.kill", "k"),
-    ("dynamo", "dynamo.remove", "r"),
-    ("falcon", "falcon.next_node", "j"),
-    ("falcon", "falcon.prev_node", "k"),
-    ("falcon", "falcon.sort", "s"),
-    ("falcon", "falcon.refresh_summary", "r"),
-    ("falcon", "falcon.refresh_nodes", "r"),
-    ("falcon", "falcon.refresh_log", "r"),
-}
 
 
 def builtin_plugins() -> list[str]:
@@ -56,11 +43,11 @@ def test_builtin_plugin_keys_follow_the_grammar(plugin: str) -> None:
     keymap, owners = default_bindings(plugin)
     found = clashes(keymap, owners)
     offenders = {(c.owner, c.action, c.key) for c in found}
-    known = {o for o in KNOWN_OFFENDERS if o[0] == plugin}
+    known = {o for o in known_offenders.KEYS if o[0] == plugin}
     new = sorted({str(c) for c in found if (c.owner, c.action, c.key) not in known})
     fixed = sorted(known - offenders)
     assert not new, f"{plugin}: keys that shadow the grammar (docs/keys.md):\n  " + "\n  ".join(new)
-    assert not fixed, f"{plugin}: fixed, so remove from KNOWN_OFFENDERS: {fixed}"
+    assert not fixed, f"{plugin}: fixed, so remove from tests/core/known_offenders.py KEYS: {fixed}"
 
 
 def test_every_builtin_plugin_is_checked() -> None:
