@@ -442,7 +442,7 @@ class Table(urwid.Widget, Generic[Row]):
         self._invalidate()
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        """Cursor keys, vi keys, paging, `<`/`>`/`I` sorting, enter/space to expand."""
+        """Cursor keys, vi keys, paging, `s`/`<`/`>`/`I` sorting, enter/space to expand."""
         page = max(1, self._body_height(size[1]) - 1)
         moves = {"up": -1, "k": -1, "down": 1, "j": 1, "page up": -page, "page down": page}
         if key in moves:
@@ -453,7 +453,7 @@ class Table(urwid.Widget, Generic[Row]):
             self._move_to(len(self._flat) - 1)
         elif key in ("enter", "right", "left", "+", "-"):
             return None if self._expand_key(key) else key
-        elif key in ("<", ">"):
+        elif key in ("<", ">", "s"):
             self._cycle_sort(-1 if key == "<" else 1)
         elif key == "I":
             if self._sort is not None:
