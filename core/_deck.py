@@ -18,6 +18,7 @@ from deck._assemble import CORE_PLUGIN, Assembly
 from deck._context import ActionContext, Context, Level
 from deck._errors import ActionError
 from deck._frame import PanelFrame
+from deck._grid import ShrinkingPile
 from deck._layout import Node, PanelSpec, ScreenSpec
 from deck._overlays import Overlays
 from deck._panels import Panel, PanelContext
@@ -109,8 +110,7 @@ class Deck:
             widget = self._build_node(child, frames)
             kind, amount = child.size
             children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
-        container = urwid.Pile if node.direction == "rows" else urwid.Columns
-        return container(children)
+        return ShrinkingPile(children) if node.direction == "rows" else urwid.Columns(children)
 
     def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
         return PanelFrame(

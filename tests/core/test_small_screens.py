@@ -42,3 +42,21 @@ def test_tab_names_abbreviate_before_they_vanish(layouts: Path) -> None:
         harness.stop()
     assert _abbreviate("MIGRATIONS", 6) == "MIGRA…"
     assert _abbreviate("NODES", 2) == "NO"
+
+
+def test_a_fixed_height_box_shrinks_to_its_content_and_grows_back(layouts: Path) -> None:
+    harness = open_deck(layouts / "operator.yaml", size=(100, 30))
+    try:
+        harness.wait_for("alpha")
+        lines = harness.text().split("\n")
+        top = next(i for i, line in enumerate(lines) if "┌─ Count" in line)
+        bottom = next(i for i in range(top + 1, len(lines)) if lines[i].startswith("└"))
+        assert bottom - top + 1 == 5  # three notes and the border, not the layout's 10 rows
+        log = harness.deck.panels("clashing.notes")[0].log  # type: ignore[attr-defined]
+        log.extend([log.current] * 20)
+        lines = harness.text().split("\n")
+        top = next(i for i, line in enumerate(lines) if "┌─ Count" in line)
+        bottom = next(i for i in range(top + 1, len(lines)) if lines[i].startswith("└"))
+        assert bottom - top + 1 == 10  # never more than the layout gives it
+    finally:
+        harness.stop()
