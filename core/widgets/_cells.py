@@ -37,7 +37,7 @@ class _Icons:
 
     @property
     def spark(self) -> str:
-        return " .:-=+*#" if self.ascii else "▁▂▃▄▅▆▇█"
+        return "_.:-=+*#" if self.ascii else "▁▂▃▄▅▆▇█"
 
     @property
     def bar(self) -> tuple[str, str]:

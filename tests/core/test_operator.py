@@ -110,3 +110,14 @@ def test_refresh_reports_a_failure_and_the_panel_says_how_old_its_data_is(deck: 
     deck.press("R")
     assert deck.wait_for("refreshed clashing.rows")
     assert "stale" not in deck.text()
+
+
+def test_a_log_scrolls_sideways_to_the_end_of_a_long_line(deck: Harness) -> None:
+    deck.press("tab", "tab")  # the Notes log, 47 cells wide
+    assert "THE END" not in deck.text()
+    for _ in range(20):  # more than it takes: the end of the longest line stays in view
+        deck.press("right")
+    assert "THE END" in deck.text()
+    for _ in range(20):
+        deck.press("left")
+    assert "beta: a long note" in deck.text()
