@@ -64,7 +64,7 @@ def _jump(deck: Deck, action: Action, frame: PanelFrame | None) -> Callable[[], 
     def run() -> Any:
         if frame is not None and frame is not deck.focused and frame.panel is not None:
             deck.focus_panel(frame.panel)
-        return deck.run_action(action, frame if frame is not None else deck.focused)
+        return deck.actions.run(action, frame if frame is not None else deck.focused)
 
     return run
 
@@ -95,14 +95,14 @@ def help_rows(deck: Deck) -> list[HelpRow]:
             label = action.title
             if action.id in moved:
                 label += f" (moved from {key_label(moved[action.id][0])})"
-            if not deck.action_enabled(action):
+            if not deck.actions.enabled(action):
                 label += " (disabled: read-only)"
             rows.append(
                 HelpRow(
                     _keys(deck, action),
                     label,
                     _jump(deck, action, frame),
-                    enabled=deck.action_enabled(action),
+                    enabled=deck.actions.enabled(action),
                 )
             )
 
@@ -173,7 +173,7 @@ def palette_entries(deck: Deck) -> list[PaletteEntry]:
     """Every enabled action of every reachable scope, every screen and every panel."""
     entries: list[PaletteEntry] = []
     for action in deck.keymap.actions.values():
-        if action.id == "deck.palette" or not deck.action_enabled(action):
+        if action.id == "deck.palette" or not deck.actions.enabled(action):
             continue
         keys = ", ".join(key_label(k) for k in deck.keymap.keys_for(action.id))
         for scope in action.scopes:
