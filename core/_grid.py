@@ -26,7 +26,7 @@ def _widget_rows(widget: Any, width: int) -> int | None:
     return None
 
 
-def content_rows(widget: urwid.Widget, width: int) -> int | None:
+def content_rows(widget: Any, width: int) -> int | None:
     """The rows a grid cell needs (borders included); None when it cannot say or is not ready."""
     if isinstance(widget, PanelFrame):
         inner = widget.widget
@@ -62,8 +62,10 @@ class ShrinkingPile(urwid.Pile):
             need = content_rows(widget, size[0])
             rows = given if need is None else max(MIN_ROWS, min(given, need))
             if rows != amount:
-                self.contents[index] = (widget, self.options(urwid.GIVEN, rows))
+                self.contents[index] = (widget, self.options(urwid.GIVEN, rows))  # type: ignore[assignment]
 
-    def render(self, size: tuple[int, ...], focus: bool = False) -> urwid.Canvas:
+    def render(
+        self, size: tuple[int, int] | tuple[int] | tuple[()], focus: bool = False
+    ) -> urwid.SolidCanvas | urwid.CompositeCanvas:
         self._fit(size)
-        return super().render(size, focus)  # type: ignore[arg-type]
+        return super().render(size, focus)
