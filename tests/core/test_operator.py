@@ -100,7 +100,7 @@ def test_refresh_reports_a_failure_and_the_panel_says_how_old_its_data_is(deck: 
     plugin(deck).failing = True  # type: ignore[attr-defined]
     deck.press("R")
     screen = deck.wait_for("refresh failed")
-    assert "ConnectionError: the backend is offline" in screen
+    assert "✗ refresh failed: clashing.rows: ConnectionError: the backend is offline" in screen
     assert "stale 0 s" in screen or "stale 1 s" in screen
     deck.resize(80, 24)
     top = deck.text().split("\n")
