@@ -13,7 +13,8 @@ import urwid
 from deck._overlays import Dialog
 from deck._panels import Panel
 from deck._sanitize import sanitize
-from deck.widgets import LogView, Table
+from deck.widgets import Column, LogView, Table
+from deck.widgets._render import as_segments
 
 if TYPE_CHECKING:
     from deck._context import ActionContext
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["DetailDialog", "detail_text", "open_detail", "osc52"]
 
 DETAIL_HINT = "↑↓ PgUp PgDn scroll · w wrap · c copy · Esc closes"
+#: A value at most this long shares a line with its column's title.
+SHORT = 70
+#: The width a sized renderer gets in the detail view: wide enough for the whole value.
+WIDE = 200
 
 
 def _widgets(widget: Any) -> Iterator[Any]:
@@ -40,13 +45,18 @@ def _widgets(widget: Any) -> Iterator[Any]:
             return
 
 
-def _value_text(value: Any) -> str:
+def _cell_text(column: Column[Any], row: Any) -> str:
+    """A column's value in full: strings and structures as they are, others as the table shows them."""
+    value = column.value(row)
     if isinstance(value, (dict, list, tuple)):
         try:
             return json.dumps(value, indent=2, ensure_ascii=False, default=str)
         except (TypeError, ValueError):
             return repr(value)
-    return "—" if value is None else str(value)
+    if isinstance(value, str) or value is None:
+        return "—" if value is None else value
+    shown = "".join(text for _, text in as_segments(column.cell(row, WIDE)))
+    return shown if shown == str(value) else f"{shown} ({value})"
 
 
 def _row_text(table: Table[Any]) -> str | None:
@@ -56,12 +66,13 @@ def _row_text(table: Table[Any]) -> str | None:
     parts = []
     for index, column in enumerate(table.columns):
         try:
-            value = column.value(row)
+            text = _cell_text(column, row)
         except Exception as exc:
-            value = f"({type(exc).__name__}: {exc})"
+            text = f"({type(exc).__name__}: {exc})"
         title = column.title or f"column {index + 1}"
-        parts.append(f"{title}:\n{_value_text(value)}")
-    return "\n\n".join(parts)
+        short = "\n" not in text and len(title) + len(text) < SHORT
+        parts.append(f"{title}: {text}" if short else f"{title}:\n{text}\n")
+    return "\n".join(parts).strip()
 
 
 def _line_text(view: LogView) -> str | None:

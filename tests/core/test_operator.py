@@ -84,9 +84,9 @@ def test_enter_opens_the_whole_row_wrapped_and_copyable(deck: Harness) -> None:
     deck.press("down", "enter")
     screen = deck.text()
     assert "THE END" in screen  # the whole note, wrapped
-    assert "Note:" in screen and "Name:" in screen
+    assert "Name: beta" in screen and "Note:" in screen
     deck.press("c")
-    assert copied == [osc52("Name:\nbeta\n\nNote:\n" + "a long note " * 20 + "THE END")]
+    assert copied == [osc52("Name: beta\nNote:\n" + "a long note " * 20 + "THE END")]
     assert "copied" in deck.text()
     deck.press("w")
     assert "THE END" not in deck.text()  # unwrapped, the end is off to the right
