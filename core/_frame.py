@@ -116,7 +116,7 @@ class PanelFrame(urwid.Widget):
             return [], []
         oldest = min(r.fetched_at or 0 for r in stale)
         age = max(0, int(time.time() - oldest))
-        return [("warn", f" stale {age} s ")], [("muted", f"{sanitize(stale[0].error or '')[:60]} ")]
+        return [("warn", f" stale {age} s ")], [("muted", f"({sanitize(stale[0].error or '')[:60]}) ")]
 
     def _subtitle(self) -> str:
         if self.panel is None or self.error:
