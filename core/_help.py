@@ -32,7 +32,7 @@ WIDGET_KEYS = (
     ("s < >", "Sort by the next / previous column"),
     ("I", "Invert the sort"),
     ("→ ← + -", "Expand / collapse a row"),
-    ("→ ←", "Scroll a log sideways"),
+    ("→ ←", "Scroll long values sideways (logs; tables without expanding rows)"),
     ("Esc", "Clear the panel's filter"),
 )
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from deck.widgets._render import Line, Segment, as_segments, encode_line, fit
+from deck.widgets._render import Line, Segment, as_segments, drop_cells, encode_line, fit
 from deck.widgets._scroll import LineList
 
 __all__ = ["LEVELS", "LogLine", "LogView"]
@@ -40,17 +40,6 @@ class LogLine:
     level: str = "info"
     time: float | None = None
     source: str = ""
-
-
-def _drop_cells(segments: list[Segment], count: int) -> list[Segment]:
-    """The segments without their first `count` characters (a view scrolled sideways)."""
-    out: list[Segment] = [("muted", "←")]
-    for role, text in segments:
-        cut = min(count, len(text))
-        count -= cut
-        if text[cut:]:
-            out.append((role, text[cut:]))
-    return out
 
 
 class LogView(LineList):
@@ -239,7 +228,7 @@ class LogView(LineList):
         if self.show_source and line.source:
             segments.append(("accent", f"{line.source} "))
         message = self._highlight(as_segments(line.text, "text" if level == "info" else role))
-        segments += _drop_cells(message, self.shift) if self.shift else message
+        segments += drop_cells(message, self.shift) if self.shift else message
         return encode_line(fit(segments, width), "text")
 
     def _highlight(self, segments: list[Segment]) -> list[Segment]:

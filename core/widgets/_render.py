@@ -17,6 +17,7 @@ __all__ = [
     "Segment",
     "as_segments",
     "canvas",
+    "drop_cells",
     "encode_line",
     "fit",
     "text_width",
@@ -61,6 +62,17 @@ def _clip(text: str, width: int) -> tuple[str, int]:
             return text[:index], used
         used += w
     return text, used
+
+
+def drop_cells(segments: Sequence[Segment], count: int) -> list[Segment]:
+    """The segments without their first `count` characters, marked "←" (a view scrolled sideways)."""
+    out: list[Segment] = [("muted", "←")]
+    for role, text in segments:
+        cut = min(count, len(text))
+        count -= cut
+        if text[cut:]:
+            out.append((role, text[cut:]))
+    return out
 
 
 def _clip_sparks(segments: list[Segment], excess: int) -> list[Segment]:

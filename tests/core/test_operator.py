@@ -121,3 +121,14 @@ def test_a_log_scrolls_sideways_to_the_end_of_a_long_line(deck: Harness) -> None
     for _ in range(20):
         deck.press("left")
     assert "beta: a long note" in deck.text()
+
+
+def test_a_table_scrolls_its_long_columns_sideways(deck: Harness) -> None:
+    assert "THE END" not in deck.text()
+    for _ in range(10):
+        deck.press("right")
+    screen = deck.text()
+    assert "THE END" in screen and "beta" in screen  # the fixed Name column stays put
+    for _ in range(10):
+        deck.press("left")
+    assert "a long note a long note" in deck.text()
