@@ -82,7 +82,7 @@ def _first_frame(deck: Deck, scope: str) -> tuple[int, PanelFrame] | None:
 
 
 def help_rows(deck: Deck) -> list[HelpRow]:
-    """Every key of this deck, grouped by scope: this panel, global, screens, other panels, widgets."""
+    """Every key of this deck, grouped by scope: this panel, global, other panels, screens, widgets."""
     rows: list[HelpRow] = []
     focused = deck.focused
     moved = moved_keys(deck.keymap)
@@ -109,10 +109,6 @@ def help_rows(deck: Deck) -> list[HelpRow]:
     if focused is not None:
         section(f"This panel: {focused.title}", deck.keymap.in_scope(focused.type_name), focused)
     section("Everywhere", deck.keymap.in_scope(GLOBAL), None)
-    rows.append(HelpRow("", "Screens", heading=True))
-    rows += [
-        HelpRow(s.spec.key, s.spec.name, partial(deck.show_screen, i)) for i, s in enumerate(deck.screens)
-    ]
     seen = {GLOBAL, focused.type_name if focused is not None else ""}
     for index, frame in _frames(deck):
         if frame.type_name in seen:
@@ -120,6 +116,10 @@ def help_rows(deck: Deck) -> list[HelpRow]:
         seen.add(frame.type_name)
         where = f"On {frame.title} (screen {deck.screens[index].spec.name})"
         section(where, deck.keymap.in_scope(frame.type_name), frame)
+    rows.append(HelpRow("", "Screens", heading=True))
+    rows += [
+        HelpRow(s.spec.key, s.spec.name, partial(deck.show_screen, i)) for i, s in enumerate(deck.screens)
+    ]
     rows.append(HelpRow("", "In every table and log", heading=True))
     rows += [HelpRow(key, label) for key, label in WIDGET_KEYS]
     return rows
