@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HelpDialog", "help_rows", "palette_entries", "show_help", "show_palette"]
 
-HELP_TITLE = "Help: every action by scope · ↑↓ PgUp PgDn scroll · Enter runs · Esc closes"
+HELP_TITLE = "Help: every action by scope · ↑↓ PgUp PgDn scroll · Esc closes"
 
 #: Keys every kit table and log understands, whatever the plugin.
 WIDGET_KEYS = (
