@@ -113,4 +113,6 @@ def ascii_canvas(canvas: urwid.Canvas, width: int) -> urwid.TextCanvas:
         text.append(b"".join(line))
         attrs.append(runs)
     cs: list[list[tuple[object, int]]] = [[(None, len(line))] for line in text]
-    return urwid.TextCanvas(text, attrs, cs, maxcol=width, check_width=False)  # type: ignore[arg-type]
+    translated = urwid.TextCanvas(text, attrs, cs, maxcol=width, check_width=False)  # type: ignore[arg-type]
+    translated.cursor = canvas.cursor  # an input field keeps its cursor
+    return translated

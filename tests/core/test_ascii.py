@@ -18,6 +18,7 @@ from deck._deck import Deck
 from deck._errors import LayoutError
 from deck._headless import Harness
 from deck._layout import builtin_layouts, load_layout
+from deck.testing import open_deck
 from deck.widgets import glyph, icons
 from deck.widgets._glyphs import is_utf8_locale, to_ascii, unmapped
 
@@ -123,3 +124,14 @@ def test_fallbacks_keep_every_cell_and_glyph_picks_the_plugins_own() -> None:
     finally:
         icons.ascii = False
     assert glyph("◉", "@") == "◉"
+
+
+def test_an_input_keeps_its_cursor_in_ascii_mode(layouts: Path) -> None:
+    harness = open_deck(layouts / "operator.yaml", size=(80, 24), ascii=True)
+    try:
+        harness.wait_for("alpha")
+        harness.press("/").type("al")
+        assert harness.shell.render(harness.size, focus=True).cursor is not None
+        assert harness.text().isascii()
+    finally:
+        harness.stop()
