@@ -142,7 +142,7 @@ class HelpDialog(Dialog):
                 Column("Key", lambda r: r.key, width=key_width, render=lambda v: [("key", v)]),
                 Column("", lambda r: r, render=_render_label),
             ],
-            row_id=lambda r: (r.key, r.label),
+            row_id=id,  # the same key and title may appear under several panels
             header=False,
         )
         self.table.update(rows)
