@@ -25,7 +25,7 @@ __all__ = [
     "moved_keys",
 ]
 
-#: Keys that mean the same on every panel and are not actions (so no layout can move them).
+#: Keys that mean the same on every panel whatever a layout binds: no plugin may take them.
 FIXED_KEYS: Final[dict[str, str]] = {
     "esc": "back out, or clear the panel's filter",
     "up": "move up",
@@ -48,6 +48,8 @@ CORE_ACTION_KEYS: Final[dict[str, str]] = {
     "q": "deck.quit",
     "tab": "deck.next_panel",
     "shift tab": "deck.prev_panel",
+    "esc": "deck.back",
+    "enter": "deck.detail",
 }
 
 #: Keys a plugin may bind on its own panels, with this meaning only (never globally).
