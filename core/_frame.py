@@ -104,14 +104,17 @@ class PanelFrame(urwid.Widget):
 
     # ---- health ------------------------------------------------------------------------------------
 
+    def _stale_results(self) -> list[Result[Any]]:
+        return [r for r in self.results.values() if r.error and r.has_value]
+
     @property
     def stale(self) -> bool:
         """True when a source of this panel failed and the panel shows its last good data."""
-        return any(r.error and r.has_value for r in self.results.values())
+        return bool(self._stale_results())
 
     def _health(self) -> tuple[list[Segment], list[Segment]]:
         """(what must show, what may give way) about stale data: its age, then the error."""
-        stale = [r for r in self.results.values() if r.error and r.has_value]
+        stale = self._stale_results()
         if not stale:
             return [], []
         oldest = min(r.fetched_at or 0 for r in stale)
@@ -167,13 +170,16 @@ class PanelFrame(urwid.Widget):
         title_role = "title" if self.focused else "muted"
         left: list[Segment] = [(border, tl + h), (title_role, f" {sanitize(self.title)} ")]
         health, detail = self._health()
-        subtitle = f" {self._subtitle()} " if self._subtitle() else ""
-        right: list[Segment] = [*health, *detail, *([("muted", subtitle)] if subtitle else [])]
-        # When space runs short the subtitle gives way first, then the error: the age stays.
-        for optional in ([("muted", subtitle)] if subtitle else [], detail):
+        subtitle = self._subtitle()
+        # When space runs short the subtitle is cut first, then the error goes: the age stays.
+        for extra in (detail, []):
+            room = width - sum(text_width(t) for _, t in left + health + extra) - 2
+            shown = f" {subtitle} " if subtitle else ""
+            if text_width(shown) > room:
+                shown = "".join(t for _, t in fit([(None, shown)], room)) if room > 4 else ""
+            right: list[Segment] = [*health, *extra, *([("muted", shown)] if shown else [])]
             if sum(text_width(t) for _, t in left + right) + 2 <= width:
                 break
-            right = [segment for segment in right if segment not in optional]
         right.append((border, h + tr))
         used = sum(text_width(t) for _, t in left + right)
         if used > width:
