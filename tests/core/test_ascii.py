@@ -73,19 +73,14 @@ def test_every_builtin_layout_draws_with_ascii_only(name: str) -> None:
     )
 
 
-def test_lang_c_alone_switches_the_command_line_to_ascii(layouts: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "LANG": "C", "HOME": os.environ.get("HOME", "/tmp")}
+@pytest.mark.parametrize(("lang", "flags"), [("C", []), ("C.UTF-8", ["--ascii"])])
+def test_lang_c_or_the_flag_switches_the_command_line_to_ascii(
+    layouts: Path, lang: str, flags: list[str]
+) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "LANG": lang, "HOME": os.environ.get("HOME", "/tmp")}
+    layout = str(layouts / "operator.yaml")
     shown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "deck",
-            "--layout",
-            str(layouts / "operator.yaml"),
-            "--snapshot",
-            "--size",
-            "80x24",
-        ],
+        [sys.executable, "-m", "deck", "--layout", layout, "--snapshot", "--size", "80x24", *flags],
         env=env,
         capture_output=True,
         check=True,
