@@ -1,4 +1,5 @@
-# The two commands: `make run` opens the mesh-demo deck, `make test` runs every check.
+# The two commands: `make run` opens the mesh-demo deck (`make run LAYOUT=falcon` another), `make test`
+# runs every check.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -21,7 +22,7 @@ $(VENV)/.installed-all: $(SOURCES) | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
-	$(BIN)/deck
+	$(BIN)/deck $(if $(LAYOUT),--layout $(LAYOUT))
 
 lint: $(VENV)/.installed-all
 	$(BIN)/ruff check .

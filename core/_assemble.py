@@ -10,6 +10,7 @@ from typing import Any
 
 from deck._actions import Action, StatusSegment
 from deck._errors import LayoutError, PluginError
+from deck._grammar import check_grammar
 from deck._keymap import Keymap
 from deck._layout import Layout, PluginSpec
 from deck._panels import Option, PanelType
@@ -118,7 +119,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
     panel_types = _panel_types(host, problems, configs)
     unavailable = _check_panels(layout, panel_types, problems)
     actions = _collect(host, "deck_actions", problems, configs)
-    keymap = _keymap(layout, [a for _, a in actions])
+    keymap = _keymap(layout, actions)
     sources = _sources(host, problems, configs)
     segments = _collect(host, "deck_status_segments", problems, configs)
     themes = {name: Path(path) for _, (name, path) in _collect(host, "deck_themes", problems)}
@@ -217,11 +218,13 @@ def _check_panels(
     return unavailable
 
 
-def _keymap(layout: Layout, actions: list[Action]) -> Keymap:
-    """Bind the actions' keys, the layout's `keys:` first; screen keys are taken."""
+def _keymap(layout: Layout, actions: list[tuple[str, Action]]) -> Keymap:
+    """Bind the actions' keys, the layout's `keys:` first; screen keys are taken; the grammar holds."""
     reserved = {screen.key: f"showing screen {screen.name!r}" for screen in layout.screens}
     keys_where = layout.where(("keys",)) if layout.keys else layout.document.file
-    return Keymap(actions, layout.keys, reserved=reserved, where=keys_where)
+    keymap = Keymap([a for _, a in actions], layout.keys, reserved=reserved, where=keys_where)
+    check_grammar(keymap, actions, layout, keys_where)
+    return keymap
 
 
 def _sources(

@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         help="colour depth (default: detected from COLORTERM/TERM/NO_COLOR)",
     )
     parser.add_argument(
+        "--ascii",
+        action="store_true",
+        help="draw with ASCII only (default: when the locale is not UTF-8, e.g. LANG=C)",
+    )
+    parser.add_argument(
         "--snapshot",
         action="store_true",
         help="print the screen as text after the first results and exit",
@@ -139,7 +144,10 @@ def _run(args: argparse.Namespace) -> int:
     from deck._logging import default_log_path
 
     log_path = args.log or default_log_path()
-    deck = build_deck(args.layout or DEFAULT_LAYOUT, theme=args.theme, read_only=args.read_only)
+    from deck.widgets._glyphs import is_utf8_locale
+
+    ascii = args.ascii or not is_utf8_locale(os.environ)
+    deck = build_deck(args.layout or DEFAULT_LAYOUT, theme=args.theme, read_only=args.read_only, ascii=ascii)
     if args.snapshot:
         from deck._headless import Harness
 

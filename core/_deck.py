@@ -19,6 +19,7 @@ from deck._clock import now
 from deck._context import Context, Level
 from deck._dispatch import ActionRunner
 from deck._frame import PanelFrame
+from deck._grid import ShrinkingPile
 from deck._keys import KeyRouter
 from deck._layout import Node, PanelSpec, ScreenSpec
 from deck._overlays import Overlays
@@ -57,12 +58,15 @@ class Status:
 class Deck:
     """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
 
-    def __init__(self, parts: Assembly, *, read_only: bool = False, workers: int = 8) -> None:
+    def __init__(
+        self, parts: Assembly, *, read_only: bool = False, workers: int = 8, ascii: bool = False
+    ) -> None:
         self.parts = parts
         self.layout = parts.layout
         self.theme = parts.theme
         self.keymap = parts.keymap
         self.read_only = read_only
+        self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
         self.scheduler = Scheduler(self._on_result, self.executor)
         self.overlays = Overlays(self)
@@ -77,6 +81,7 @@ class Deck:
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
         self.on_theme: Callable[[Theme], None] | None = None
+        self.on_clipboard: Callable[[str], None] | None = None  # writes an escape to the terminal
         self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -105,13 +110,8 @@ class Deck:
         for child in node.children:
             widget = self._build_node(child, frames)
             kind, amount = child.size
-            if kind == "given":
-                children.append(("given", int(amount), widget))
-            else:
-                children.append(("weight", amount, widget))
-        if node.direction == "rows":
-            return urwid.Pile(children)
-        return urwid.Columns(children)
+            children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
+        return ShrinkingPile(children) if node.direction == "rows" else urwid.Columns(children)
 
     def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
         return PanelFrame(
@@ -163,7 +163,8 @@ class Deck:
         """Run the plugins' startup hooks, then start every source."""
         self.loop = asyncio.get_running_loop()
         self.closed = self.loop.create_future()
-        icons.ascii = self.theme.ascii_icons  # glyphs are process-wide: one running deck owns them
+        # glyphs are process-wide: one running deck owns them
+        icons.ascii = self.theme.ascii_icons or self.ascii
         for name, ctx in self.contexts.items():
             if name in self.parts.problems:
                 continue
@@ -278,7 +279,7 @@ class Deck:
         """Switch themes while running (a built-in, a plugin's, or a file); ThemeError if unknown."""
         theme = load_theme(find_theme(name_or_path, self.parts.themes))
         self.theme = theme
-        icons.ascii = theme.ascii_icons
+        icons.ascii = theme.ascii_icons or self.ascii
         for screen in self.screens:
             for frame in screen.frames:
                 frame.border = theme.border

@@ -40,6 +40,7 @@ class _State:
     streak: int = 0
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     due: float | None = None
+    answered_at: float | None = None
 
 
 def _is_news(source: Source[Any], value: Any, previous: Any, has_value: bool) -> bool:
@@ -148,6 +149,19 @@ class Scheduler:
                 state.streak = 0
                 state.wake.set()
 
+    async def refreshed(self, name: str, poll: float = 0.05) -> Result[Any]:
+        """Fetch a source now and return its result once that fetch has finished (or failed)."""
+        state = self._states[name]
+        target = state.runs + (2 if state.fetching else 1)  # a fetch already running started too early
+        self.refresh(name)
+        while state.runs < target and not self._stopping:
+            await asyncio.sleep(poll)
+        return state.result
+
+    def answered_at(self, name: str) -> float | None:
+        """When the source last fetched successfully (wall clock), whether or not its value changed."""
+        return self._states[name].answered_at
+
     async def first_results(self, timeout: float | None = None) -> bool:
         """Wait until every source has finished one fetch; False if `timeout` ran out first."""
         waits = [s.attempted.wait() for s in self._states.values()]
@@ -251,6 +265,7 @@ class Scheduler:
     def _succeeded(self, state: _State, value: Any, changed: bool) -> None:
         recovered = state.result.error is not None
         state.streak = 0
+        state.answered_at = time.time()
         if changed or recovered or not state.result.has_value:
             state.result = Result(
                 source=state.source.name, value=value, fetched_at=now(), params=state.params
@@ -268,7 +283,7 @@ class Scheduler:
             source=state.source.name,
             value=old.value,
             error=text,
-            fetched_at=old.fetched_at,
+            fetched_at=state.answered_at or old.fetched_at,  # the data's age: its last good fetch
             stale=old.has_value,
             params=old.params,
         )

@@ -42,6 +42,12 @@ async def _main(deck: Deck, depth: ColorDepth) -> None:
 
     deck.on_theme = repaint
 
+    def clipboard(escape: str) -> None:
+        screen.write(escape)
+        screen.flush()
+
+    deck.on_clipboard = clipboard
+
     def on_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if isinstance(context.get("exception"), urwid.InputClosedError):
             deck.quit()  # the terminal went away (ssh dropped, tmux killed): just leave
@@ -61,6 +67,7 @@ async def _main(deck: Deck, depth: ColorDepth) -> None:
     finally:
         deck.on_redraw = None
         deck.on_theme = None
+        deck.on_clipboard = None
         await deck.stop()
 
 

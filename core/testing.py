@@ -44,6 +44,7 @@ def open_deck(
     theme: str | None = None,
     read_only: bool = False,
     clock: Callable[[], float] | None = None,
+    ascii: bool = False,
 ) -> Harness:
     """Build a deck from a layout name or path and start it headless (stop it when done).
 
@@ -51,7 +52,7 @@ def open_deck(
     the harness stops.
     """
     use_clock(clock)
-    deck = build_deck(layout, theme=theme, read_only=read_only)
+    deck = build_deck(layout, theme=theme, read_only=read_only, ascii=ascii)
     return Harness(deck, size).start()
 
 

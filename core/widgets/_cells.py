@@ -15,6 +15,7 @@ __all__ = [
     "badge",
     "bytes_",
     "duration",
+    "glyph",
     "icons",
     "json_preview",
     "local_time",
@@ -36,7 +37,7 @@ class _Icons:
 
     @property
     def spark(self) -> str:
-        return " .:-=+*#" if self.ascii else "▁▂▃▄▅▆▇█"
+        return "_.:-=+*#" if self.ascii else "▁▂▃▄▅▆▇█"
 
     @property
     def bar(self) -> tuple[str, str]:
@@ -48,6 +49,11 @@ class _Icons:
 
 
 icons = _Icons()
+
+
+def glyph(unicode: str, ascii: str) -> str:
+    """`unicode`, or `ascii` where the terminal cannot show it (LANG=C, --ascii, an ASCII theme)."""
+    return ascii if icons.ascii else unicode
 
 
 def badge(roles: Mapping[str, str], default: str = "text", *, dot: bool = True) -> Callable[[Any], Cell]:

@@ -36,7 +36,8 @@ class Banner(urwid.WidgetWrap[urwid.Widget]):
         return 4 if self._fits(size[0]) else 1
 
     def _fits(self, width: int) -> bool:
-        return self._big.pack()[0] <= width
+        # Block letters are Unicode: an ASCII terminal gets the plain title.
+        return not icons.ascii and self._big.pack()[0] <= width
 
     def render(self, size: tuple[int, ...], focus: bool = False) -> urwid.Canvas:
         width = size[0]

@@ -17,6 +17,7 @@ __all__ = [
     "Segment",
     "as_segments",
     "canvas",
+    "drop_cells",
     "encode_line",
     "fit",
     "text_width",
@@ -29,6 +30,8 @@ Cell = Union[str, Sequence[Segment]]  # noqa: UP007 (a runtime alias)
 Line = tuple[bytes, list[tuple[str | None, int]]]
 Align = Literal["left", "right", "center"]
 ELLIPSIS = "…"
+#: The role of sparkline text: when a line is too long, it is clipped from the left.
+SPARK = "spark"
 
 
 def text_width(text: str) -> int:
@@ -61,12 +64,37 @@ def _clip(text: str, width: int) -> tuple[str, int]:
     return text, used
 
 
+def drop_cells(segments: Sequence[Segment], count: int) -> list[Segment]:
+    """The segments without their first `count` characters, marked "←" (a view scrolled sideways)."""
+    out: list[Segment] = [("muted", "←")]
+    for role, text in segments:
+        cut = min(count, len(text))
+        count -= cut
+        if text[cut:]:
+            out.append((role, text[cut:]))
+    return out
+
+
+def _clip_sparks(segments: list[Segment], excess: int) -> list[Segment]:
+    """Sparklines give way from their oldest (left) end, so the newest sample stays in view."""
+    out: list[Segment] = []
+    for role, text in segments:
+        if role == SPARK and excess > 0:
+            cut = min(excess, len(text) - 1)
+            text, excess = text[cut:], excess - cut
+        out.append((role, text))
+    return out
+
+
 def fit(segments: Iterable[Segment], width: int, align: Align = "left") -> list[Segment]:
     """Pad or truncate segments to exactly `width` cells, ending truncated text with "…"."""
     if width <= 0:
         return []
     segments = list(segments)
     total = sum(text_width(t) for _, t in segments)
+    if total > width and any(role == SPARK for role, _ in segments):
+        segments = _clip_sparks(segments, total - width)
+        total = sum(text_width(t) for _, t in segments)
     if total > width:
         out: list[Segment] = []
         room = width - 1

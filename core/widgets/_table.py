@@ -19,6 +19,7 @@ from deck.widgets._render import (
     Segment,
     as_segments,
     canvas,
+    drop_cells,
     encode_line,
     fit,
     recolor,
@@ -149,6 +150,7 @@ class Table(urwid.Widget, Generic[Row]):
         self._width = -1
         self._height = 0
         self.focused = True
+        self.shift = 0  # cells scrolled off to the left in the columns without a fixed width
 
     # ---- data -------------------------------------------------------------------------------
 
@@ -456,7 +458,7 @@ class Table(urwid.Widget, Generic[Row]):
         self._invalidate()
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
-        """Cursor keys, vi keys, paging, `<`/`>`/`I` sorting, enter/space to expand."""
+        """Cursor keys, vi keys, paging, `s`/`<`/`>`/`I` sorting, enter/space to expand."""
         page = max(1, self._body_height(size[1]) - 1)
         moves = {"up": -1, "k": -1, "down": 1, "j": 1, "page up": -page, "page down": page}
         if key in moves:
@@ -465,9 +467,11 @@ class Table(urwid.Widget, Generic[Row]):
             self._move_to(0)
         elif key in ("end", "G"):
             self._move_to(len(self._flat) - 1)
+        elif key in ("right", "left") and self.children_loader is None:
+            self._scroll_sideways(size[0] // 2 if key == "right" else -(size[0] // 2))
         elif key in ("enter", "right", "left", "+", "-"):
             return None if self._expand_key(key) else key
-        elif key in ("<", ">"):
+        elif key in ("<", ">", "s"):
             self._cycle_sort(-1 if key == "<" else 1)
         elif key == "I":
             if self._sort is not None:
@@ -475,6 +479,16 @@ class Table(urwid.Widget, Generic[Row]):
         else:
             return key
         return None
+
+    def _scroll_sideways(self, step: int) -> None:
+        """Shift the text of the columns without a fixed width (where long values are cut)."""
+        step = max(8, abs(step)) * (1 if step > 0 else -1)
+        longest = max((len(t) for t in self._texts()), default=0)
+        shift = max(0, min(self.shift + step, longest - abs(step)))
+        if shift != self.shift:
+            self.shift = shift
+            self._line_cache.clear()
+            self._invalidate()
 
     def _expand_key(self, key: str) -> bool:
         if not self._flat or self.children_loader is None:
@@ -587,6 +601,8 @@ class Table(urwid.Widget, Generic[Row]):
             segments: list[Segment] = []
             for index, (column, w) in enumerate(zip(self.columns, self._widths)):
                 cell = as_segments(column.cell(row, w))
+                if self.shift and not column.width:
+                    cell = drop_cells(cell, self.shift)
                 if index == 0:
                     cell = self._marker(row, depth, key) + cell
                 else:

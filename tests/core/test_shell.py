@@ -100,7 +100,8 @@ def test_help_palette_and_filter() -> None:
         harness.first_results()
         harness.press("?")
         screen = harness.text()
-        assert "Help: every action" in screen and "Send a signal" in screen and "system.proces" in screen
+        assert "Help: every action" in screen and "scroll" in screen
+        assert "On Processes (screen System)" in screen and "Send a signal" in screen
         harness.press("esc", ":")
         harness.type("sources")
         assert "Sources and their cost" in harness.text()

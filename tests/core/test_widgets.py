@@ -89,6 +89,6 @@ def test_cells() -> None:
     assert progress_bar(0.5, 4) == [("bar_fill", "██"), ("bar_empty", "░░"), (None, "  50%")]
     icons.ascii = True
     try:
-        assert sparkline([1, 2, 3, 4]) == [("spark", " :+#")]
+        assert sparkline([1, 2, 3, 4]) == [("spark", "_:+#")]
     finally:
         icons.ascii = False
