@@ -113,7 +113,7 @@ class DetailDialog(Dialog):
         height = min(40, sum(line.rows((98,)) for line in self.lines) + 4)
         super().__init__(title, body, border=border, width=100, height=height)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key in ("esc", "q", "enter"):
             self.close(None)
         elif key == "w":

@@ -41,7 +41,7 @@ class FilterDialog(Dialog):
         )
         self.align = ("left", "bottom")
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key == "enter":
             self.close(self.edit.edit_text)
         elif key == "esc":
@@ -60,7 +60,7 @@ class NoFilterDialog(Dialog):
         super().__init__(f"{title} cannot be filtered", text, border=border, width=200, height=3)
         self.align = ("left", "bottom")
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key in ("esc", "enter", "/"):
             self.close(None)
         return None

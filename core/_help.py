@@ -149,7 +149,7 @@ class HelpDialog(Dialog):
         width = max(text_width(HELP_TITLE) + 4, key_width + label_width + 4)
         super().__init__(HELP_TITLE, self.table, border=border, width=width, height=len(rows) + 2)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key in ("esc", "q", "?"):
             self.close(None)
         elif key == "enter":
