@@ -81,6 +81,8 @@ class Deck:
         self._holding: asyncio.Task[Any] | None = None
         self._held: list[tuple[tuple[int, int], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
+        #: Where each panel sits: its row or column, its place there, and the size the layout gave.
+        self._slots: list[tuple[urwid.Pile | urwid.Columns, int, PanelFrame, Any]] = []
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
@@ -105,8 +107,12 @@ class Deck:
             widget = self._build_node(child, frames)
             kind, amount = child.size
             children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
-        container = urwid.Pile if node.direction == "rows" else urwid.Columns
-        return container(children)
+        container = (urwid.Pile if node.direction == "rows" else urwid.Columns)(children)
+        for position, (_, _, widget) in enumerate(children):
+            if isinstance(widget, PanelFrame):
+                self._slots.append((container, position, widget, container.contents[position][1]))
+                self._fit(self._slots[-1])
+        return container
 
     def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
         return PanelFrame(
@@ -249,12 +255,36 @@ class Deck:
                 frame.deliver(result)
             else:
                 frame.pending[result.source] = result
+        self._fit_panels()
         self.request_redraw()
 
     def _catch_up(self, frames: list[PanelFrame]) -> None:
         for frame in frames:
             while frame.pending:
                 frame.deliver(frame.pending.pop(next(iter(frame.pending))))
+        self._fit_panels()
+
+    def _fit(self, slot: tuple[urwid.Pile | urwid.Columns, int, PanelFrame, Any]) -> bool:
+        """Size a panel to what it asks for, within what the layout gave; True when it changed."""
+        container, position, frame, given = slot
+        rows = frame.rows_wanted
+        options = given
+        if rows == 0:
+            options = container.options("given", 0)
+        elif rows is not None and isinstance(container, urwid.Pile) and given[0] == "given":
+            options = container.options("given", min(rows, given[1]))
+        contents: Any = container.contents  # urwid types each container's options apart
+        widget, current = contents[position]
+        if current == options:
+            return False
+        contents[position] = (widget, options)
+        return True
+
+    def _fit_panels(self) -> None:
+        for slot in self._slots:
+            frame = slot[2]
+            if self._fit(slot) and frame.hidden and frame.focused and frame in self.screen.frames:
+                self.move_focus(1)
 
     def request_redraw(self) -> None:
         """Draw soon; many requests within one frame interval become one draw."""
@@ -332,9 +362,14 @@ class Deck:
     def move_focus(self, step: int) -> None:
         """Give the focus to the next (or previous) panel on this screen."""
         screen = self.screen
-        if not screen.frames:
-            return
-        self._focus_frame(screen.frames[(screen.focus + step) % len(screen.frames)])
+        count = len(screen.frames)
+        shown = [
+            frame
+            for offset in range(1, count + 1)
+            if not (frame := screen.frames[(screen.focus + offset * step) % count]).hidden
+        ]
+        if shown:
+            self._focus_frame(shown[0])
 
     def _focus_frame(self, frame: PanelFrame) -> None:
         for index, screen in enumerate(self.screens):

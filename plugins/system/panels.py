@@ -1,59 +1,161 @@
-"""The system plugin's views: CPU cores with sparklines, memory and load, the process table."""
+"""The system plugin's views of this machine: CPU cores, memory and load."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from deck import Panel, PanelContext, Result, TablePanel
-from deck.plugins.system.source import CpuSnapshot, MemorySnapshot, ProcessInfo, uptime
-from deck.widgets import Column, KeyValue, badge, bytes_, duration, progress_bar, sparkline
+import urwid
 
-__all__ = ["CpuPanel", "MemoryPanel", "ProcessesPanel"]
+from deck import Panel, PanelContext, Result
+from deck.plugins.system.model import CpuSnapshot, GpuSnapshot, MemorySnapshot
+from deck.plugins.system.source import uptime
+from deck.widgets import KeyValue, Segment, bytes_, duration, icons, progress_bar, sparkline
 
-STATUS_ROLES = {
-    "running": "good",
-    "sleeping": "text",
-    "idle": "muted",
-    "disk-sleep": "warn",
-    "zombie": "bad",
-    "stopped": "warn",
-    "dead": "bad",
-}
+__all__ = ["CpuPanel", "MemoryPanel", "SizedLines", "core_lines", "heat_role"]
+
+#: Between two columns of cores.
+GAP = 2
+#: The narrowest bar worth drawing, and the widest sparkline.
+MIN_BAR = 4
+SPARK = 30
+
+
+class SizedLines(urwid.WidgetWrap[KeyValue]):
+    """Lines laid out for the size they are drawn at, recomputed only when data or size change."""
+
+    def __init__(self, lines: Callable[[int, int], list[list[Segment]]]) -> None:
+        self._lines = lines
+        self._view = KeyValue()
+        self._drawn: tuple[int, int, int] | None = None
+        self.version = 0
+        super().__init__(self._view)
+
+    def changed(self) -> None:
+        """The data behind the lines changed: lay them out again at the next draw."""
+        self.version += 1
+        self._invalidate()
+
+    def selectable(self) -> bool:
+        return False
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        width, height = size
+        if self._drawn != (self.version, width, height):
+            self._drawn = (self.version, width, height)
+            self._view.pairs = [(None, line) for line in self._lines(width, height)]
+        return self._view.render(size, focus)
+
+
+def heat_role(percent: float) -> str:
+    """The theme role a load shows in: calm, busy, or saturated."""
+    return "good" if percent < 50 else "warn" if percent < 85 else "bad"
+
+
+def core_lines(
+    per_core: Sequence[float], history: Sequence[Sequence[float]], width: int, height: int, bar: int = 12
+) -> list[list[Segment]]:
+    """Every core in as many columns as fit; above that a heat strip and the busiest cores."""
+    count = len(per_core)
+    if not count or width <= 0 or height <= 0:
+        return []
+    digits = len(str(count - 1))
+    for columns in range(1, count + 1):
+        rows = math.ceil(count / columns)
+        cell = (width - GAP * (columns - 1)) // columns
+        if cell < digits + 1 + MIN_BAR + 5:
+            break
+        if rows <= height:
+            return _packed(per_core, history, rows, columns, cell, digits, bar)
+    return _strip(per_core, width, height, digits)
+
+
+def _packed(
+    per_core: Sequence[float],
+    history: Sequence[Sequence[float]],
+    rows: int,
+    columns: int,
+    cell: int,
+    digits: int,
+    bar: int,
+) -> list[list[Segment]]:
+    room = cell - digits - 1 - 5  # label and space, then " 100%"
+    bar = min(bar, room)
+    spark = min(SPARK, room - bar - 1) if room - bar - 1 >= 4 else 0
+    bar = room if not spark else bar
+    lines: list[list[Segment]] = [[] for _ in range(rows)]
+    for index, value in enumerate(per_core):
+        row, column = index % rows, index // rows
+        segments: list[Segment] = [("muted", f"{index:>{digits}} "), *progress_bar(value / 100, bar)]
+        if spark:
+            segments += [(None, " "), *sparkline(history[index], spark)]
+        used = sum(len(text) for _, text in segments)
+        if column:
+            lines[row].append((None, " " * GAP))
+        lines[row] += [*segments, (None, " " * (cell - used))]
+    return lines
+
+
+def _strip(per_core: Sequence[float], width: int, height: int, digits: int) -> list[list[Segment]]:
+    busiest = sorted(range(len(per_core)), key=lambda i: -per_core[i])
+    average = sum(per_core) / len(per_core)
+    summary: list[Segment] = [("text", f"{len(per_core)} cores  avg {average:.0f}%  busiest")]
+    used = sum(len(text) for _, text in summary)
+    for index in busiest:
+        part = f" {index}:{per_core[index]:.0f}%"
+        if used + len(part) > width:
+            break
+        summary.append((heat_role(per_core[index]), part))
+        used += len(part)
+    per_line = width - digits - 1
+    strip_rows = math.ceil(len(per_core) / per_line) if per_line > 0 else height
+    if strip_rows + 1 > height:
+        return [summary]
+    ticks = icons.spark
+    lines: list[list[Segment]] = [summary]
+    for start in range(0, len(per_core), per_line):
+        line: list[Segment] = [("muted", f"{start:>{digits}} ")]
+        for value in per_core[start : start + per_line]:
+            line.append((heat_role(value), ticks[min(len(ticks) - 1, int(value / 100 * len(ticks)))]))
+        lines.append(line)
+    return lines
 
 
 class CpuPanel(Panel):
-    """One line per core: a bar of its use now and a sparkline of the last minute."""
+    """Every core: a bar and a sparkline each, in columns; a heat strip when there are too many."""
 
     sources = ("system.cpu",)
 
     def __init__(self, ctx: PanelContext) -> None:
         super().__init__(ctx)
-        self.view = KeyValue()
+        self._snapshot: CpuSnapshot | None = None
+        self.view = SizedLines(self._lines)
         self.widget = self.view
-        self._total = 0.0
+
+    def _lines(self, width: int, height: int) -> list[list[Segment]]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return []
+        bar = int(self.ctx.options.get("bar_width") or 12)
+        return core_lines(snapshot.per_core, snapshot.history, width, height, bar)
 
     def update(self, result: Result[CpuSnapshot]) -> None:
-        snapshot = result.value
-        assert snapshot is not None
-        self._total = snapshot.total
-        width = int(self.ctx.options.get("bar_width") or 12)
-        self.view.pairs = [
-            (
-                f"cpu{index}",
-                [*progress_bar(value / 100, width), (None, " "), *sparkline(history, 30)],
-            )
-            for index, (value, history) in enumerate(zip(snapshot.per_core, snapshot.history))
-        ]
+        self._snapshot = result.value
+        self.view.changed()
 
     @property
     def subtitle(self) -> str:
-        return f"{self._total:.0f}% avg"
+        snapshot = self._snapshot
+        if snapshot is None:
+            return ""
+        return f"{len(snapshot.per_core)} cores · {snapshot.total:.0f}% avg"
 
 
 class MemoryPanel(Panel):
-    """Memory, swap, load average and uptime."""
+    """Memory, swap, load average and uptime; and a calm line when there is no GPU to show."""
 
-    sources = ("system.memory", "system.cpu")
+    sources = ("system.memory", "system.cpu", "system.gpus")
 
     def __init__(self, ctx: PanelContext) -> None:
         super().__init__(ctx)
@@ -61,12 +163,15 @@ class MemoryPanel(Panel):
         self.widget = self.view
         self._memory: MemorySnapshot | None = None
         self._cpu: CpuSnapshot | None = None
+        self._gpus: GpuSnapshot | None = None
 
     def update(self, result: Result[Any]) -> None:
         if result.source == "system.memory":
             self._memory = result.value
-        else:
+        elif result.source == "system.cpu":
             self._cpu = result.value
+        else:
+            self._gpus = result.value
         pairs: list[tuple[str | None, Any]] = []
         memory = self._memory
         if memory is not None:
@@ -90,25 +195,6 @@ class MemoryPanel(Panel):
             ]
         if self._cpu is not None:
             pairs.append(("Load", "  ".join(f"{v:.2f}" for v in self._cpu.load)))
+        if self._gpus is not None and self._gpus.unavailable:
+            pairs.append((None, [("muted", self._gpus.unavailable)]))
         self.view.pairs = pairs
-
-
-class ProcessesPanel(TablePanel[ProcessInfo]):
-    """Every process, busiest first; sort with < >, filter with /, signal with k."""
-
-    sources = ("system.processes",)
-    columns = (
-        Column("PID", lambda p: p.pid, width=7, align="right"),
-        Column("User", lambda p: p.user, width=10),
-        Column("CPU%", lambda p: p.cpu, width=6, align="right", render=lambda v: f"{v:.1f}"),
-        Column("MEM%", lambda p: p.memory, width=6, align="right", render=lambda v: f"{v:.1f}"),
-        Column("RSS", lambda p: p.rss, width=10, align="right", render=bytes_),
-        Column("Thr", lambda p: p.threads, width=4, align="right"),
-        Column("State", lambda p: p.status, width=10, render=badge(STATUS_ROLES)),
-        Column("Command", lambda p: p.command, weight=1, min_width=10),
-    )
-
-    def __init__(self, ctx: PanelContext) -> None:
-        super().__init__(ctx, row_id=lambda p: p.pid, empty="no processes")
-        sort = str(ctx.options.get("sort") or "CPU%")
-        self.table.sort_by(sort, descending=sort not in ("PID", "User", "Command", "State"))

@@ -1,0 +1,147 @@
+"""The GPU panel: one line per GPU (bars, sparkline, temperature, power), its processes below."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from deck import Panel, PanelContext, Result
+from deck.plugins.system.model import Gpu, GpuProcess, GpuSnapshot
+from deck.plugins.system.panels import SizedLines, heat_role
+from deck.widgets import Segment, bytes_, progress_bar, sparkline
+
+__all__ = ["GpuPanel", "gpu_line", "process_line"]
+
+NA = ("muted", "n/a")
+
+
+def _short_name(name: str) -> str:
+    return name.removeprefix("NVIDIA ").strip() or name
+
+
+def _memory(gpu: Gpu) -> str:
+    if gpu.memory_used is None or not gpu.memory_total:
+        return "n/a"
+    return f"{gpu.memory_used / 2**30:.1f}/{gpu.memory_total / 2**30:.0f}G"
+
+
+def _value(value: float | None, unit: str, role: Callable[[float], str] | None = None) -> list[Segment]:
+    if value is None:
+        return [NA]
+    return [(role(value) if role else "text", f"{value:.0f}{unit}")]
+
+
+def _temperature_role(celsius: float) -> str:
+    return "good" if celsius < 70 else "warn" if celsius < 85 else "bad"
+
+
+def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
+    """One GPU in `width` cells: the parts that matter most stay when space runs short."""
+    head: list[Segment] = [("title", f"{gpu.index} "), ("text", _short_name(gpu.name))]
+    if gpu.error:
+        return [*head, ("bad", f"  ⚠ {gpu.error}")]
+    known = gpu.memory_used is not None and gpu.memory_total
+    fraction = gpu.memory_used / gpu.memory_total if known else None  # type: ignore[operator]
+    power = [
+        *_value(gpu.power_watts, ""),
+        ("muted", "/"),
+        *_value(gpu.power_limit_watts, "W"),
+    ]
+    extras: list[list[Segment]] = []
+    if gpu.mig:
+        extras.append([("info", "MIG")])
+    if gpu.ecc_errors:
+        extras.append([("bad", f"ECC {gpu.ecc_errors}")])
+    # In order of what gives way last: utilization, memory, temperature, power, history, clock.
+    parts: list[tuple[int, list[Segment]]] = [
+        (0, [("muted", "util "), *_bar(gpu.utilization, 100)]),
+        (1, [("muted", "mem "), *_bar(fraction, 1), ("muted", " "), ("text", _memory(gpu))]),
+        (2, _value(gpu.temperature, "°C", _temperature_role)),
+        (3, power),
+        (5, [*sparkline(gpu.history, 20)] if gpu.history else []),
+        (6, _value(gpu.sm_clock_mhz, "MHz")),
+        *((4, extra) for extra in extras),
+    ]
+    size = _width(head)
+    keep = set()
+    for index in sorted(range(len(parts)), key=lambda i: parts[i][0]):
+        segments = parts[index][1]
+        if segments and size + 2 + _width(segments) <= width:
+            keep.add(index)
+            size += 2 + _width(segments)
+    return head + [s for i, (_, part) in enumerate(parts) if i in keep for s in [(None, "  "), *part]]
+
+
+def _bar(value: float | None, scale: float) -> list[Segment]:
+    if value is None:
+        return [NA]
+    return [*progress_bar(value / scale, 10)]
+
+
+def _width(segments: list[Segment]) -> int:
+    return sum(len(text) for _, text in segments)
+
+
+def process_line(process: GpuProcess, name: str) -> list[Segment]:
+    """A process on a GPU: pid, name, GPU memory and its share of the SMs where known."""
+    utilization: Segment = (
+        (heat_role(process.utilization), f"{process.utilization}%") if process.utilization is not None else NA
+    )
+    memory = bytes_(process.memory) if process.memory is not None else "n/a"
+    return [
+        ("muted", "  └ "),
+        ("text", f"{process.pid} "),
+        ("text", name),
+        ("muted", "  mem "),
+        ("text", str(memory)),
+        ("muted", "  sm "),
+        utilization,
+    ]
+
+
+class GpuPanel(Panel):
+    """Every NVIDIA GPU, its processes below it; hidden when this machine shows none."""
+
+    sources = ("system.gpus", "system.processes")
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx)
+        self._snapshot: GpuSnapshot | None = None
+        self._names: dict[int, str] = {}
+        self.view = SizedLines(self._lines)
+        self.widget = self.view
+
+    def update(self, result: Result[Any]) -> None:
+        if result.source == "system.processes":
+            self._names = {process.pid: process.name for process in result.value or ()}
+        else:
+            self._snapshot = result.value
+        self.view.changed()
+
+    def _lines(self, width: int, height: int) -> list[list[Segment]]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return []
+        if snapshot.unavailable:
+            return [[("muted", snapshot.unavailable)]]
+        lines = []
+        for gpu in snapshot.gpus:
+            lines.append(gpu_line(gpu, width))
+            for process in snapshot.processes:
+                if process.gpu == gpu.index:
+                    lines.append(process_line(process, self._names.get(process.pid, "")))
+        return lines
+
+    @property
+    def rows_wanted(self) -> int | None:
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.unavailable:
+            return 0 if self.ctx.options.get("hide_when_none") else None
+        return len(snapshot.gpus) + len(snapshot.processes)
+
+    @property
+    def subtitle(self) -> str:
+        snapshot = self._snapshot
+        if snapshot is None or not snapshot.gpus:
+            return ""
+        return f"{len(snapshot.gpus)} GPU{'s' if len(snapshot.gpus) > 1 else ''} · driver {snapshot.driver}"
