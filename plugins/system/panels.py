@@ -89,7 +89,7 @@ def _packed(
         row, column = index % rows, index // rows
         segments: list[Segment] = [("muted", f"{index:>{digits}} "), *progress_bar(value / 100, bar)]
         if spark:
-            segments += [(None, " "), *sparkline(history[index], spark)]
+            segments += [(None, " "), *sparkline(history[index], spark, low=0, high=100)]
         used = sum(len(text) for _, text in segments)
         if column:
             lines[row].append((None, " " * GAP))
@@ -98,27 +98,34 @@ def _packed(
 
 
 def _strip(per_core: Sequence[float], width: int, height: int, digits: int) -> list[list[Segment]]:
-    busiest = sorted(range(len(per_core)), key=lambda i: -per_core[i])
-    average = sum(per_core) / len(per_core)
-    summary: list[Segment] = [("text", f"{len(per_core)} cores  avg {average:.0f}%  busiest")]
-    used = sum(len(text) for _, text in summary)
-    for index in busiest:
-        part = f" {index}:{per_core[index]:.0f}%"
-        if used + len(part) > width:
-            break
-        summary.append((heat_role(per_core[index]), part))
-        used += len(part)
     per_line = width - digits - 1
     strip_rows = math.ceil(len(per_core) / per_line) if per_line > 0 else height
     if strip_rows + 1 > height:
-        return [summary]
+        return _summary(per_core, width, height)
     ticks = icons.spark
-    lines: list[list[Segment]] = [summary]
+    lines = _summary(per_core, width, 1)
     for start in range(0, len(per_core), per_line):
         line: list[Segment] = [("muted", f"{start:>{digits}} ")]
         for value in per_core[start : start + per_line]:
             line.append((heat_role(value), ticks[min(len(ticks) - 1, int(value / 100 * len(ticks)))]))
         lines.append(line)
+    return lines
+
+
+def _summary(per_core: Sequence[float], width: int, rows: int) -> list[list[Segment]]:
+    """The core count and average, then the busiest cores, as many as `rows` lines hold."""
+    average = sum(per_core) / len(per_core)
+    lines: list[list[Segment]] = [[("text", f"{len(per_core)} cores  avg {average:.0f}%  busiest")]]
+    used = sum(len(text) for _, text in lines[0])
+    for index in sorted(range(len(per_core)), key=lambda i: -per_core[i]):
+        part = f" {index}:{per_core[index]:.0f}%"
+        if used + len(part) > width:
+            if len(lines) == rows:
+                break
+            lines.append([])
+            used = 0
+        lines[-1].append((heat_role(per_core[index]), part))
+        used += len(part)
     return lines
 
 

@@ -58,7 +58,7 @@ def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
         (1, [("muted", "mem "), *_bar(fraction, 1), ("muted", " "), ("text", _memory(gpu))]),
         (2, _value(gpu.temperature, "°C", _temperature_role)),
         (3, power),
-        (5, [*sparkline(gpu.history, 20)] if gpu.history else []),
+        (5, [*sparkline(gpu.history, 20, low=0, high=100)] if gpu.history else []),
         (6, _value(gpu.sm_clock_mhz, "MHz")),
         *((4, extra) for extra in extras),
     ]

@@ -129,8 +129,12 @@ def test_read_only_cannot_signal() -> None:
 
 def test_tree_details_and_htop_sort_keys() -> None:
     child = subprocess.Popen(
-        [sys.executable, "-c", "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
-         "'import time; time.sleep(120)  # deck-grandchild']); time.sleep(120)  # deck-family"]
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+            "'import time; time.sleep(120)  # deck-grandchild']); time.sleep(120)  # deck-family",
+        ]
     )
     harness = open_deck("system", size=(120, 40))
     try:
@@ -171,7 +175,12 @@ def test_tree_order_puts_children_under_their_parents() -> None:
     def process(pid: int, parent: int) -> ProcessInfo:
         return ProcessInfo(pid, "p", "u", 0, 0, 0, 1, "sleeping", f"cmd{pid}", parent=parent)
 
-    ordered = [(p.pid, branch) for p, branch in tree_order([process(1, 0), process(5, 1), process(3, 1), process(7, 3), process(9, 99)])]
+    ordered = [
+        (p.pid, branch)
+        for p, branch in tree_order(
+            [process(1, 0), process(5, 1), process(3, 1), process(7, 3), process(9, 99)]
+        )
+    ]
     assert ordered == [(1, ""), (3, "├─ "), (7, "│  └─ "), (5, "└─ "), (9, "")]
 
 
