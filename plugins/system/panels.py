@@ -156,7 +156,7 @@ class CpuPanel(Panel):
         snapshot = self._snapshot
         if snapshot is None:
             return ""
-        return f"{len(snapshot.per_core)} cores · {snapshot.total:.0f}% avg"
+        return f"{snapshot.total:.0f}% avg · {len(snapshot.per_core)} cores"
 
 
 class MemoryPanel(Panel):

@@ -136,19 +136,19 @@ class ProcessesPanel(TablePanel[ProcessRow]):
 
     def __init__(self, ctx: PanelContext) -> None:
         self._with_gpus = False
-        super().__init__(ctx, table=self._table(None), empty="no processes")
-        sort = str(ctx.options.get("sort") or "CPU%")
-        self.table.sort_by(sort, descending=sort not in ASCENDING)
         self._processes: tuple[ProcessInfo, ...] = ()
         self._gpus: GpuSnapshot | None = None
         self.tree = False
         self._sort_before_tree: tuple[str, bool] | None = None
         #: Tagged processes by (pid, start): a reused pid is never tagged by accident.
         self.tags: set[tuple[int, float]] = set()
+        super().__init__(ctx, table=self._table(None), empty="no processes")
+        sort = str(ctx.options.get("sort") or "CPU%")
+        self.table.sort_by(sort, descending=sort not in ASCENDING)
 
     def _table(self, previous: Table[ProcessRow] | None) -> Table[ProcessRow]:
         columns = (*COLUMNS, *(GPU_COLUMNS if self._with_gpus else ()), COMMAND)
-        table: Table[ProcessRow] = Table(columns, _row_id, empty="no processes")
+        table = _ProcessTable(columns, _row_id, empty="no processes", on_sort=self._sorted)
         if previous is not None:  # the same view with other columns
             table.filter = previous.filter
             if previous.sort is not None:
@@ -157,6 +157,11 @@ class ProcessesPanel(TablePanel[ProcessRow]):
             if previous.selected is not None:
                 table.select(_row_id(previous.selected))
         return table
+
+    def _sorted(self) -> None:
+        if self.tree:  # a sorted list has no tree
+            self.tree = False
+            self.show()
 
     def update(self, result: Result[Any]) -> None:
         if result.source == "system.gpus":
@@ -215,9 +220,7 @@ class ProcessesPanel(TablePanel[ProcessRow]):
 
     def sort_by(self, title: str) -> None:
         """Sort by a column, in its natural direction (leaves the tree)."""
-        self.tree = False
         self.table.sort_by(title, descending=title not in ASCENDING)
-        self.show()
 
     @property
     def sortable(self) -> list[str]:
@@ -232,6 +235,19 @@ class ProcessesPanel(TablePanel[ProcessRow]):
         if self.tree:
             parts.append("tree")
         return " · ".join(parts)
+
+
+class _ProcessTable(Table[ProcessRow]):
+    """The process table, telling its panel when it is sorted (by a key or a click)."""
+
+    def __init__(self, *args: Any, on_sort: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_sort = on_sort
+
+    def sort_by(self, column: int | str | None, descending: bool = False) -> None:
+        super().sort_by(column, descending)
+        if column is not None:
+            self._on_sort()
 
 
 def _row_id(row: ProcessRow) -> Hashable:

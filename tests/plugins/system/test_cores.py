@@ -49,7 +49,7 @@ def test_every_core_is_shown_or_counted(
     harness = open_deck("system", size=size)
     try:
         harness.first_results()
-        screen = harness.wait_for(f"{count} cores")
+        screen = harness.wait_for(f"avg · {count} cores")
         box = cpu_box(screen, size[0])
         text = "\n".join(box)
         if packed:

@@ -161,6 +161,8 @@ def test_tree_details_and_htop_sort_keys() -> None:
         assert at[grandchild][0] > at[child.pid][0] and at[grandchild][1].endswith("└─ ")
         harness.press("P")
         assert not panel.tree and panel.table.sort == ("CPU%", True)
+        harness.press("f5", ">")  # the tree again, then the table's own sort key
+        assert not panel.tree and all(not row.branch for row in panel.table.visible_rows)
     finally:
         harness.stop()
         for process in psutil.Process(child.pid).children():
