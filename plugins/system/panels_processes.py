@@ -142,7 +142,7 @@ class ProcessesPanel(TablePanel[ProcessRow]):
         self._sort_before_tree: tuple[str, bool] | None = None
         #: Tagged processes by (pid, start): a reused pid is never tagged by accident.
         self.tags: set[tuple[int, float]] = set()
-        super().__init__(ctx, table=self._table(None), empty="no processes")
+        super().__init__(ctx, table=self._table(None))
         sort = str(ctx.options.get("sort") or "CPU%")
         self.table.sort_by(sort, descending=sort not in ASCENDING)
 
@@ -177,7 +177,7 @@ class ProcessesPanel(TablePanel[ProcessRow]):
 
     def show(self) -> None:
         """Rebuild the rows from the latest snapshots and the view's own state (tree, tags)."""
-        processes = _with_gpus(self._processes, self._gpus)
+        processes = _add_gpu_use(self._processes, self._gpus)
         live = {(p.pid, p.started) for p in processes}
         self.tags &= live
         ordered = tree_order(processes) if self.tree else ((p, "") for p in processes)
@@ -254,7 +254,7 @@ def _row_id(row: ProcessRow) -> Hashable:
     return row.process.pid
 
 
-def _with_gpus(processes: tuple[ProcessInfo, ...], gpus: GpuSnapshot | None) -> list[ProcessInfo]:
+def _add_gpu_use(processes: tuple[ProcessInfo, ...], gpus: GpuSnapshot | None) -> list[ProcessInfo]:
     """The processes, those on a GPU with their GPU memory and share of the SMs."""
     if gpus is None or not gpus.processes:
         return list(processes)
