@@ -47,20 +47,21 @@ def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
         ("muted", "/"),
         *_value(gpu.power_limit_watts, "W"),
     ]
-    extras: list[list[Segment]] = []
-    if gpu.mig:
-        extras.append([("info", "MIG")])
-    if gpu.ecc_errors:
-        extras.append([("bad", f"ECC {gpu.ecc_errors}")])
-    # In order of what gives way last: utilization, memory, temperature, power, history, clock.
+    # By what gives way last: utilization, memory, errors, temperature, power, bandwidth, history,
+    # clock, then the calm MIG and ECC states.
     parts: list[tuple[int, list[Segment]]] = [
         (0, [("muted", "util "), *_bar(gpu.utilization, 100)]),
         (1, [("muted", "mem "), *_bar(fraction, 1), ("muted", " "), ("text", _memory(gpu))]),
-        (2, _value(gpu.temperature, "°C", _temperature_role)),
-        (3, power),
-        (5, [*sparkline(gpu.history, 20, low=0, high=100)] if gpu.history else []),
-        (6, _value(gpu.sm_clock_mhz, "MHz")),
-        *((4, extra) for extra in extras),
+        (3, _value(gpu.temperature, "°C", _temperature_role)),
+        (4, power),
+        (5, [("muted", "MBW "), *_value(gpu.memory_utilization, "%")]),
+        (6, [*sparkline(gpu.history, 20, low=0, high=100)] if gpu.history else []),
+        (7, _value(gpu.sm_clock_mhz, "MHz")),
+        (
+            2 if gpu.mig else 8,
+            [("info", "MIG on")] if gpu.mig else [("muted", "MIG off")] if gpu.mig is False else [],
+        ),
+        (2 if gpu.ecc_errors else 9, [] if gpu.ecc_errors is None else [_ecc(gpu.ecc_errors)]),
     ]
     size = _width(head)
     keep = set()
@@ -70,6 +71,17 @@ def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
             keep.add(index)
             size += 2 + _width(segments)
     return head + [s for i, (_, part) in enumerate(parts) if i in keep for s in [(None, "  "), *part]]
+
+
+def _mig(mode: bool | None) -> list[Segment]:
+    if mode is None:
+        return []
+    return [("info", "MIG on")] if mode else [("muted", "MIG off")]
+
+
+def _ecc(errors: int) -> Segment:
+    """Uncorrected ECC errors since the driver loaded: none is calm, any is bad."""
+    return ("bad", f"ECC {errors}") if errors else ("muted", "ECC 0")
 
 
 def _bar(value: float | None, scale: float) -> list[Segment]:

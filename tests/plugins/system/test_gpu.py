@@ -123,5 +123,11 @@ def test_a_gpu_line_keeps_what_matters_when_narrow() -> None:
     gpu = Nvml(RecordedNvml(LOADED)).read().gpus[0]
     wide = "".join(part for _, part in gpu_line(gpu, 200))
     narrow = "".join(part for _, part in gpu_line(gpu, 60))
-    assert all(f in wide for f in ("util", "mem", "62°C", "683/700W", "1980MHz"))
+    assert all(
+        f in wide for f in ("util", "mem", "62°C", "683/700W", "MBW 7%", "1980MHz", "MIG off", "ECC 0")
+    )
     assert "util" in narrow and "mem" in narrow and len(narrow) <= 60 and "MHz" not in narrow
+    failing = RecordedNvml(LOADED)
+    failing.ecc = 3
+    line = "".join(part for _, part in gpu_line(Nvml(failing).read().gpus[0], 76))
+    assert "ECC 3" in line and "MHz" not in line  # errors outrank the calm figures
