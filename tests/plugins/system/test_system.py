@@ -218,3 +218,20 @@ def test_stat_lines_with_parentheses_in_the_name_parse() -> None:
 def test_cpu_time_reads_like_htop() -> None:
     assert cpu_time(83.456) == "1:23.46"
     assert cpu_time(3600 * 12 + 5 * 60 + 7) == "12h05:07"
+
+
+def test_a_hostile_command_line_is_shown_escaped_in_the_table_and_the_details() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)", "deck-hostile", "\x1b]2;PWNED\x07"]
+    )
+    harness = open_deck("system", size=(120, 40))
+    try:
+        select_process(harness, "deck-hostile", child.pid)
+        assert "\x1b" not in harness.text()
+        harness.press("enter")
+        screen = harness.wait_for("Command line:")
+        assert "PWNED" in screen and "\x1b" not in screen and "\x07" not in screen
+    finally:
+        harness.stop()
+        child.kill()
+        child.wait()
