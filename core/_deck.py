@@ -32,6 +32,7 @@ __all__ = ["Deck", "Screen", "Status"]
 log = logging.getLogger(__name__)
 
 REDRAW_INTERVAL = 0.05
+Slot = tuple[urwid.Pile | urwid.Columns, int, tuple[PanelFrame, ...], Any]
 
 
 @dataclass
@@ -81,8 +82,9 @@ class Deck:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
-        #: Where each panel sits: its row or column, its place there, and the size the layout gave.
-        self._slots: list[tuple[urwid.Pile | urwid.Columns, int, PanelFrame, Any]] = []
+        #: Where each panel (or row of panels) sits: its container, its place there, and the size
+        #: the layout gave.
+        self._slots: list[Slot] = []
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
@@ -109,8 +111,10 @@ class Deck:
             children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
         container = (urwid.Pile if node.direction == "rows" else urwid.Columns)(children)
         for position, (_, _, widget) in enumerate(children):
-            if isinstance(widget, PanelFrame):
-                self._slots.append((container, position, widget, container.contents[position][1]))
+            # A panel, or a row of panels side by side, sizes its place to what it holds.
+            inside = [w for w, _ in widget.contents] if isinstance(widget, urwid.Columns) else [widget]
+            if all(isinstance(w, PanelFrame) for w in inside):
+                self._slots.append((container, position, tuple(inside), container.contents[position][1]))
                 self._fit(self._slots[-1])
         return container
 
@@ -264,10 +268,12 @@ class Deck:
                 frame.deliver(frame.pending.pop(next(iter(frame.pending))))
         self._fit_panels()
 
-    def _fit(self, slot: tuple[urwid.Pile | urwid.Columns, int, PanelFrame, Any]) -> bool:
-        """Size a panel to what it asks for, within what the layout gave; True when it changed."""
-        container, position, frame, given = slot
-        rows = frame.rows_wanted
+    def _fit(self, slot: Slot) -> bool:
+        """Size a panel (or a row of them) to what it asks for, within what the layout gave; True
+        when it changed."""
+        container, position, frames, given = slot
+        wanted = [rows for frame in frames if (rows := frame.rows_wanted) is not None]
+        rows = max(wanted) if wanted and len(wanted) == len(frames) else None
         options = given
         if rows == 0:
             options = container.options("given", 0)
@@ -282,8 +288,7 @@ class Deck:
 
     def _fit_panels(self) -> None:
         for slot in self._slots:
-            frame = slot[2]
-            if self._fit(slot) and frame.hidden and frame.focused and frame in self.screen.frames:
+            if self._fit(slot) and any(f.hidden and f.focused and f in self.screen.frames for f in slot[2]):
                 self.move_focus(1)
 
     def request_redraw(self) -> None:

@@ -152,6 +152,11 @@ class CpuPanel(Panel):
         self.view.changed()
 
     @property
+    def rows_wanted(self) -> int | None:
+        """A line per core; where the layout gives fewer, the cores share lines."""
+        return len(self._snapshot.per_core) if self._snapshot is not None else None
+
+    @property
     def subtitle(self) -> str:
         snapshot = self._snapshot
         if snapshot is None:
@@ -183,25 +188,24 @@ class MemoryPanel(Panel):
         memory = self._memory
         if memory is not None:
             pairs += [
-                (
-                    "Memory",
-                    [*progress_bar(memory.used / memory.total if memory.total else None, 14)],
-                ),
+                ("Memory", progress_bar(memory.used / memory.total if memory.total else None, 14)),
                 ("", f"{bytes_(memory.used)} of {bytes_(memory.total)}"),
-                (
-                    "Swap",
-                    [*progress_bar(memory.swap_used / memory.swap_total, 14)]
-                    if memory.swap_total
-                    else [("muted", "none")],
-                ),
-                (
-                    "",
-                    f"{bytes_(memory.swap_used)} of {bytes_(memory.swap_total)}" if memory.swap_total else "",
-                ),
-                ("Uptime", duration(uptime(memory.boot_time))),
             ]
+            if memory.swap_total:
+                pairs += [
+                    ("Swap", progress_bar(memory.swap_used / memory.swap_total, 14)),
+                    ("", f"{bytes_(memory.swap_used)} of {bytes_(memory.swap_total)}"),
+                ]
+            else:
+                pairs.append(("Swap", [("muted", "none")]))
+            pairs.append(("Uptime", duration(uptime(memory.boot_time))))
         if self._cpu is not None:
             pairs.append(("Load", "  ".join(f"{v:.2f}" for v in self._cpu.load)))
         if self._gpus is not None and self._gpus.unavailable:
             pairs.append((None, [("muted", self._gpus.unavailable)]))
         self.view.pairs = pairs
+
+    @property
+    def rows_wanted(self) -> int | None:
+        """Its lines, once memory has been read."""
+        return len(self.view.pairs) if self._memory is not None else None

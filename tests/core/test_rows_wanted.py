@@ -81,3 +81,33 @@ def test_a_panel_shrinks_hides_and_returns(tmp_path: Path) -> None:
         assert harness.wait_until(lambda: top_of(harness.text(), "Rest") == 2 + 10)
     finally:
         harness.stop()
+
+
+def test_a_row_of_panels_takes_the_height_of_its_tallest(tmp_path: Path) -> None:
+    (tmp_path / "sized.py").write_text(PLUGIN)
+    (tmp_path / "sized.yaml").write_text(
+        LAYOUT.replace(
+            """      - panel: sized.lines
+        title: Sized
+        height: 10""",
+            """      - height: 10
+        columns:
+          - panel: sized.lines
+            title: Three
+            options: {wanted: 3}
+          - panel: sized.lines
+            title: Five
+            options: {wanted: 5}""",
+        )
+    )
+    harness = open_deck(tmp_path / "sized.yaml", size=(60, 24))
+    try:
+        harness.first_results()
+        assert harness.wait_until(lambda: top_of(harness.text(), "Rest") == 2 + 5 + 2)
+        five = harness.deck.panels("sized.lines")[1]
+        five.wanted = 0  # type: ignore[attr-defined]
+        harness.deck.scheduler.refresh("sized.tick")
+        assert harness.wait_until(lambda: top_of(harness.text(), "Rest") == 2 + 3 + 2)
+        assert top_of(harness.text(), "Five") is None and "─ Three ─" in harness.text()
+    finally:
+        harness.stop()
