@@ -9,7 +9,7 @@ from typing import TypeVar
 from deck import Action, ActionContext, ActionError
 from deck.plugins.system.client import ProcessGone, process_details, send_signal
 from deck.plugins.system.model import ProcessDetails, ProcessInfo
-from deck.plugins.system.panels_processes import ProcessesPanel, ProcessRow
+from deck.plugins.system.panels_processes import ProcessesPanel
 from deck.widgets import bytes_, local_time
 
 __all__ = ["ACTIONS", "details_text"]
@@ -36,9 +36,9 @@ def _targets(ctx: ActionContext) -> list[ProcessInfo]:
 
 def _selected(ctx: ActionContext) -> ProcessInfo:
     """The process selected when the key was pressed."""
-    if not isinstance(ctx.selection, ProcessRow):
+    if not isinstance(ctx.selection, ProcessInfo):
         raise ActionError("select a process first")
-    return ctx.selection.process
+    return ctx.selection
 
 
 async def send(ctx: ActionContext) -> str | None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from deck import PanelContext, Result, TablePanel
 from deck.plugins.system.model import GpuSnapshot, ProcessInfo
 from deck.plugins.system.panels import heat_role
 from deck.widgets import Cell, Column, Table, bytes_
 
-__all__ = ["ProcessRow", "ProcessesPanel", "cpu_time", "tree_order"]
+__all__ = ["ProcessesPanel", "cpu_time", "tree_order"]
 
 #: psutil's state names as htop's one-letter S column, with the role each is drawn in.
 STATES = {
@@ -28,14 +28,6 @@ STATES = {
 ASCENDING = ("PID", "User", "S", "Command")
 #: Before the command of a tagged process.
 TAG = "* "
-
-
-class ProcessRow(NamedTuple):
-    """A process as one line of the table: its tree branch and whether it is tagged."""
-
-    process: ProcessInfo
-    branch: str = ""
-    tagged: bool = False
 
 
 def cpu_time(seconds: float) -> str:
@@ -73,19 +65,19 @@ def _gpu_cell(render: Callable[[float], Cell]) -> Callable[[tuple[float | None, 
     return cell
 
 
-COLUMNS: tuple[Column[ProcessRow], ...] = (
-    Column("PID", lambda r: r.process.pid, width=7, align="right"),
-    Column("User", lambda r: r.process.user, width=8),
-    Column("CPU%", lambda r: r.process.cpu, width=6, align="right", render=lambda v: f"{v:.1f}"),
-    Column("MEM%", lambda r: r.process.memory, width=6, align="right", render=lambda v: f"{v:.1f}"),
-    Column("RSS", lambda r: r.process.rss, width=9, align="right", render=bytes_),
-    Column("TIME+", lambda r: r.process.cpu_seconds, width=8, align="right", render=cpu_time),
-    Column("S", lambda r: r.process.status, width=1, render=_state),
+COLUMNS: tuple[Column[ProcessInfo], ...] = (
+    Column("PID", lambda p: p.pid, width=7, align="right"),
+    Column("User", lambda p: p.user, width=8),
+    Column("CPU%", lambda p: p.cpu, width=6, align="right", render=lambda v: f"{v:.1f}"),
+    Column("MEM%", lambda p: p.memory, width=6, align="right", render=lambda v: f"{v:.1f}"),
+    Column("RSS", lambda p: p.rss, width=9, align="right", render=bytes_),
+    Column("TIME+", lambda p: p.cpu_seconds, width=8, align="right", render=cpu_time),
+    Column("S", lambda p: p.status, width=1, render=_state),
 )
-GPU_COLUMNS: tuple[Column[ProcessRow], ...] = (
+GPU_COLUMNS: tuple[Column[ProcessInfo], ...] = (
     Column(
         "GPU%",
-        lambda r: (r.process.gpu_percent, bool(r.process.gpus)),
+        lambda p: (p.gpu_percent, bool(p.gpus)),
         width=4,
         align="right",
         render=_gpu_cell(lambda v: [(heat_role(v), f"{v:.0f}")]),
@@ -93,19 +85,12 @@ GPU_COLUMNS: tuple[Column[ProcessRow], ...] = (
     ),
     Column(
         "GMEM",
-        lambda r: (r.process.gpu_memory, bool(r.process.gpus)),
+        lambda p: (p.gpu_memory, bool(p.gpus)),
         width=9,
         align="right",
         render=_gpu_cell(bytes_),
         sort_key=_on_gpu,
     ),
-)
-COMMAND: Column[ProcessRow] = Column(
-    "Command",
-    lambda r: (TAG if r.tagged else "") + r.branch + r.process.command,
-    render=_command,
-    weight=1,
-    min_width=10,
 )
 
 
@@ -116,38 +101,46 @@ def tree_order(processes: Sequence[ProcessInfo]) -> Iterator[tuple[ProcessInfo, 
     for process in processes:
         parent = process.parent if process.parent in pids and process.parent != process.pid else 0
         children.setdefault(parent, []).append(process)
-    for siblings in children.values():
-        siblings.sort(key=lambda p: p.pid)
-
-    def walk(pid: int, indent: str) -> Iterator[tuple[ProcessInfo, str]]:
-        below = children.get(pid, [])
-        for position, child in enumerate(below):
+    # Depth first without recursion: a chain of processes may be deeper than Python's stack.
+    stack: list[tuple[ProcessInfo, str, str]] = [
+        (root, "", "") for root in sorted(children.get(0, []), key=lambda p: -p.pid)
+    ]
+    while stack:
+        process, branch, indent = stack.pop()
+        yield process, branch
+        below = sorted(children.get(process.pid, []), key=lambda p: p.pid)
+        for position in range(len(below) - 1, -1, -1):
             last = position == len(below) - 1
-            yield child, (indent + ("└─ " if last else "├─ ")) if pid else ""
-            yield from walk(child.pid, (indent + ("   " if last else "│  ")) if pid else "")
+            stack.append(
+                (below[position], indent + ("└─ " if last else "├─ "), indent + ("   " if last else "│  "))
+            )
 
-    yield from walk(0, "")
 
-
-class ProcessesPanel(TablePanel[ProcessRow]):
+class ProcessesPanel(TablePanel[ProcessInfo]):
     """Every process, busiest first; a tree with t, tags with space, a signal with F9."""
 
     sources = ("system.processes", "system.gpus")
 
     def __init__(self, ctx: PanelContext) -> None:
         self._with_gpus = False
-        self._processes: tuple[ProcessInfo, ...] = ()
+        self._processes: Sequence[ProcessInfo] = ()
         self._gpus: GpuSnapshot | None = None
         self.tree = False
         self._sort_before_tree: tuple[str, bool] | None = None
         #: Tagged processes by (pid, start): a reused pid is never tagged by accident.
         self.tags: set[tuple[int, float]] = set()
+        #: What goes before a command, by pid: the tag mark and the tree branch (most have none).
+        self._prefix: dict[int, str] = {}
         super().__init__(ctx, table=self._table(None))
         sort = str(ctx.options.get("sort") or "CPU%")
         self.table.sort_by(sort, descending=sort not in ASCENDING)
 
-    def _table(self, previous: Table[ProcessRow] | None) -> Table[ProcessRow]:
-        columns = (*COLUMNS, *(GPU_COLUMNS if self._with_gpus else ()), COMMAND)
+    def _command(self, process: ProcessInfo) -> str:
+        return self._prefix.get(process.pid, "") + process.command if self._prefix else process.command
+
+    def _table(self, previous: Table[ProcessInfo] | None) -> Table[ProcessInfo]:
+        command = Column("Command", self._command, render=_command, weight=1, min_width=10)
+        columns = (*COLUMNS, *(GPU_COLUMNS if self._with_gpus else ()), command)
         table = _ProcessTable(columns, _row_id, empty="no processes", on_sort=self._sorted)
         if previous is not None:  # the same view with other columns
             table.filter = previous.filter
@@ -155,7 +148,7 @@ class ProcessesPanel(TablePanel[ProcessRow]):
                 table.sort_by(*previous.sort)
             table.update(previous.all_rows)
             if previous.selected is not None:
-                table.select(_row_id(previous.selected))
+                table.select(previous.selected.pid)
         return table
 
     def _sorted(self) -> None:
@@ -178,25 +171,30 @@ class ProcessesPanel(TablePanel[ProcessRow]):
     def show(self) -> None:
         """Rebuild the rows from the latest snapshots and the view's own state (tree, tags)."""
         processes = _add_gpu_use(self._processes, self._gpus)
-        live = {(p.pid, p.started) for p in processes}
-        self.tags &= live
-        ordered = tree_order(processes) if self.tree else ((p, "") for p in processes)
-        self.table.update([ProcessRow(p, branch, (p.pid, p.started) in self.tags) for p, branch in ordered])
-
-    @property
-    def selected(self) -> ProcessInfo | None:
-        """The process under the cursor."""
-        row = self.table.selected
-        return row.process if row is not None else None
+        if self.tags:
+            self.tags &= {(p.pid, p.started) for p in processes}
+        branches: dict[int, str] = {}
+        if self.tree:
+            ordered = list(tree_order(processes))
+            processes = [process for process, _ in ordered]
+            branches = {process.pid: branch for process, branch in ordered if branch}
+        tagged = {pid for pid, started in self.tags}
+        prefix = {
+            pid: (TAG if pid in tagged else "") + branches.get(pid, "") for pid in tagged | branches.keys()
+        }
+        changed, self._prefix = prefix != self._prefix, prefix
+        self.table.update(processes)
+        if changed:
+            self.table.refresh_lines()
 
     @property
     def tagged(self) -> list[ProcessInfo]:
         """The tagged processes, shown or filtered out."""
-        return [row.process for row in self.table.all_rows if row.tagged]
+        return [p for p in self.table.all_rows if (p.pid, p.started) in self.tags]
 
     def toggle_tag(self) -> None:
         """Tag or untag the selected process, and move on to the next, as htop does."""
-        process = self.selected
+        process = self.table.selected
         if process is None:
             return
         self.tags ^= {(process.pid, process.started)}
@@ -218,6 +216,10 @@ class ProcessesPanel(TablePanel[ProcessRow]):
             self.table.sort_by(*self._sort_before_tree)
         self.show()
 
+    def branch(self, process: ProcessInfo) -> str:
+        """The tree branch drawn before a process's command (empty outside the tree)."""
+        return self._prefix.get(process.pid, "").removeprefix(TAG)
+
     def sort_by(self, title: str) -> None:
         """Sort by a column, in its natural direction (leaves the tree)."""
         self.table.sort_by(title, descending=title not in ASCENDING)
@@ -237,7 +239,7 @@ class ProcessesPanel(TablePanel[ProcessRow]):
         return " · ".join(parts)
 
 
-class _ProcessTable(Table[ProcessRow]):
+class _ProcessTable(Table[ProcessInfo]):
     """The process table, telling its panel when it is sorted (by a key or a click)."""
 
     def __init__(self, *args: Any, on_sort: Callable[[], None], **kwargs: Any) -> None:
@@ -250,14 +252,14 @@ class _ProcessTable(Table[ProcessRow]):
             self._on_sort()
 
 
-def _row_id(row: ProcessRow) -> Hashable:
-    return row.process.pid
+def _row_id(process: ProcessInfo) -> Hashable:
+    return process.pid
 
 
-def _add_gpu_use(processes: tuple[ProcessInfo, ...], gpus: GpuSnapshot | None) -> list[ProcessInfo]:
+def _add_gpu_use(processes: Sequence[ProcessInfo], gpus: GpuSnapshot | None) -> Sequence[ProcessInfo]:
     """The processes, those on a GPU with their GPU memory and share of the SMs."""
     if gpus is None or not gpus.processes:
-        return list(processes)
+        return processes
     on_gpu: dict[int, list[Any]] = {}
     for used in gpus.processes:
         on_gpu.setdefault(used.pid, []).append(used)

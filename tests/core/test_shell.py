@@ -112,7 +112,7 @@ def test_help_palette_and_filter() -> None:
         screen = harness.text()
         assert "/python" in screen
         table = harness.deck.panels("system.processes")[0].table
-        assert all("python" in (r.process.command + r.process.name).lower() for r in table.visible_rows)
+        assert all("python" in (p.command + p.name).lower() for p in table.visible_rows)
         harness.press("/", "esc")
         assert table.filter == "python"
     finally:

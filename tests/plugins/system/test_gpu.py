@@ -58,8 +58,8 @@ def test_the_recorded_h200_idle_then_loaded_with_its_process(recorded_nvml: Reco
         # which the recording does not hold.
         row = harness.wait_for("GMEM")
         panel = harness.deck.panels("system.processes")[0]
-        assert harness.wait_until(lambda: any(r.process.gpus for r in panel.table.all_rows))
-        mine = next(r.process for r in panel.table.all_rows if r.process.pid == worker.pid)
+        assert harness.wait_until(lambda: any(p.gpus for p in panel.table.all_rows))
+        mine = next(p for p in panel.table.all_rows if p.pid == worker.pid)
         assert mine.gpus == (0,) and mine.gpu_memory == 1281359872 and mine.gpu_percent is None
         assert "GPU%" in row
     finally:
@@ -78,10 +78,10 @@ def test_gpu_percent_sorts_processes_on_a_gpu_first(recorded_nvml: RecordedNvml)
         harness.first_results()
         harness.press("tab", "tab", "tab")
         panel = harness.deck.panels("system.processes")[0]
-        assert harness.wait_until(lambda: any(r.process.gpus for r in panel.table.all_rows))
+        assert harness.wait_until(lambda: any(p.gpus for p in panel.table.all_rows))
         panel.sort_by("GPU%")
         harness.run()
-        top = panel.table.visible_rows[0].process
+        top = panel.table.visible_rows[0]
         assert top.pid == worker.pid and top.gpu_percent == 97
         line = next(row for row in harness.text().splitlines() if f" {worker.pid} " in row and "97" in row)
         assert "1.2 GiB" in line

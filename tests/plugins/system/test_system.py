@@ -23,7 +23,7 @@ def select_process(harness: Harness, marker: str, pid: int) -> ProcessesPanel:
     harness.press("enter")
     panel = harness.deck.panels("system.processes")[0]
     assert isinstance(panel, ProcessesPanel)
-    assert harness.wait_until(lambda: panel.selected is not None and panel.selected.pid == pid)
+    assert harness.wait_until(lambda: panel.selection is not None and panel.selection.pid == pid)
     return panel
 
 
@@ -156,13 +156,13 @@ def test_tree_details_and_htop_sort_keys() -> None:
         assert panel.table.sort == ("TIME+", True)
         harness.press("t")
         assert harness.wait_until(lambda: panel.tree and "tree" in harness.text())
-        rows = [row for row in panel.table.visible_rows]
-        at = {row.process.pid: (position, row.branch) for position, row in enumerate(rows)}
+        rows = panel.table.visible_rows
+        at = {p.pid: (position, panel.branch(p)) for position, p in enumerate(rows)}
         assert at[grandchild][0] > at[child.pid][0] and at[grandchild][1].endswith("└─ ")
         harness.press("P")
         assert not panel.tree and panel.table.sort == ("CPU%", True)
         harness.press("f5", ">")  # the tree again, then the table's own sort key
-        assert not panel.tree and all(not row.branch for row in panel.table.visible_rows)
+        assert not panel.tree and all(not panel.branch(p) for p in panel.table.visible_rows)
     finally:
         harness.stop()
         for process in psutil.Process(child.pid).children():
