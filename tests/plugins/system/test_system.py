@@ -184,6 +184,9 @@ def test_tree_order_puts_children_under_their_parents() -> None:
         )
     ]
     assert ordered == [(1, ""), (3, "├─ "), (7, "│  └─ "), (5, "└─ "), (9, "")]
+    chain = [process(pid, pid - 1) for pid in range(1, 5001)]  # deeper than Python's stack
+    deepest = list(tree_order(chain))[-1]
+    assert deepest[0].pid == 5000 and deepest[1] == "   " * 4998 + "└─ "
 
 
 def test_proc_counters_agree_with_psutil_for_a_busy_child() -> None:
