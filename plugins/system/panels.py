@@ -23,11 +23,14 @@ SPARK = 30
 
 
 class SizedLines(urwid.WidgetWrap[KeyValue]):
-    """Lines laid out for the size they are drawn at, recomputed only when data or size change."""
+    """Lines laid out for the size they are drawn at, recomputed only when data or size change;
+    with `scrolls`, the arrow keys scroll what does not fit."""
 
-    def __init__(self, lines: Callable[[int, int], list[list[Segment]]]) -> None:
+    def __init__(self, lines: Callable[[int, int], list[list[Segment]]], *, scrolls: bool = False) -> None:
         self._lines = lines
+        self._scrolls = scrolls
         self._view = KeyValue()
+        self._view.show_cursor = scrolls
         self._drawn: tuple[int, int, int] | None = None
         self.version = 0
         super().__init__(self._view)
@@ -38,7 +41,7 @@ class SizedLines(urwid.WidgetWrap[KeyValue]):
         self._invalidate()
 
     def selectable(self) -> bool:
-        return False
+        return self._scrolls
 
     def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
         width, height = size

@@ -120,7 +120,7 @@ class GpuPanel(Panel):
         super().__init__(ctx)
         self._snapshot: GpuSnapshot | None = None
         self._names: dict[int, str] = {}
-        self.view = SizedLines(self._lines)
+        self.view = SizedLines(self._lines, scrolls=True)
         self.widget = self.view
 
     def update(self, result: Result[Any]) -> None:
@@ -136,12 +136,16 @@ class GpuPanel(Panel):
             return []
         if snapshot.unavailable:
             return [[("muted", snapshot.unavailable)]]
+        # Every GPU gets its line; its processes (most memory first) get the lines left over.
+        room = height - len(snapshot.gpus)
         lines = []
         for gpu in snapshot.gpus:
             lines.append(gpu_line(gpu, width))
-            for process in snapshot.processes:
-                if process.gpu == gpu.index:
-                    lines.append(process_line(process, self._names.get(process.pid, "")))
+            mine = [p for p in snapshot.processes if p.gpu == gpu.index]
+            mine.sort(key=lambda p: -(p.memory or 0))
+            for process in mine[: max(0, room)]:
+                lines.append(process_line(process, self._names.get(process.pid, "")))
+            room -= len(mine)
         return lines
 
     @property

@@ -49,6 +49,8 @@ class RecordedNvml:
         self.process_utilization: dict[int, int] | None = None
         self.unsupported: set[str] = set()
         self.inits = 0
+        #: How many GPUs answer: the recorded one, repeated (a constructed many-GPU machine).
+        self.count = 1
 
     def _now(self, name: str) -> dict[str, Any]:
         if name in self.unsupported:
@@ -62,7 +64,7 @@ class RecordedNvml:
         return self.driver
 
     def nvmlDeviceGetCount(self) -> int:
-        return 1
+        return self.count
 
     def nvmlDeviceGetHandleByIndex(self, index: int) -> int:
         return index
@@ -71,7 +73,8 @@ class RecordedNvml:
         return self._now("name")["name"]
 
     def nvmlDeviceGetUUID(self, handle: int) -> str:
-        return self._now("uuid")["uuid"]
+        uuid = self._now("uuid")["uuid"]
+        return f"{uuid}-{handle}" if handle else uuid
 
     def nvmlDeviceGetUtilizationRates(self, handle: int) -> SimpleNamespace:
         sample = self._now("utilization")
@@ -102,7 +105,7 @@ class RecordedNvml:
 
     def nvmlDeviceGetComputeRunningProcesses(self, handle: int) -> list[SimpleNamespace]:
         return [
-            SimpleNamespace(pid=self.pids.get(p["pid"], p["pid"]), usedGpuMemory=p["used_memory"])
+            SimpleNamespace(pid=self.pids.get(p["pid"], p["pid"]) + handle, usedGpuMemory=p["used_memory"])
             for p in self._now("processes")["processes"]
         ]
 

@@ -132,3 +132,20 @@ def test_a_gpu_line_keeps_what_matters_when_narrow() -> None:
     failing.ecc = 3
     line = "".join(part for _, part in gpu_line(Nvml(failing).read().gpus[0], 76))
     assert "ECC 3" in line and "MHz" not in line  # errors outrank the calm figures
+
+
+def test_eight_gpus_each_keep_their_line_and_the_panel_scrolls(recorded_nvml: RecordedNvml) -> None:
+    recorded_nvml.count, recorded_nvml.sample = 8, LOADED  # constructed: the H200 eight times
+    harness = open_deck("system", size=(120, 40))
+    try:
+        harness.first_results()
+        screen = harness.wait_for("8 GPUs")
+        shown = [n for n in range(8) if f"│{n} H200" in screen]
+        assert shown == list(range(6))  # six body rows: GPUs first, no process lines
+        panel = harness.deck.panels("system.gpus")[0]
+        assert harness.deck.focus_panel(panel)
+        harness.press("end")
+        screen = harness.text()
+        assert "│7 H200" in screen and "│0 H200" not in screen
+    finally:
+        harness.stop()
