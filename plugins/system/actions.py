@@ -130,6 +130,17 @@ def _view(change: Callable[[ProcessesPanel], None]) -> Callable[[ActionContext],
     return handler
 
 
+async def search(ctx: ActionContext) -> None:
+    """Jump to the next process whose command holds a text, as htop's F3 does (no filtering)."""
+    panel = _panel(ctx)
+    text = await ctx.prompt("Search: next process whose command holds", default=panel.searched)
+    if not text:
+        return
+    panel.searched = text
+    if not panel.find(text):
+        raise ActionError(f"no process's command holds {text!r}")
+
+
 async def sort(ctx: ActionContext) -> None:
     """Pick the column to sort by, as htop's F6 does."""
     panel = _panel(ctx)
@@ -171,6 +182,7 @@ ACTIONS = [
     Action("system.tag", "Tag", _view(ProcessesPanel.toggle_tag), keys=(" ",), scope=SCOPE),
     Action("system.untag", "Untag all", _view(ProcessesPanel.untag_all), keys=("U",), scope=SCOPE),
     Action("system.tree", "Tree", _view(ProcessesPanel.toggle_tree), keys=("t", "f5"), scope=SCOPE),
+    Action("system.search", "Search", search, keys=("f3",), scope=SCOPE),
     Action("system.sort", "Sort by…", sort, keys=("f6",), scope=SCOPE),
     _sort_action("P", "CPU%", "CPU"),
     _sort_action("M", "MEM%", "memory"),

@@ -131,6 +131,8 @@ class ProcessesPanel(TablePanel[ProcessInfo]):
         self.tags: set[tuple[int, float]] = set()
         #: What goes before a command, by pid: the tag mark and the tree branch (most have none).
         self._prefix: dict[int, str] = {}
+        #: The last text searched for, so the next search starts from it.
+        self.searched = ""
         super().__init__(ctx, table=self._table(None))
         sort = str(ctx.options.get("sort") or "CPU%")
         self.table.sort_by(sort, descending=sort not in ASCENDING)
@@ -215,6 +217,16 @@ class ProcessesPanel(TablePanel[ProcessInfo]):
         elif self._sort_before_tree is not None:
             self.table.sort_by(*self._sort_before_tree)
         self.show()
+
+    def find(self, text: str) -> bool:
+        """Move to the next process below the cursor (wrapping) whose command holds `text`."""
+        rows, needle = self.table.visible_rows, text.lower()
+        for offset in range(1, len(rows) + 1):
+            position = (self.table.cursor + offset) % len(rows)
+            if needle in rows[position].command.lower():
+                self.table.cursor = position
+                return True
+        return False
 
     def branch(self, process: ProcessInfo) -> str:
         """The tree branch drawn before a process's command (empty outside the tree)."""

@@ -150,6 +150,16 @@ def test_tree_details_and_htop_sort_keys() -> None:
         harness.type("deck-grandchild")
         harness.press("enter")
         assert harness.wait_until(lambda: len(panel.table) == 2)
+        harness.press("f3")
+        harness.type("deck-grandchild")
+        harness.press("enter")
+        assert harness.wait_until(
+            lambda: panel.selection is not None and panel.selection.pid in (child.pid, grandchild)
+        )
+        first = panel.selection.pid
+        harness.press("f3", "enter")  # the same text again: the next match
+        assert harness.wait_until(lambda: panel.selection is not None and panel.selection.pid != first)
+        assert len(panel.table) == 2 and panel.table.filter == "deck-grandchild"  # search never filters
         harness.press("M")
         assert panel.table.sort == ("MEM%", True)
         harness.press("T")
