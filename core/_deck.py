@@ -113,8 +113,9 @@ class Deck:
         for position, (_, _, widget) in enumerate(children):
             # A panel, or a row of panels side by side, sizes its place to what it holds.
             inside = [w for w, _ in widget.contents] if isinstance(widget, urwid.Columns) else [widget]
-            if all(isinstance(w, PanelFrame) for w in inside):
-                self._slots.append((container, position, tuple(inside), container.contents[position][1]))
+            panels = tuple(w for w in inside if isinstance(w, PanelFrame))
+            if panels and len(panels) == len(inside):
+                self._slots.append((container, position, panels, container.contents[position][1]))
                 self._fit(self._slots[-1])
         return container
 
