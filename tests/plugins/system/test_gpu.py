@@ -48,7 +48,7 @@ def test_the_recorded_h200_idle_then_loaded_with_its_process(recorded_nvml: Reco
             assert figure in line
         assert "1 GPU · driver 580.159.04" in idle
         recorded_nvml.sample = LOADED
-        harness.press("r")  # on the CPU panel: refreshes every source the screen shows
+        harness.deck.scheduler.refresh("system.gpus")
         loaded = harness.wait_for("62°C")
         line = next(row for row in loaded.splitlines() if "0 H200" in row)
         for figure in ("100%", "1.8/140G", "62°C", "683/700W", "1980MHz"):

@@ -96,7 +96,12 @@ def test_tagged_processes_are_signalled_together_after_one_confirmation() -> Non
     children = [sleeper("deck-tagged"), sleeper("deck-tagged")]
     harness = open_deck("system", size=(140, 40))
     try:
-        panel = select_process(harness, "deck-tagged", children[0].pid)
+        harness.first_results()
+        harness.press("tab", "tab", "/")
+        harness.type("deck-tagged")
+        harness.press("enter")
+        panel = harness.deck.panels("system.processes")[0]
+        assert isinstance(panel, ProcessesPanel)
         assert harness.wait_until(lambda: len(panel.table) == 2)
         harness.press("home", " ", " ")
         assert {p.pid for p in panel.tagged} == {c.pid for c in children}
