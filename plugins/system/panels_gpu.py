@@ -8,7 +8,7 @@ from typing import Any
 from deck import Panel, PanelContext, Result
 from deck.plugins.system.model import Gpu, GpuProcess, GpuSnapshot
 from deck.plugins.system.panels import SizedLines, heat_role
-from deck.widgets import Segment, bytes_, progress_bar, sparkline
+from deck.widgets import Segment, bytes_, icons, progress_bar, sparkline
 
 __all__ = ["GpuPanel", "gpu_line", "process_line"]
 
@@ -39,7 +39,7 @@ def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
     """One GPU in `width` cells: the parts that matter most stay when space runs short."""
     head: list[Segment] = [("title", f"{gpu.index} "), ("text", _short_name(gpu.name))]
     if gpu.error:
-        return [*head, ("bad", f"  ⚠ {gpu.error}")]
+        return [*head, ("bad", f"  {'!' if icons.ascii else '⚠'} {gpu.error}")]
     known = gpu.memory_used is not None and gpu.memory_total
     fraction = gpu.memory_used / gpu.memory_total if known else None  # type: ignore[operator]
     power = [
@@ -52,7 +52,7 @@ def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
     parts: list[tuple[int, list[Segment]]] = [
         (0, [("muted", "util "), *_bar(gpu.utilization, 100)]),
         (1, [("muted", "mem "), *_bar(fraction, 1), ("muted", " "), ("text", _memory(gpu))]),
-        (3, _value(gpu.temperature, "°C", _temperature_role)),
+        (3, _value(gpu.temperature, "C" if icons.ascii else "°C", _temperature_role)),
         (4, power),
         (5, [("muted", "MBW "), *_value(gpu.memory_utilization, "%")]),
         (6, [*sparkline(gpu.history, 20, low=0, high=100)] if gpu.history else []),
@@ -101,7 +101,7 @@ def process_line(process: GpuProcess, name: str) -> list[Segment]:
     )
     memory = bytes_(process.memory) if process.memory is not None else "n/a"
     return [
-        ("muted", "  └ "),
+        ("muted", "  `- " if icons.ascii else "  └ "),
         ("text", f"{process.pid} "),
         ("text", name),
         ("muted", "  mem "),

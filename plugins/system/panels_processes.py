@@ -9,7 +9,7 @@ from typing import Any
 from deck import PanelContext, Result, TablePanel
 from deck.plugins.system.model import GpuSnapshot, ProcessInfo
 from deck.plugins.system.panels import heat_role
-from deck.widgets import Cell, Column, Table, bytes_
+from deck.widgets import Cell, Column, Table, bytes_, icons
 
 __all__ = ["ProcessesPanel", "cpu_time", "tree_order"]
 
@@ -109,11 +109,11 @@ def tree_order(processes: Sequence[ProcessInfo]) -> Iterator[tuple[ProcessInfo, 
         process, branch, indent = stack.pop()
         yield process, branch
         below = sorted(children.get(process.pid, []), key=lambda p: p.pid)
+        fork, end, through = ("|- ", "`- ", "|  ") if icons.ascii else ("├─ ", "└─ ", "│  ")
         for position in range(len(below) - 1, -1, -1):
             last = position == len(below) - 1
-            stack.append(
-                (below[position], indent + ("└─ " if last else "├─ "), indent + ("   " if last else "│  "))
-            )
+            branch, below_it = (end, "   ") if last else (fork, through)
+            stack.append((below[position], indent + branch, indent + below_it))
 
 
 class ProcessesPanel(TablePanel[ProcessInfo]):

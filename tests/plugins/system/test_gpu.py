@@ -149,3 +149,24 @@ def test_eight_gpus_each_keep_their_line_and_the_panel_scrolls(recorded_nvml: Re
         assert "│7 H200" in screen and "│0 H200" not in screen
     finally:
         harness.stop()
+
+
+def test_ascii_terminals_get_ascii_gpu_lines_and_trees() -> None:
+    from deck.plugins.system.model import ProcessInfo
+    from deck.plugins.system.panels_gpu import process_line
+    from deck.plugins.system.panels_processes import tree_order
+    from deck.widgets import icons
+
+    reading = Nvml(RecordedNvml(LOADED)).read()
+    parent = ProcessInfo(1, "init", "root", 0, 0, 0, 1, "sleeping", "init")
+    child = ProcessInfo(2, "python", "root", 0, 0, 0, 1, "sleeping", "python", parent=1)
+    icons.ascii = True
+    try:
+        text = "".join(
+            t for _, t in gpu_line(reading.gpus[0], 200) + process_line(reading.processes[0], "python")
+        )
+        branches = "".join(branch for _, branch in tree_order([parent, child]))
+    finally:
+        icons.ascii = False
+    assert text.isascii() and "62C" in text and "`- 676" in text
+    assert branches == "`- "
