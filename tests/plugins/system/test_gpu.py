@@ -8,10 +8,12 @@ import pytest
 from system_seams import IDLE, LOADED, RecordedNvml
 
 from deck.plugins.system.client_nvml import Nvml
-from deck.plugins.system.model import NO_GPU
-from deck.plugins.system.panels_gpu import gpu_line
+from deck.plugins.system.model import NO_GPU, ProcessInfo
+from deck.plugins.system.panels_gpu import gpu_line, process_line
+from deck.plugins.system.panels_processes import tree_order
 from deck.plugins.system.source import GpuSampler
 from deck.testing import open_deck
+from deck.widgets import icons
 
 
 def test_without_a_gpu_the_real_nvml_gives_one_calm_line(caplog: pytest.LogCaptureFixture) -> None:
@@ -152,11 +154,6 @@ def test_eight_gpus_each_keep_their_line_and_the_panel_scrolls(recorded_nvml: Re
 
 
 def test_ascii_terminals_get_ascii_gpu_lines_and_trees() -> None:
-    from deck.plugins.system.model import ProcessInfo
-    from deck.plugins.system.panels_gpu import process_line
-    from deck.plugins.system.panels_processes import tree_order
-    from deck.widgets import icons
-
     reading = Nvml(RecordedNvml(LOADED)).read()
     parent = ProcessInfo(1, "init", "root", 0, 0, 0, 1, "sleeping", "init")
     child = ProcessInfo(2, "python", "root", 0, 0, 0, 1, "sleeping", "python", parent=1)

@@ -10,6 +10,7 @@ import psutil
 import pytest
 
 from deck.plugins.system.client import ProcessGone, parse_stat, read_one, send_signal
+from deck.plugins.system.model import ProcessInfo
 from deck.plugins.system.panels_processes import ProcessesPanel, cpu_time, tree_order
 from deck.plugins.system.source import CpuSampler, ProcessSampler, read_memory
 from deck.testing import Harness, open_deck
@@ -187,8 +188,6 @@ def test_tree_details_and_htop_sort_keys() -> None:
 
 
 def test_tree_order_puts_children_under_their_parents() -> None:
-    from deck.plugins.system.model import ProcessInfo
-
     def process(pid: int, parent: int) -> ProcessInfo:
         return ProcessInfo(pid, "p", "u", 0, 0, 0, 1, "sleeping", f"cmd{pid}", parent=parent)
 
