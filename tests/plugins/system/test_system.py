@@ -252,3 +252,15 @@ def test_a_hostile_command_line_is_shown_escaped_in_the_table_and_the_details() 
         harness.stop()
         child.kill()
         child.wait()
+
+
+def test_htop_function_keys_filter_and_quit() -> None:
+    harness = open_deck("system", size=(120, 30))
+    try:
+        harness.first_results()
+        harness.press("tab", "tab", "f4")
+        assert harness.deck.overlays.top is not None  # the filter prompt
+        harness.press("esc", "f10")
+        assert harness.deck.closed is not None and harness.deck.closed.done()
+    finally:
+        harness.stop()
