@@ -13,7 +13,7 @@ from deck.plugins.system.model import CpuSnapshot, GpuSnapshot, MemorySnapshot
 from deck.plugins.system.source import uptime
 from deck.widgets import KeyValue, Segment, bytes_, duration, icons, progress_bar, sparkline
 
-__all__ = ["CpuPanel", "MemoryPanel", "SizedLines", "core_lines", "heat_role"]
+__all__ = ["CpuPanel", "MemoryPanel", "SizedLines", "core_lines", "heat_role", "load_segment"]
 
 #: Between two columns of cores.
 GAP = 2
@@ -130,6 +130,13 @@ def _summary(per_core: Sequence[float], width: int, rows: int) -> list[list[Segm
         lines[-1].append((heat_role(per_core[index]), part))
         used += len(part)
     return lines
+
+
+def load_segment(result: Result[CpuSnapshot]) -> str:
+    """The header's live segment: the one-minute load average."""
+    if result.value is None:
+        return ""
+    return f"load {result.value.load[0]:.2f}"
 
 
 class CpuPanel(Panel):

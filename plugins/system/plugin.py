@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deck import Action, Option, PanelType, Result, Source, StatusSegment, hookimpl
+from deck import Action, Option, PanelType, Source, StatusSegment, hookimpl
 from deck.plugins.system.actions import ACTIONS
-from deck.plugins.system.model import CpuSnapshot
-from deck.plugins.system.panels import CpuPanel, MemoryPanel
+from deck.plugins.system.panels import CpuPanel, MemoryPanel, load_segment
 from deck.plugins.system.panels_gpu import GpuPanel
 from deck.plugins.system.panels_processes import ProcessesPanel
 from deck.plugins.system.source import CpuSampler, GpuSampler, ProcessSampler, read_memory
 
 __all__ = ["SystemPlugin"]
-
-
-def _load(result: Result[CpuSnapshot]) -> str:
-    if result.value is None:
-        return ""
-    return f"load {result.value.load[0]:.2f}"
 
 
 class SystemPlugin:
@@ -81,4 +74,4 @@ class SystemPlugin:
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
-        return [StatusSegment("system.load", "system.cpu", _load)]
+        return [StatusSegment("system.load", "system.cpu", load_segment)]
