@@ -137,7 +137,10 @@ def send_signal(pid: int, started: float, signum: int) -> None:
     except OSError:
         handle = None  # a kernel without pidfd_open
     try:
-        _check_same(pid, started)
+        try:
+            _check_same(pid, started)
+        except ProcessGone as gone:
+            raise ProcessGone(f"{gone}; nothing was sent") from None
         if handle is not None:
             signal.pidfd_send_signal(handle, signum)
         else:
@@ -152,7 +155,7 @@ def _check_same(pid: int, started: float) -> None:
     if current is None:
         raise ProcessGone(f"process {pid} has already exited")
     if current.started != started:
-        raise ProcessGone(f"pid {pid} now belongs to another process ({_name(pid)}); nothing was sent")
+        raise ProcessGone(f"pid {pid} now belongs to another process ({_name(pid)})")
 
 
 def _name(pid: int) -> str:
@@ -202,4 +205,5 @@ def _connection(connection: Any) -> str:
     local = f"{connection.laddr.ip}:{connection.laddr.port}" if connection.laddr else ""
     remote = f" → {connection.raddr.ip}:{connection.raddr.port}" if connection.raddr else ""
     kind = {1: "tcp", 2: "udp"}.get(int(connection.type), str(connection.type))
-    return f"{kind} {local}{remote} {connection.status}".rstrip()
+    status = "" if connection.status == psutil.CONN_NONE else f" {connection.status}"
+    return f"{kind} {local}{remote}{status}"

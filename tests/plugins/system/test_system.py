@@ -5,11 +5,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 
-from deck.plugins.system.client import ProcessGone, parse_stat, read_one, send_signal
+from deck.plugins.system.client import ProcessGone, parse_stat, process_details, read_one, send_signal
 from deck.plugins.system.model import ProcessInfo
 from deck.plugins.system.panels_processes import ProcessesPanel, cpu_time, tree_order
 from deck.plugins.system.source import CpuSampler, ProcessSampler, read_memory
@@ -83,7 +84,9 @@ def test_a_reused_pid_is_never_signalled() -> None:
         now = read_one(child.pid)
         assert now is not None
         # The pid as it was when a process that started earlier owned it.
-        with pytest.raises(ProcessGone, match=f"pid {child.pid} now belongs to another process"):
+        with pytest.raises(
+            ProcessGone, match=rf"pid {child.pid} now belongs to another process \(.+\); nothing was sent"
+        ):
             send_signal(child.pid, now.started - 1, signal.SIGKILL)
         assert child.poll() is None
         send_signal(child.pid, now.started, signal.SIGTERM)
@@ -264,3 +267,31 @@ def test_htop_function_keys_filter_and_quit() -> None:
         assert harness.deck.closed is not None and harness.deck.closed.done()
     finally:
         harness.stop()
+
+
+def test_details_list_the_cwd_open_files_connections_and_children(tmp_path: Path) -> None:
+    code = (
+        "import socket, subprocess, sys, time\n"
+        "server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n"
+        "log = open('held.log', 'w')\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print(server.getsockname()[1], flush=True); time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
+        now = read_one(child.pid)
+        assert now is not None
+        found = process_details(child.pid, now.started)
+        assert found.cwd == str(tmp_path) and found.open_files is not None and found.connections is not None
+        assert str(tmp_path / "held.log") in found.open_files
+        assert f"tcp 127.0.0.1:{port} LISTEN" in found.connections
+        assert found.children is not None and len(found.children) == 1
+        with pytest.raises(ProcessGone, match="now belongs to another process"):
+            process_details(child.pid, now.started - 1)
+    finally:
+        for process in psutil.Process(child.pid).children():
+            process.kill()
+        child.kill()
+        child.wait()
