@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from deck.plugins.system.model import Gpu, GpuProcess
+from deck.plugins.system.model import NO_GPU, Gpu, GpuProcess
 
 __all__ = ["Nvml", "NvmlReading", "NvmlUnavailable"]
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class NvmlUnavailable(Exception):
-    """NVML cannot be used here: no package, no driver, or no GPU; the message says which."""
+    """NVML cannot be read: the message is the line to show (why NVML did not start is logged)."""
 
 
 class NvmlReading(NamedTuple):
@@ -49,7 +49,7 @@ class Nvml:
         if self._started is not None:
             return self._started
         if self._failed is not None:
-            raise NvmlUnavailable(self._failed)
+            raise NvmlUnavailable(NO_GPU)
         try:
             library = self._library or importlib.import_module("pynvml")
             library.nvmlInit()
@@ -59,7 +59,7 @@ class Nvml:
             self._failed = f"NVML did not start: {_reason(exc)}"
         if self._failed is not None:
             log.info("no GPU view: %s", self._failed)
-            raise NvmlUnavailable(self._failed)
+            raise NvmlUnavailable(NO_GPU)
         self._started = library
         return library
 
@@ -68,7 +68,11 @@ class Nvml:
         nvml = self._open()
         gpus: list[Gpu] = []
         processes: list[GpuProcess] = []
-        for index in range(nvml.nvmlDeviceGetCount()):
+        try:
+            count = nvml.nvmlDeviceGetCount()
+        except nvml.NVMLError as exc:  # NVML started, then the driver stopped answering
+            raise NvmlUnavailable(f"NVIDIA GPUs unreadable: {_reason(exc)}") from None
+        for index in range(count):
             try:
                 handle = nvml.nvmlDeviceGetHandleByIndex(index)
                 name = _text(nvml.nvmlDeviceGetName(handle))

@@ -9,11 +9,11 @@ from typing import Any
 import urwid
 
 from deck import Panel, PanelContext, Result
-from deck.plugins.system.model import CpuSnapshot, GpuSnapshot, MemorySnapshot
+from deck.plugins.system.model import NO_GPU, CpuSnapshot, GpuSnapshot, MemorySnapshot
 from deck.plugins.system.source import uptime
 from deck.widgets import KeyValue, Segment, bytes_, duration, icons, progress_bar, sparkline
 
-__all__ = ["CpuPanel", "MemoryPanel", "SizedLines", "core_lines", "heat_role", "load_segment"]
+__all__ = ["CpuPanel", "MemoryPanel", "SizedLines", "calm_or_warn", "core_lines", "heat_role", "load_segment"]
 
 #: Between two columns of cores.
 GAP = 2
@@ -49,6 +49,11 @@ class SizedLines(urwid.WidgetWrap[KeyValue]):
             self._drawn = (self.version, width, height)
             self._view.pairs = [(None, line) for line in self._lines(width, height)]
         return self._view.render(size, focus)
+
+
+def calm_or_warn(unavailable: str) -> str:
+    """No GPU here is calm news; GPUs that stopped answering are not."""
+    return "muted" if unavailable == NO_GPU else "warn"
 
 
 def heat_role(percent: float) -> str:
@@ -212,7 +217,7 @@ class MemoryPanel(Panel):
         if self._cpu is not None:
             pairs.append(("Load", "  ".join(f"{v:.2f}" for v in self._cpu.load)))
         if self._gpus is not None and self._gpus.unavailable:
-            pairs.append((None, [("muted", self._gpus.unavailable)]))
+            pairs.append((None, [(calm_or_warn(self._gpus.unavailable), self._gpus.unavailable)]))
         self.view.pairs = pairs
 
     @property

@@ -7,7 +7,7 @@ from typing import Any
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.system.model import Gpu, GpuProcess, GpuSnapshot
-from deck.plugins.system.panels import SizedLines, heat_role
+from deck.plugins.system.panels import SizedLines, calm_or_warn, heat_role
 from deck.widgets import Segment, bytes_, icons, progress_bar, sparkline
 
 __all__ = ["GpuPanel", "gpu_line", "process_line"]
@@ -135,7 +135,7 @@ class GpuPanel(Panel):
         if snapshot is None:
             return []
         if snapshot.unavailable:
-            return [[("muted", snapshot.unavailable)]]
+            return [[(calm_or_warn(snapshot.unavailable), snapshot.unavailable)]]
         # Every GPU gets its line; its processes (most memory first) get the lines left over.
         room = height - len(snapshot.gpus)
         lines = []

@@ -161,8 +161,8 @@ class GpuSampler:
         """Sample every GPU; without NVML or a GPU, a snapshot that says so."""
         try:
             reading = self._nvml.read()
-        except NvmlUnavailable:
-            return GpuSnapshot(unavailable=NO_GPU)
+        except NvmlUnavailable as exc:
+            return GpuSnapshot(unavailable=str(exc))
         if not reading.gpus:
             return GpuSnapshot(driver=reading.driver, unavailable=NO_GPU)
         gpus = []

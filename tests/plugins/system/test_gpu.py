@@ -113,6 +113,12 @@ def test_nvml_starts_once_and_a_failed_start_is_not_retried() -> None:
     broken = NoDriver()
     sampler = GpuSampler(Nvml(broken))
     assert [sampler.read().unavailable for _ in range(3)] == [NO_GPU] * 3 and broken.inits == 1
+
+    class Lost(RecordedNvml):
+        def nvmlDeviceGetCount(self) -> int:
+            raise self.NVMLError(15)  # NVML_ERROR_GPU_IS_LOST, after a good start
+
+    assert GpuSampler(Nvml(Lost())).read().unavailable == "NVIDIA GPUs unreadable: GPU is lost"
     working = RecordedNvml()
     sampler = GpuSampler(Nvml(working))
     for sample in range(12):
