@@ -19,6 +19,12 @@ def _short_name(name: str) -> str:
     return name.removeprefix("NVIDIA ").strip() or name
 
 
+def _used(gpu: Gpu) -> float | None:
+    if gpu.memory_used is None or not gpu.memory_total:
+        return None
+    return gpu.memory_used / gpu.memory_total
+
+
 def _memory(gpu: Gpu) -> str:
     if gpu.memory_used is None or not gpu.memory_total:
         return "n/a"
@@ -40,8 +46,6 @@ def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
     head: list[Segment] = [("title", f"{gpu.index} "), ("text", _short_name(gpu.name))]
     if gpu.error:
         return [*head, ("bad", f"  {'!' if icons.ascii else '⚠'} {gpu.error}")]
-    known = gpu.memory_used is not None and gpu.memory_total
-    fraction = gpu.memory_used / gpu.memory_total if known else None  # type: ignore[operator]
     power = [
         *_value(gpu.power_watts, ""),
         ("muted", "/"),
@@ -51,7 +55,7 @@ def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
     # clock, then the calm MIG and ECC states.
     parts: list[tuple[int, list[Segment]]] = [
         (0, [("muted", "util "), *_bar(gpu.utilization, 100)]),
-        (1, [("muted", "mem "), *_bar(fraction, 1), ("muted", " "), ("text", _memory(gpu))]),
+        (1, [("muted", "mem "), *_bar(_used(gpu), 1), ("muted", " "), ("text", _memory(gpu))]),
         (3, _value(gpu.temperature, "C" if icons.ascii else "°C", _temperature_role)),
         (4, power),
         (5, [("muted", "MBW "), *_value(gpu.memory_utilization, "%")]),
