@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -10,7 +11,7 @@ from deck import Action, ActionContext, ActionError
 from deck.plugins.system.client import ProcessGone, process_details, send_signal
 from deck.plugins.system.model import ProcessDetails, ProcessInfo
 from deck.plugins.system.panels_processes import ProcessesPanel
-from deck.widgets import bytes_, local_time
+from deck.widgets import bytes_
 
 __all__ = ["ACTIONS", "details_text"]
 
@@ -95,9 +96,10 @@ async def details(ctx: ActionContext) -> None:
 def details_text(found: ProcessDetails, process: ProcessInfo) -> str:
     """The detail view's text: everything known about one process, long values whole."""
     denied = "not permitted"
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(found.create_time)) if found.create_time else "?"
     lines = [
         f"PID       {found.pid}    parent {found.parent}    user {found.user}",
-        f"State     {found.status}    threads {found.threads}    started {local_time(found.create_time)}",
+        f"State     {found.status}    threads {found.threads}    started {started}",
         f"CPU       {process.cpu:.1f}%    memory {bytes_(process.rss)} ({process.memory:.1f}%)",
     ]
     if process.gpus:
