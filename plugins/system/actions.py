@@ -96,7 +96,8 @@ async def details(ctx: ActionContext) -> None:
 def details_text(found: ProcessDetails, process: ProcessInfo) -> str:
     """The detail view's text: everything known about one process, long values whole."""
     denied = "not permitted"
-    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(found.create_time)) if found.create_time else "?"
+    when = found.create_time
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if when is not None else "?"
     lines = [
         f"PID       {found.pid}    parent {found.parent}    user {found.user}",
         f"State     {found.status}    threads {found.threads}    started {started}",
