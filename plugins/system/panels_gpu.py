@@ -13,6 +13,8 @@ from deck.widgets import Segment, bytes_, icons, progress_bar, sparkline
 __all__ = ["GpuPanel", "gpu_line", "process_line"]
 
 NA = ("muted", "n/a")
+#: The widths the utilization and memory bars try, widest first.
+BARS = (30, 20, 10)
 
 
 def _short_name(name: str) -> str:
@@ -42,39 +44,40 @@ def _temperature_role(celsius: float) -> str:
 
 
 def gpu_line(gpu: Gpu, width: int) -> list[Segment]:
-    """One GPU in `width` cells: the parts that matter most stay when space runs short."""
+    """One GPU in `width` cells: the parts that matter most stay when space runs short, and the
+    bars grow when there is room for everything."""
     head: list[Segment] = [("title", f"{gpu.index} "), ("text", _short_name(gpu.name))]
     if gpu.error:
         return [*head, ("bad", f"  {'!' if icons.ascii else '⚠'} {gpu.error}")]
-    power = [
-        *_value(gpu.power_watts, ""),
-        ("muted", "/"),
-        *_value(gpu.power_limit_watts, "W"),
-    ]
-    # By what gives way last: utilization, memory, errors, temperature, power, bandwidth, history,
-    # clock, then the calm MIG and ECC states.
-    parts: list[tuple[int, list[Segment]]] = [
-        (0, [("muted", "util "), *_bar(gpu.utilization, 100)]),
-        (1, [("muted", "mem "), *_bar(_used(gpu), 1), ("muted", " "), ("text", _memory(gpu))]),
+    for bar in BARS:
+        parts = _parts(gpu, bar)
+        size = _width(head)
+        keep = set()
+        for index in sorted(range(len(parts)), key=lambda i: parts[i][0]):
+            segments = parts[index][1]
+            if segments and size + 2 + _width(segments) <= width:
+                keep.add(index)
+                size += 2 + _width(segments)
+        if len(keep) == sum(1 for _, segments in parts if segments) or bar == BARS[-1]:
+            break
+    return head + [s for i, (_, part) in enumerate(parts) if i in keep for s in [(None, "  "), *part]]
+
+
+def _parts(gpu: Gpu, bar: int) -> list[tuple[int, list[Segment]]]:
+    """The parts of a GPU's line, each with its rank: the lowest ranks give way last."""
+    power = [*_value(gpu.power_watts, ""), ("muted", "/"), *_value(gpu.power_limit_watts, "W")]
+    # Utilization, memory, errors, temperature, power, bandwidth, history, clock, calm states.
+    return [
+        (0, [("muted", "util "), *_bar(gpu.utilization, 100, bar)]),
+        (1, [("muted", "mem "), *_bar(_used(gpu), 1, bar), ("muted", " "), ("text", _memory(gpu))]),
         (3, _value(gpu.temperature, "C" if icons.ascii else "°C", _temperature_role)),
         (4, power),
         (5, [("muted", "MBW "), *_value(gpu.memory_utilization, "%")]),
         (6, [*sparkline(gpu.history, 20, low=0, high=100)] if gpu.history else []),
         (7, _value(gpu.sm_clock_mhz, "MHz")),
-        (
-            2 if gpu.mig else 8,
-            [("info", "MIG on")] if gpu.mig else [("muted", "MIG off")] if gpu.mig is False else [],
-        ),
+        (2 if gpu.mig else 8, _mig(gpu.mig)),
         (2 if gpu.ecc_errors else 9, [] if gpu.ecc_errors is None else [_ecc(gpu.ecc_errors)]),
     ]
-    size = _width(head)
-    keep = set()
-    for index in sorted(range(len(parts)), key=lambda i: parts[i][0]):
-        segments = parts[index][1]
-        if segments and size + 2 + _width(segments) <= width:
-            keep.add(index)
-            size += 2 + _width(segments)
-    return head + [s for i, (_, part) in enumerate(parts) if i in keep for s in [(None, "  "), *part]]
 
 
 def _mig(mode: bool | None) -> list[Segment]:
@@ -88,10 +91,10 @@ def _ecc(errors: int) -> Segment:
     return ("bad", f"ECC {errors}") if errors else ("muted", "ECC 0")
 
 
-def _bar(value: float | None, scale: float) -> list[Segment]:
+def _bar(value: float | None, scale: float, width: int) -> list[Segment]:
     if value is None:
         return [NA]
-    return [*progress_bar(value / scale, 10)]
+    return [*progress_bar(value / scale, width)]
 
 
 def _width(segments: list[Segment]) -> int:

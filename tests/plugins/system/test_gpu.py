@@ -136,6 +136,7 @@ def test_a_gpu_line_keeps_what_matters_when_narrow() -> None:
         f in wide for f in ("util", "mem", "62°C", "683/700W", "MBW 7%", "1980MHz", "MIG off", "ECC 0")
     )
     assert "util" in narrow and "mem" in narrow and len(narrow) <= 60 and "MHz" not in narrow
+    assert "█" * 30 in wide and "█" * 11 not in narrow  # bars grow only when everything fits
     failing = RecordedNvml(LOADED)
     failing.ecc = 3
     line = "".join(part for _, part in gpu_line(Nvml(failing).read().gpus[0], 76))
