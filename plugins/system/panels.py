@@ -111,7 +111,7 @@ def _strip(per_core: Sequence[float], width: int, height: int, digits: int) -> l
     if strip_rows + 1 > height:
         return _summary(per_core, width, height)
     ticks = icons.spark
-    lines = _summary(per_core, width, 1)
+    lines = _summary(per_core, width, min(2, height - strip_rows))
     for start in range(0, len(per_core), per_line):
         line: list[Segment] = [("muted", f"{start:>{digits}} ")]
         for value in per_core[start : start + per_line]:
