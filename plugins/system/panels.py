@@ -32,12 +32,12 @@ class SizedLines(urwid.WidgetWrap[KeyValue]):
         self._view = KeyValue()
         self._view.show_cursor = scrolls
         self._drawn: tuple[int, int, int] | None = None
-        self.version = 0
+        self._version = 0
         super().__init__(self._view)
 
     def changed(self) -> None:
         """The data behind the lines changed: lay them out again at the next draw."""
-        self.version += 1
+        self._version += 1
         self._invalidate()
 
     def selectable(self) -> bool:
@@ -45,9 +45,11 @@ class SizedLines(urwid.WidgetWrap[KeyValue]):
 
     def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
         width, height = size
-        if self._drawn != (self.version, width, height):
-            self._drawn = (self.version, width, height)
-            self._view.pairs = [(None, line) for line in self._lines(width, height)]
+        if self._drawn != (self._version, width, height):
+            self._drawn = (self._version, width, height)
+            # Lines go in as headings (no label column); plain text keeps the text role.
+            lines = self._lines(width, height)
+            self._view.pairs = [(None, [(role or "text", text) for role, text in line]) for line in lines]
         return self._view.render(size, focus)
 
 
