@@ -87,6 +87,8 @@ class Deck:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
+        #: Where each panel (or row of panels) sits: its container, its place there, and the size
+        #: the layout gave.
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
@@ -340,9 +342,14 @@ class Deck:
     def move_focus(self, step: int) -> None:
         """Give the focus to the next (or previous) panel on this screen."""
         screen = self.screen
-        if not screen.frames:
-            return
-        self._focus_frame(screen.frames[(screen.focus + step) % len(screen.frames)])
+        count = len(screen.frames)
+        shown = [
+            frame
+            for offset in range(1, count + 1)
+            if not (frame := screen.frames[(screen.focus + offset * step) % count]).hidden
+        ]
+        if shown:
+            self._focus_frame(shown[0])
 
     def _focus_frame(self, frame: PanelFrame) -> None:
         for index, screen in enumerate(self.screens):

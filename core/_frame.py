@@ -76,6 +76,22 @@ class PanelFrame(urwid.Widget):
             return None
         return getattr(self.panel, "widget", None)
 
+    @property
+    def rows_wanted(self) -> int | None:
+        """The rows the panel asks for, borders included; a broken panel never hides its error."""
+        if self.panel is None or self.error is not None:
+            return None
+        try:
+            rows = self.panel.rows_wanted
+        except Exception:
+            return None
+        return None if rows is None else 0 if rows <= 0 else int(rows) + 2
+
+    @property
+    def hidden(self) -> bool:
+        """True while the panel gives all its space away."""
+        return self.rows_wanted == 0
+
     def deliver(self, result: Result[Any]) -> None:
         """Hand a source result to the panel; a panel that raises shows its error instead."""
         self.results[result.source] = result

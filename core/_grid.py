@@ -1,4 +1,8 @@
-"""The screen grid: a fixed-height box gives the rows its content does not need to its neighbours."""
+"""The screen grid: a fixed-height box gives the rows its content does not need to its neighbours.
+
+A panel may say how many rows it wants (`Panel.rows_wanted`, 0 hides it); else the grid asks
+its widget.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,9 @@ def _widget_rows(widget: Any, width: int) -> int | None:
 def content_rows(widget: Any, width: int) -> int | None:
     """The rows a grid cell needs (borders included); None when it cannot say or is not ready."""
     if isinstance(widget, PanelFrame):
+        wanted = widget.rows_wanted  # the panel's own word comes first (0 hides it)
+        if wanted is not None:
+            return wanted
         inner = widget.widget
         if inner is None or widget.waiting is not None:
             return None
@@ -60,7 +67,7 @@ class ShrinkingPile(urwid.Pile):
         for index, given in self._given.items():
             widget, (_, amount) = self.contents[index]
             need = content_rows(widget, size[0])
-            rows = given if need is None else max(MIN_ROWS, min(given, need))
+            rows = given if need is None else 0 if need == 0 else max(MIN_ROWS, min(given, need))
             if rows != amount:
                 self.contents[index] = (widget, self.options(urwid.GIVEN, rows))  # type: ignore[assignment]
 

@@ -77,6 +77,12 @@ class Panel:
         return ""
 
     @property
+    def rows_wanted(self) -> int | None:
+        """Body rows the panel needs now, when fewer than a fixed-height row gives it; 0 hides the
+        panel, giving its row or column to the rest; None takes what the layout gives."""
+        return None
+
+    @property
     def selection(self) -> Any:
         """The selected item that actions on this panel act on, or None."""
         return None

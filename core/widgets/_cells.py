@@ -69,14 +69,24 @@ def badge(roles: Mapping[str, str], default: str = "text", *, dot: bool = True) 
     return render
 
 
-def sparkline(values: Sequence[float | None], width: int | None = None, role: str = "spark") -> Cell:
-    """A one-line chart of the last `width` values, scaled to their own range."""
+def sparkline(
+    values: Sequence[float | None],
+    width: int | None = None,
+    role: str = "spark",
+    *,
+    low: float | None = None,
+    high: float | None = None,
+) -> Cell:
+    """A one-line chart of the last `width` values, scaled to their own range or to low..high
+    (percentages read truer on 0..100: a steady 95% is then a high line, not a low one)."""
     points = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
     if width is not None:
         points = points[-width:]
     if not points:
         return [("muted", "—")]
-    low, high = min(points), max(points)
+    low = min(points) if low is None else low
+    high = max(points) if high is None else high
+    points = [min(high, max(low, v)) for v in points]
     ticks = icons.spark
     span = high - low
     top = len(ticks) - 1
