@@ -259,6 +259,8 @@ class Deck:
                 frame.deliver(result)
             else:
                 frame.pending[result.source] = result
+        if self.focused is not None and self.focused.hidden:
+            self.move_focus(1)  # the focused panel just gave its row away
         self.request_redraw()
 
     def _catch_up(self, frames: list[PanelFrame]) -> None:
