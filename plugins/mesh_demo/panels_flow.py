@@ -10,6 +10,7 @@ from deck.widgets import Cell, Column, bytes_, progress_bar
 
 from . import cells
 from .cells import node_order
+from .client import MeshClient
 from .digest import NrpcStats, nrpc_stats
 from .model import (
     MIGRATION_PHASES,
@@ -21,7 +22,6 @@ from .model import (
     NrpcCall,
 )
 from .panels_base import MeshTable, Timed
-from .source import MeshSession
 
 __all__ = ["AdaptersPanel", "AuditPanel", "BlobsPanel", "MigrationsPanel", "NrpcPanel"]
 
@@ -67,8 +67,8 @@ class AdaptersPanel(MeshTable[AdapterView]):
         Column("OVERFLOW", lambda a: a.overflow, width=8, align="right", render=_overflow),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda a: a.id, empty="no adapters")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda a: a.id, empty="no adapters")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.adapters
@@ -107,8 +107,8 @@ class BlobsPanel(MeshTable[Timed[BlobView]]):
         Column("CHANNEL", lambda r: r.item.channel, weight=1),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda r: (r.item.adapter, r.item.hash), empty="no blobs")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda r: (r.item.adapter, r.item.hash), empty="no blobs")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.blobs
@@ -154,8 +154,8 @@ class NrpcPanel(MeshTable[NrpcCall]):
         Column("STATUS", lambda c: c.status, width=10, render=cells.nrpc_status),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda c: c.seq, empty="no calls yet")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda c: c.seq, empty="no calls yet")
         self.stats: NrpcStats | None = None
 
     def section(self, snapshot: MeshSnapshot) -> Any:
@@ -265,8 +265,8 @@ class MigrationsPanel(MeshTable[Timed[MigrationView]]):
         Column("ELAPSED", lambda r: _until(r) - r.item.started_at, width=7, align="right", render=cells.age),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda r: r.item.id, empty="no migrations yet (one every 30 s)")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda r: r.item.id, empty="no migrations yet (one every 30 s)")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.migrations
@@ -326,8 +326,8 @@ class AuditPanel(MeshTable[AuditEntry]):
         Column("REASON", lambda a: a.reason, weight=1),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda a: a.seq, empty="no commands yet")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda a: a.seq, empty="no commands yet")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.audit

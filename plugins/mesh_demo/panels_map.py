@@ -12,11 +12,12 @@ from deck import Panel, PanelContext, Result
 from deck.widgets import Cell, KeyValue, Segment, icons, sparkline
 
 from . import cells
+from .client import MeshClient
 from .digest import HEALTH_ORDER, health_counts, nrpc_stats
 from .model import MeshSnapshot, NodeView
 from .netmap import RINGS_MS, plot
 from .panels_base import SyncOnDraw
-from .source import SOURCE, MeshSession
+from .source import SOURCE, followed, select
 
 __all__ = ["MapPanel", "MeshMap", "SummaryPanel"]
 
@@ -129,9 +130,9 @@ class MapPanel(Panel):
 
     sources = (SOURCE,)
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.client = client
         self.snapshot: MeshSnapshot | None = None
         self.widget = MeshMap(self)
 
@@ -145,7 +146,7 @@ class MapPanel(Panel):
         snapshot = self.snapshot
         if snapshot is None:
             return None
-        chosen = self.session.focus.node
+        chosen = followed(self.ctx.deck, "node")
         return chosen if chosen and snapshot.node(chosen) else snapshot.this_node
 
     def move(self, step: int | None) -> None:
@@ -156,7 +157,7 @@ class MapPanel(Panel):
         ids = [n.id for n in snapshot.nodes]
         current = self.selected_id
         index = 0 if step is None or current not in ids else (ids.index(current) + step) % len(ids)
-        self.session.focus.node = ids[index]
+        select(self.ctx.deck, node=ids[index])
 
     def hints(self) -> Sequence[tuple[str, str]]:
         return (("↑↓", "Node"), ("l", "Logs"))
@@ -191,9 +192,9 @@ class SummaryPanel(Panel):
 
     sources = (SOURCE,)
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.client = client
         self.snapshot: MeshSnapshot | None = None
         self.view = KeyValue()
         self.widget = SyncOnDraw(self.view, self._before_draw, self._fit)
@@ -224,7 +225,7 @@ class SummaryPanel(Panel):
             self.view.pairs = self._pairs(snapshot)
 
     def _pairs(self, snapshot: MeshSnapshot) -> list[tuple[str | None, Cell]]:
-        operator = self.session.operator
+        operator = self.client.operator
         spark = max(4, min(HISTORY, self._width - SPARK_INDENT))
         daemon_states = Counter(d.state for d in snapshot.daemons)
         active = [m for m in snapshot.migrations if m.active]
@@ -264,5 +265,5 @@ class SummaryPanel(Panel):
             ("p50 ms", sparkline(self._p50s, spark)),
             ("p99 ms", sparkline(self._p99s, spark)),
             ("Operator", [("accent", operator.operator_id), ("muted", f" key {operator.fingerprint[:8]}")]),
-            ("Seed", [("muted", f"{self.session.seed} · {snapshot.version:,} events")]),
+            ("Seed", [("muted", f"{self.client.seed} · {snapshot.version:,} events")]),
         ]
