@@ -14,11 +14,10 @@ from typing import Any, TypeVar
 
 from deck import Action, ActionContext, ActionError
 
-from .admin import DRAIN_WINDOW_MAX, FREEZE_TTL_MAX
+from .actions_details import describe
+from .actions_export import export_table
 from .client import MeshClient
-from .commands import CLUSTER, AdminCommand
-from .details import describe
-from .export import export_table
+from .client_admin import DRAIN_WINDOW_MAX, FREEZE_TTL_MAX
 from .model import (
     AdapterView,
     AuditEntry,
@@ -31,6 +30,7 @@ from .model import (
     NodeView,
     NrpcCall,
 )
+from .model_commands import CLUSTER, AdminCommand
 from .panels_base import Exportable
 from .panels_flow import NrpcPanel
 from .panels_logs import ID_PREFIX, LogsPanel

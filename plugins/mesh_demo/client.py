@@ -11,10 +11,10 @@ from typing import Any
 
 from deck import now
 
-from .commands import AdminCommand
-from .crypto import Operator, OperatorRegistry
+from .client_crypto import Operator, OperatorRegistry
+from .client_sim import Mesh
 from .model import BlastRadius, MeshSnapshot, Outcome
-from .sim import Mesh
+from .model_commands import AdminCommand
 
 __all__ = ["MAX_GAP", "MeshClient", "SimClock", "open_client"]
 

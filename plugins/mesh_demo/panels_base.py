@@ -10,9 +10,9 @@ import urwid
 from deck import PanelContext, Result, TablePanel
 from deck.widgets import Column
 
-from .cells import plain
 from .client import MeshClient
 from .model import MeshSnapshot
+from .panels_cells import plain
 from .source import SOURCE
 
 __all__ = ["NARROW_BELOW", "TINY_BELOW", "Exportable", "MeshTable", "SyncOnDraw", "Timed"]

@@ -8,11 +8,11 @@ from typing import Any
 from deck import PanelContext
 from deck.widgets import Cell, Column
 
-from . import cells
-from .cells import node_order
+from . import panels_cells as cells
 from .client import MeshClient
 from .model import ChainView, DaemonView, GroupView, MeshSnapshot, NodeView
 from .panels_base import MeshTable, Timed
+from .panels_cells import node_order
 from .source import followed, select
 
 __all__ = ["ChainsPanel", "DaemonsPanel", "GroupsPanel", "NodesPanel"]

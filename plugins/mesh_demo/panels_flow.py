@@ -8,10 +8,8 @@ from typing import Any
 from deck import PanelContext
 from deck.widgets import Cell, Column, bytes_, progress_bar
 
-from . import cells
-from .cells import node_order
+from . import panels_cells as cells
 from .client import MeshClient
-from .digest import NrpcStats, nrpc_stats
 from .model import (
     MIGRATION_PHASES,
     AdapterView,
@@ -22,6 +20,8 @@ from .model import (
     NrpcCall,
 )
 from .panels_base import MeshTable, Timed
+from .panels_cells import node_order
+from .panels_digest import NrpcStats, nrpc_stats
 
 __all__ = ["AdaptersPanel", "AuditPanel", "BlobsPanel", "MigrationsPanel", "NrpcPanel"]
 

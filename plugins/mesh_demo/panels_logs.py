@@ -11,13 +11,13 @@ from deck import Panel, PanelContext, Result
 from deck.widgets import LEVELS, LogLine, LogView, Segment
 
 from . import model
-from .cells import kind_icon
 from .client import MeshClient
-from .daemons import AGENT
+from .client_daemons import AGENT
+from .client_world import LOG_CAPACITY
 from .model import MeshSnapshot
 from .panels_base import Exportable, SyncOnDraw
+from .panels_cells import kind_icon
 from .source import SOURCE, followed
-from .world import LOG_CAPACITY
 
 __all__ = ["ID_PREFIX", "LogFilter", "LogsPanel"]
 

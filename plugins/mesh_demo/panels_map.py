@@ -11,12 +11,12 @@ import urwid
 from deck import Panel, PanelContext, Result
 from deck.widgets import Cell, KeyValue, Segment, icons, sparkline
 
-from . import cells
+from . import panels_cells as cells
 from .client import MeshClient
-from .digest import HEALTH_ORDER, health_counts, nrpc_stats
 from .model import MeshSnapshot, NodeView
-from .netmap import RINGS_MS, plot
 from .panels_base import SyncOnDraw
+from .panels_digest import HEALTH_ORDER, health_counts, nrpc_stats
+from .panels_netmap import RINGS_MS, plot
 from .source import SOURCE, followed, select
 
 __all__ = ["MapPanel", "MeshMap", "SummaryPanel"]

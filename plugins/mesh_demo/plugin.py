@@ -20,13 +20,13 @@ from deck import (
 
 from .actions import build_actions
 from .client import MeshClient, open_client
-from .digest import headline
+from .client_sim import MAX_NODES, MIN_NODES
 from .model import MeshSnapshot
+from .panels_digest import headline
 from .panels_fleet import ChainsPanel, DaemonsPanel, GroupsPanel, NodesPanel
 from .panels_flow import AdaptersPanel, AuditPanel, BlobsPanel, MigrationsPanel, NrpcPanel
 from .panels_logs import LogsPanel
 from .panels_map import MapPanel, SummaryPanel
-from .sim import MAX_NODES, MIN_NODES
 from .source import FOLLOW, SOURCE, mesh_source
 
 __all__ = ["MeshPlugin"]

@@ -7,11 +7,11 @@ from mesh_clock import START, settle
 
 from deck.plugins.mesh_demo import AdminCommand, LogLine, Mesh
 from deck.plugins.mesh_demo.actions import parse_seconds
-from deck.plugins.mesh_demo.cells import age, latency, latency_role, percent, plain, rtt
 from deck.plugins.mesh_demo.client import MAX_GAP, SimClock, open_client
-from deck.plugins.mesh_demo.digest import headline, nrpc_stats
-from deck.plugins.mesh_demo.netmap import RINGS_MS, plot, radius
+from deck.plugins.mesh_demo.panels_cells import age, latency, latency_role, percent, plain, rtt
+from deck.plugins.mesh_demo.panels_digest import headline, nrpc_stats
 from deck.plugins.mesh_demo.panels_logs import LogFilter
+from deck.plugins.mesh_demo.panels_netmap import RINGS_MS, plot, radius
 
 CONFIG = {"seed": 1, "nodes": 9, "refresh": 0.5, "operator": "ada", "export_dir": "."}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
+from .client_state import DaemonState, NodeState
+from .client_world import World
 from .model import LogLevel
-from .state import DaemonState, NodeState
-from .world import World
 
 __all__ = ["LOG_JITTER", "LOG_PERIOD", "compose", "start"]
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from . import daemons as daemon_roster
+from . import client_daemons as daemon_roster
+from .client_state import ChainState, DaemonState
+from .client_world import ADAPTERS, BLOBS, CHAINS, DAEMONS, MIGRATIONS, NODES, World
 from .model import (
     AdapterView,
     BlobView,
@@ -17,8 +19,6 @@ from .model import (
     MigrationView,
     NodeView,
 )
-from .state import ChainState, DaemonState
-from .world import ADAPTERS, BLOBS, CHAINS, DAEMONS, MIGRATIONS, NODES, World
 
 __all__ = ["SnapshotBuilder"]
 
