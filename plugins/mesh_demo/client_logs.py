@@ -87,6 +87,7 @@ def compose(rng: random.Random, *, degraded: bool) -> tuple[LogLevel, str]:
     roll = rng.random()
     warn_share = 0.15 if degraded else 0.05
     level: LogLevel
+    corpus: tuple[str, ...]
     if roll < 0.012:
         level, corpus = "ERROR", _ERROR
     elif roll < 0.012 + warn_share:

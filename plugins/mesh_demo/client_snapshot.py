@@ -11,6 +11,7 @@ from .client_world import ADAPTERS, BLOBS, CHAINS, DAEMONS, MIGRATIONS, NODES, W
 from .model import (
     AdapterView,
     BlobView,
+    ChainStatus,
     ChainView,
     DaemonView,
     GroupView,
@@ -210,7 +211,7 @@ def _chain_views(
         holders = tuple(
             i for i in group.members if by_id[i].state == "running" and by_id[i].health != "unreachable"
         )
-        status = "healthy" if len(holders) == len(group.members) else "degraded"
+        status: ChainStatus = "healthy" if len(holders) == len(group.members) else "degraded"
         views.append(
             ChainView(
                 group.name,
@@ -228,6 +229,7 @@ def _chain_views(
 
 def _data_chain_view(chain: ChainState) -> ChainView:
     held = len(chain.holders)
+    status: ChainStatus
     if chain.leader is None:
         status = "leaderless"
     elif chain.repairing is not None:

@@ -145,7 +145,8 @@ class MeshTable(TablePanel[Row], Exportable):
         """Called after the rows were rebuilt (for summaries in the subtitle)."""
 
     @property
-    def selection(self) -> Row | None:
+    def selection(self) -> Any:
+        """The selected row (a table of timed rows gives the item in it)."""
         self.sync()
         return self.table.selected
 

@@ -149,7 +149,7 @@ class DaemonsPanel(MeshTable[Timed[DaemonView]]):
         return [Timed(d, now) for d in daemons]
 
     @property
-    def selection(self) -> DaemonView | None:
+    def selection(self) -> DaemonView | None:  # type: ignore[override]  # the item of the timed row
         row = super().selection
         return row.item if row is not None else None
 

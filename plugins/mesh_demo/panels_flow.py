@@ -118,7 +118,7 @@ class BlobsPanel(MeshTable[Timed[BlobView]]):
         return [Timed(b, now) for b in snapshot.blobs]
 
     @property
-    def selection(self) -> BlobView | None:
+    def selection(self) -> BlobView | None:  # type: ignore[override]  # the item of the timed row
         row = super().selection
         return row.item if row is not None else None
 
@@ -202,7 +202,7 @@ def _phase(value: str) -> Cell:
     phase = value.removesuffix(PAUSED)
     if phase in _PHASE_ROLES:
         return [(_PHASE_ROLES[phase], phase)]
-    step = f" {MIGRATION_PHASES.index(phase) + 1}/{len(MIGRATION_PHASES) - 1}"  # type: ignore[arg-type]
+    step = f" {MIGRATION_PHASES.index(phase) + 1}/{len(MIGRATION_PHASES) - 1}"
     if value.endswith(PAUSED):
         return [("info", f"{cells.kind_icon('freeze')} {phase}"), ("muted", step)]
     return [("magenta", phase), ("muted", step)]
@@ -276,7 +276,7 @@ class MigrationsPanel(MeshTable[Timed[MigrationView]]):
         return [Timed(m, now) for m in snapshot.migrations]
 
     @property
-    def selection(self) -> MigrationView | None:
+    def selection(self) -> MigrationView | None:  # type: ignore[override]  # the item of the timed row
         row = super().selection
         return row.item if row is not None else None
 

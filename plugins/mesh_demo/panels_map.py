@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import urwid
@@ -98,7 +98,7 @@ class MeshMap(urwid.Widget):
         self._drawn: tuple[Any, ...] = ()
         self._canvas: urwid.Canvas | None = None
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]
         width, height = size
         snapshot = self._panel.snapshot
         if snapshot is None:
@@ -113,7 +113,7 @@ class MeshMap(urwid.Widget):
             self._drawn, self._canvas = key, _canvas(lines, width, height)
         return self._canvas
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]
         steps = {"j": 1, "down": 1, "right": 1, "k": -1, "up": -1, "left": -1}
         if key in steps:
             self._panel.move(steps[key])
@@ -177,7 +177,7 @@ class MapPanel(Panel):
         return f"{len(snapshot.nodes) - 1} peers · {troubled or 'all healthy'}"
 
 
-def _counts(counter: Counter[str], roles: dict[str, str], order: tuple[str, ...]) -> Cell:
+def _counts(counter: Mapping[Any, int], roles: dict[str, str], order: tuple[str, ...]) -> Cell:
     parts: list[Segment] = []
     for name in order:
         if counter[name]:
