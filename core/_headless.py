@@ -78,9 +78,16 @@ class Harness:
         return self
 
     def text(self) -> str:
-        """The whole screen as text, one line per row, trailing spaces removed."""
-        canvas = self.shell.render(self.size, focus=True)
-        return "\n".join(line.decode("utf-8").rstrip() for line in canvas.text)
+        """The whole screen as text, one line per row, trailing spaces removed.
+
+        It is drawn on the deck's loop, as a terminal draws it, so what drawing triggers (a panel
+        retargeting its source as its selection settles) happens as it would there.
+        """
+
+        async def draw() -> list[bytes]:
+            return self.shell.render(self.size, focus=True).text
+
+        return "\n".join(line.decode("utf-8").rstrip() for line in self.loop.run_until_complete(draw()))
 
     def wait_until(
         self, condition: Callable[[], object], timeout: float = 10.0, step: float = 0.05, *, what: str = ""

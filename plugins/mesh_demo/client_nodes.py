@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from . import daemons
-from .state import NodeState
-from .world import ADAPTERS, NODES, World, wander
+from . import client_daemons as daemons
+from .client_state import NodeState
+from .client_world import ADAPTERS, NODES, World, wander
 
 __all__ = ["begin_drain", "build_nodes", "start"]
 

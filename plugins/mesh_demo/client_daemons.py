@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from .client_state import DaemonState
+from .client_world import DAEMONS, World, wander
 from .model import GroupKind, Lifecycle
-from .state import DaemonState
-from .world import DAEMONS, World, wander
 
 __all__ = [
     "add_daemon",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
+from .client_state import NodeState
+from .client_world import World
 from .model import NrpcCall, NrpcStatus
-from .state import NodeState
-from .world import World
 
 __all__ = ["DEADLINE", "METHOD", "PERIOD", "RESPONDERS", "serves", "start"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .state import ChainState, NodeState
-from .world import CHAINS, World
+from .client_state import ChainState, NodeState
+from .client_world import CHAINS, World
 
 __all__ = ["DATA_CHAINS", "build_chains", "can_hold", "holds_here", "start"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
+from .client_state import DaemonState, NodeState
+from .client_world import World
 from .model import LogLevel
-from .state import DaemonState, NodeState
-from .world import World
 
 __all__ = ["LOG_JITTER", "LOG_PERIOD", "compose", "start"]
 
@@ -87,6 +87,7 @@ def compose(rng: random.Random, *, degraded: bool) -> tuple[LogLevel, str]:
     roll = rng.random()
     warn_share = 0.15 if degraded else 0.05
     level: LogLevel
+    corpus: tuple[str, ...]
     if roll < 0.012:
         level, corpus = "ERROR", _ERROR
     elif roll < 0.012 + warn_share:

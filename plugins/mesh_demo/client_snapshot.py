@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from . import daemons as daemon_roster
+from . import client_daemons as daemon_roster
+from .client_state import ChainState, DaemonState
+from .client_world import ADAPTERS, BLOBS, CHAINS, DAEMONS, MIGRATIONS, NODES, World
 from .model import (
     AdapterView,
     BlobView,
+    ChainStatus,
     ChainView,
     DaemonView,
     GroupView,
@@ -17,8 +20,6 @@ from .model import (
     MigrationView,
     NodeView,
 )
-from .state import ChainState, DaemonState
-from .world import ADAPTERS, BLOBS, CHAINS, DAEMONS, MIGRATIONS, NODES, World
 
 __all__ = ["SnapshotBuilder"]
 
@@ -210,7 +211,7 @@ def _chain_views(
         holders = tuple(
             i for i in group.members if by_id[i].state == "running" and by_id[i].health != "unreachable"
         )
-        status = "healthy" if len(holders) == len(group.members) else "degraded"
+        status: ChainStatus = "healthy" if len(holders) == len(group.members) else "degraded"
         views.append(
             ChainView(
                 group.name,
@@ -228,6 +229,7 @@ def _chain_views(
 
 def _data_chain_view(chain: ChainState) -> ChainView:
     held = len(chain.holders)
+    status: ChainStatus
     if chain.leader is None:
         status = "leaderless"
     elif chain.repairing is not None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import chains, daemons, migrations, nrpc
-from .admin import (
+from . import client_chains as chains
+from . import client_daemons as daemons
+from . import client_migrations as migrations
+from . import client_nrpc as nrpc
+from .client_admin import (
     DRAIN_WINDOW_MAX,
     FREEZE_TTL_MAX,
     check,
@@ -14,11 +17,11 @@ from .admin import (
     resolve_migration,
     resolve_node,
 )
-from .blobs import GiB
-from .commands import AdminCommand, CommandError
+from .client_blobs import GiB
+from .client_state import DaemonState
+from .client_world import World
 from .model import BlastRadius
-from .state import DaemonState
-from .world import World
+from .model_commands import AdminCommand, CommandError
 
 __all__ = ["blast_radius"]
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import logging
 import math
 
-from . import blobs, chains, daemons, logs, migrations, nodes, nrpc
-from .admin import submit
-from .blast import blast_radius
-from .commands import AdminCommand
-from .crypto import OperatorRegistry, SignedCommand, Verifier
+from . import client_blobs as blobs
+from . import client_chains as chains
+from . import client_daemons as daemons
+from . import client_logs as logs
+from . import client_migrations as migrations
+from . import client_nodes as nodes
+from . import client_nrpc as nrpc
+from .client_admin import submit
+from .client_blast import blast_radius
+from .client_crypto import OperatorRegistry, SignedCommand, Verifier
+from .client_snapshot import SnapshotBuilder
+from .client_world import World
 from .model import BlastRadius, MeshSnapshot, Outcome
-from .snapshot import SnapshotBuilder
-from .world import World
+from .model_commands import AdminCommand
 
 __all__ = ["MAX_NODES", "MIN_NODES", "Mesh"]
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from deck.widgets import Segment
 
-from .cells import HEALTH_ROLES, age, plain
 from .model import MeshSnapshot, NodeView, NrpcCall
+from .panels_cells import HEALTH_ROLES, age, plain
 
 __all__ = ["HEALTH_ORDER", "NrpcStats", "headline", "health_counts", "nrpc_stats"]
 

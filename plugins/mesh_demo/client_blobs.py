@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from .state import AdapterState, BlobState
-from .world import ADAPTERS, BLOBS, World
+from .client_state import AdapterState, BlobState
+from .client_world import ADAPTERS, BLOBS, World
 
 __all__ = ["GiB", "build_adapters", "new_blob", "put", "start"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
+from .client_ring import Ring
+from .client_scheduler import EventQueue
+from .client_state import AdapterState, ChainState, DaemonState, MigrationState, NodeState
 from .model import AuditEntry, EventKind, LogLevel, LogLine, MeshEvent, NrpcCall
-from .ring import Ring
-from .scheduler import EventQueue
-from .state import AdapterState, ChainState, DaemonState, MigrationState, NodeState
 
 __all__ = ["SECTIONS", "World", "wander"]
 

@@ -18,14 +18,14 @@ class EventQueue:
         self.now = start
         self.processed = 0
         self._seq = 0
-        self._heap: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
+        self._heap: list[tuple[float, int, Callable[..., object], tuple[Any, ...]]] = []
 
-    def at(self, when: float, callback: Callable[..., None], *args: Any) -> None:
+    def at(self, when: float, callback: Callable[..., object], *args: Any) -> None:
         """Run `callback(*args)` at `when` (never earlier than now)."""
         heapq.heappush(self._heap, (max(when, self.now), self._seq, callback, args))
         self._seq += 1
 
-    def after(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
+    def after(self, delay: float, callback: Callable[..., object], *args: Any) -> None:
         self.at(self.now + delay, callback, *args)
 
     def run_until(self, until: float) -> int:

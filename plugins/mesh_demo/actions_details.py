@@ -6,7 +6,6 @@ import dataclasses
 import time
 from typing import Any
 
-from .cells import age, plain
 from .model import (
     MIGRATION_PHASES,
     DaemonView,
@@ -16,6 +15,7 @@ from .model import (
     MigrationView,
     NodeView,
 )
+from .panels_cells import age, plain
 
 __all__ = ["RECENT_LOGS", "describe"]
 

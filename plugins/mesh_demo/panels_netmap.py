@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from deck.widgets import Segment, icons
 
-from .cells import latency_role
 from .model import NodeView
+from .panels_cells import latency_role
 
 __all__ = ["RINGS_MS", "plot", "radius"]
 

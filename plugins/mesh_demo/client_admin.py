@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import daemons, migrations, nodes
-from .commands import CLUSTER, COMMANDS, AdminCommand, CommandError
-from .crypto import SignedCommand, Verifier
+from . import client_daemons as daemons
+from . import client_migrations as migrations
+from . import client_nodes as nodes
+from .client_crypto import SignedCommand, Verifier
+from .client_state import DaemonState, MigrationState, NodeState
+from .client_world import NODES, World
 from .model import AuditEntry, Outcome, OutcomeStatus
-from .state import DaemonState, MigrationState, NodeState
-from .world import NODES, World
+from .model_commands import CLUSTER, COMMANDS, AdminCommand, CommandError
 
 __all__ = [
     "DRAIN_WINDOW_MAX",

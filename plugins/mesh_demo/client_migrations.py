@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import blobs, daemons
+from . import client_blobs as blobs
+from . import client_daemons as daemons
+from .client_state import MigrationState, NodeState
+from .client_world import CLUSTER, DAEMONS, MIGRATIONS, World
 from .model import Phase
-from .state import MigrationState, NodeState
-from .world import CLUSTER, DAEMONS, MIGRATIONS, World
 
 __all__ = [
     "CADENCE",
