@@ -132,3 +132,10 @@ def test_a_table_scrolls_its_long_columns_sideways(deck: Harness) -> None:
     for _ in range(10):
         deck.press("left")
     assert "a long note a long note" in deck.text()
+
+
+def test_enter_on_a_key_value_panel_shows_every_pair_whole(deck: Harness) -> None:
+    deck.press("tab", "enter")  # the Count panel
+    assert "rows: 3" in deck.text()
+    deck.press("q")  # closes the detail, never the deck
+    assert deck.deck.overlays.top is None and not deck.deck.closed.done()  # type: ignore[union-attr]
