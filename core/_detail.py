@@ -158,7 +158,7 @@ def open_detail(ctx: ActionContext) -> str | None:
         if write is None:
             return "no terminal to copy to"
         write(osc52(value))
-        return f"copied {len(value)} characters"
+        return f"sent {len(value)} characters to the terminal's clipboard (OSC 52)"
 
     deck.overlays.open(DetailDialog(title, text, deck.theme.border, copy))
     return None
