@@ -1,4 +1,4 @@
-"""Enter on a kit table or log: the selected row or line whole, wrapped, scrollable, copyable."""
+"""Enter on a kit table, log or key-value panel: the whole value, wrapped, scrollable, copyable."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import urwid
 from deck._overlays import Dialog
 from deck._panels import Panel
 from deck._sanitize import sanitize
-from deck.widgets import Column, LogView, Table
+from deck.widgets import Column, KeyValue, LogView, Table
 from deck.widgets._render import as_segments
 
 if TYPE_CHECKING:
@@ -84,13 +84,24 @@ def _line_text(view: LogView) -> str | None:
     return f"{stamp}{line.level.upper()} {source}\n\n{line.text}"
 
 
+def _pairs_text(view: KeyValue) -> str | None:
+    lines = []
+    for key, value in view.pairs:
+        text = "".join(part for _, part in as_segments(value))
+        lines.append(f"\n{text}" if key is None else f"{key}: {text}")
+    return "\n".join(lines).strip() or None
+
+
 def detail_text(panel: Panel) -> str | None:
-    """The whole selected row (every column) or log line of a panel, or None when it has neither."""
+    """The whole selected row (every column) or log line of a panel, or every pair of a key-value
+    panel; None when it has none of these."""
     for widget in _widgets(getattr(panel, "widget", None)):
         if isinstance(widget, Table):
             return _row_text(widget)
         if isinstance(widget, LogView):
             return _line_text(widget)
+        if isinstance(widget, KeyValue):
+            return _pairs_text(widget)
     return None
 
 
@@ -147,7 +158,7 @@ def open_detail(ctx: ActionContext) -> str | None:
         if write is None:
             return "no terminal to copy to"
         write(osc52(value))
-        return f"copied {len(value)} characters"
+        return f"sent {len(value)} characters to the terminal's clipboard (OSC 52)"
 
     deck.overlays.open(DetailDialog(title, text, deck.theme.border, copy))
     return None

@@ -13,6 +13,7 @@ from deck._clock import now
 from deck._panels import Panel
 from deck._sanitize import sanitize
 from deck._sources import Result
+from deck.widgets import glyph
 from deck.widgets._render import Segment, canvas, encode_line, fit, text_width
 
 __all__ = ["BORDERS", "PanelFrame"]
@@ -221,7 +222,10 @@ class PanelFrame(urwid.Widget):
             ]
         else:
             lines = [
-                [("muted", part)] for part in textwrap.wrap(sanitize(self.waiting or ""), max(10, width - 2))
+                [("muted", part)]
+                for part in textwrap.wrap(
+                    sanitize(self.waiting or "").replace("…", glyph("…", "...")), max(10, width - 2)
+                )
             ]
         top = max(0, (height - len(lines)) // 2)
         rendered = [encode_line(fit([], width), "text")] * top

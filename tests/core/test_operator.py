@@ -87,7 +87,7 @@ def test_enter_opens_the_whole_row_wrapped_and_copyable(deck: Harness) -> None:
     assert "Name: beta" in screen and "Note:" in screen
     deck.press("c")
     assert copied == [osc52("Name: beta\nNote:\n" + "a long note " * 20 + "THE END")]
-    assert "copied" in deck.text()
+    assert "sent 264 characters to the terminal" in deck.text()
     deck.press("w")
     assert "THE END" not in deck.text()  # unwrapped, the end is off to the right
     deck.press("esc", "tab", "tab", "up", "enter")  # the log (following, so on its last line)
@@ -132,3 +132,10 @@ def test_a_table_scrolls_its_long_columns_sideways(deck: Harness) -> None:
     for _ in range(10):
         deck.press("left")
     assert "a long note a long note" in deck.text()
+
+
+def test_enter_on_a_key_value_panel_shows_every_pair_whole(deck: Harness) -> None:
+    deck.press("tab", "enter")  # the Count panel
+    assert "rows: 3" in deck.text()
+    deck.press("q")  # closes the detail, never the deck
+    assert deck.deck.overlays.top is None and not deck.deck.closed.done()  # type: ignore[union-attr]
