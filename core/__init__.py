@@ -5,7 +5,7 @@ The public API is what this module exports; everything in `_`-prefixed modules i
 
 from deck._actions import GLOBAL, Action, Command, StatusSegment
 from deck._context import ActionContext, Context, Level
-from deck._errors import ActionError, DeckError, LayoutError, PluginError, ThemeError
+from deck._errors import ActionError, DeckError, LayoutError, OptionError, PluginError, ThemeError
 from deck._hookspecs import hookimpl
 from deck._kit_panels import JsonPanel, LogPanel, TablePanel
 from deck._panels import Option, Panel, PanelContext, PanelType
@@ -26,6 +26,7 @@ __all__ = [
     "Level",
     "LogPanel",
     "Option",
+    "OptionError",
     "Panel",
     "PanelContext",
     "PanelType",

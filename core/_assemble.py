@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deck._actions import Action, StatusSegment
-from deck._errors import LayoutError, PluginError
+from deck._errors import LayoutError, OptionError, PluginError
 from deck._keymap import Keymap
 from deck._layout import Layout
 from deck._panels import Option, PanelType
 from deck._plugins import PluginHost
 from deck._sources import Source
 from deck._theme import Theme, find_theme, load_theme
-from deck._yamlfile import did_you_mean
+from deck._yamlfile import Path_, did_you_mean
 
 __all__ = ["CORE_PLUGIN", "Assembly", "assemble", "validate_options"]
 
@@ -39,6 +39,8 @@ class Assembly:
     segments: list[tuple[str, StatusSegment]]
     keymap: Keymap
     themes: dict[str, Path] = field(default_factory=dict)
+    #: Each panel's options, checked and with defaults filled in, by the panel's path in the layout.
+    panel_options: dict[Path_, dict[str, Any]] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -57,7 +59,11 @@ def _check_type(value: Any, option: Option) -> Any:
 def validate_options(
     values: Mapping[str, Any], schema: Mapping[str, Option], where: Any, what: str
 ) -> dict[str, Any]:
-    """Check `values` against `schema` and fill defaults; `where(key)` locates errors."""
+    """Check `values` against `schema` and fill defaults; `where(key)` locates errors.
+
+    `where` takes an option's name (or a path starting with one, or None for the whole block)
+    and whether the key rather than the value is meant.
+    """
     result: dict[str, Any] = {}
     for key, value in values.items():
         if key not in schema:
@@ -83,6 +89,15 @@ def validate_options(
                 where=where(key),
                 hint=did_you_mean(value, map(str, option.choices)),
             )
+        if option.check is not None:
+            try:
+                value = option.check(value)
+            except OptionError as exc:
+                raise LayoutError(
+                    f"{what}: {key}: {exc.message}",
+                    where=where((key, *exc.path)),
+                    hint=exc.hint or option.help or None,
+                ) from None
         result[key] = value
     for key, option in schema.items():
         if key not in result:
@@ -90,6 +105,18 @@ def validate_options(
                 raise LayoutError(f"{what} needs the option {key!r} ({option.help})", where=where(None))
             result[key] = option.default
     return result
+
+
+def _locator(layout: Layout, base: Path_, *, whole: Path_ | None = None) -> Callable[..., str]:
+    """Where an option (or a path inside one) sits in the layout file."""
+
+    def where(key: str | Path_ | None, is_key: bool = False) -> str:
+        if key is None:
+            return layout.where(base if whole is None else whole)
+        inside = (key,) if isinstance(key, str) else key
+        return layout.where((*base, *inside), key=is_key)
+
+    return where
 
 
 def _collect(
@@ -137,7 +164,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
             configs[spec.name] = validate_options(
                 spec.config,
                 schema,
-                lambda key, is_key=False, p=spec.path: layout.where((*p, key) if key else p, key=is_key),
+                _locator(layout, spec.path),
                 f"plugin {spec.name!r}",
             )
         else:
@@ -147,6 +174,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
     for name, panel_type in _collect(host, "deck_panels", problems, configs):
         panel_types[panel_type.name] = (name, panel_type)
     unavailable: dict[str, str] = {}
+    panel_options: dict[Path_, dict[str, Any]] = {}
     for spec in layout.panels():
         if spec.type not in panel_types:
             if problems:
@@ -158,12 +186,10 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
                 hint=did_you_mean(spec.type, panel_types) or "deck --list shows every panel type",
             )
         panel_type = panel_types[spec.type][1]
-        validate_options(
+        panel_options[spec.path] = validate_options(
             spec.options,
             panel_type.options,
-            lambda key, is_key=False, p=spec.path: layout.where(
-                (*p, "options", key) if key else p, key=is_key
-            ),
+            _locator(layout, (*spec.path, "options"), whole=spec.path),
             f"panel {spec.type!r}",
         )
 
@@ -213,4 +239,5 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
         themes=themes,
         problems=problems,
         unavailable=unavailable,
+        panel_options=panel_options,
     )

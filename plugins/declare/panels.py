@@ -1,0 +1,393 @@
+"""The declared panels: any declared source as a table, sparklines, gauges, pairs, a log or JSON."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from fnmatch import fnmatchcase
+from typing import Any
+
+import urwid
+
+from deck import JsonPanel, LogPanel, Panel, PanelContext, Result, TablePanel, sanitize
+from deck.plugins.declare.model import Snapshot, Threshold
+from deck.plugins.declare.source import source_name
+from deck.plugins.declare.source_parse import pick
+from deck.widgets import Cell, Column, Gauge, KeyValue, LogLine, json_preview, sparkline
+
+__all__ = [
+    "DeclaredGauges",
+    "DeclaredJson",
+    "DeclaredLog",
+    "DeclaredPairs",
+    "DeclaredRow",
+    "DeclaredSparklines",
+    "DeclaredTable",
+]
+
+_LEVEL = re.compile(r"\b(fatal|critical|crit|error|err|warning|warn|debug|trace)\b", re.I)
+
+
+class DeclaredRow:
+    """A row as the table holds it: a stable identity and the row's fields (what actions get)."""
+
+    __slots__ = ("fields", "id")
+
+    def __init__(self, id: tuple[str, int], fields: Mapping[str, Any]) -> None:
+        self.id = id
+        self.fields = fields
+
+
+def show(value: Any) -> Cell:
+    """A field as a cell: numbers kept short, nested values previewed, nothing as a dash."""
+    if value is None or value == "":
+        return [("muted", "—")]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 10000 else f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return json_preview(value)
+    return str(value)
+
+
+def _with_role(threshold: Threshold | None) -> Any:
+    def render(value: Any) -> Cell:
+        cell = show(value)
+        role = threshold.role(value) if threshold is not None else None
+        return [(role, cell)] if role and isinstance(cell, str) else cell
+
+    return render
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def series_label(fields: Mapping[str, Any], label: str | None, alone: str | None = None) -> str:
+    """What names a row in charts and gauges: the `label` field, a series' name and labels,
+    `alone` for the only row of a snapshot, or else the row's first field."""
+    if label:
+        return str(fields.get(label, "?"))
+    if "metric" in fields:
+        labels = fields.get("labels") or ""
+        return f"{fields['metric']}{{{labels}}}" if labels else str(fields["metric"])
+    if alone is not None:
+        return alone
+    return str(next(iter(fields.values()), "?"))
+
+
+def select_rows(snapshot: Snapshot, options: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The rows a panel shows: those whose fields match every glob of `match` (and `metric`)."""
+    globs = dict(options.get("match") or {})
+    if options.get("metric"):
+        globs["metric"] = options["metric"]
+    if not globs:
+        return list(snapshot.rows)
+    return [
+        row
+        for row in snapshot.rows
+        if all(fnmatchcase(_plain(row.get(name)), str(glob)) for name, glob in globs.items())
+    ]
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def status_markup(result: Result[Snapshot]) -> list[tuple[str, str]]:
+    """The line under a declared panel: the latest error in full, or a note about the data."""
+    if result.error:
+        return [("bad", f"⚠ {sanitize(result.error)}")]
+    if result.value is not None and result.value.note:
+        return [("warn", f"⚠ {sanitize(result.value.note)}")]
+    return []
+
+
+def meta_text(snapshot: Snapshot) -> str:
+    """Facts about the last fetch for a panel's border: "status 200 · 12 ms"."""
+    return " · ".join(value if name == "took" else f"{name} {value}" for name, value in snapshot.meta)
+
+
+class _StatusPile(urwid.Pile):
+    """A panel body with a status line under it, shown only when there is something to say."""
+
+    def __init__(self, body: urwid.Widget) -> None:
+        super().__init__([body])
+        self._markup: list[tuple[str, str]] = []
+
+    def say(self, markup: list[tuple[str, str]]) -> None:
+        """Show `markup` under the body (empty hides the line)."""
+        if markup == self._markup:
+            return
+        self._markup = markup
+        del self.contents[1:]
+        if markup:
+            self.contents.append((urwid.Text(markup, wrap="ellipsis"), self.options("pack")))
+        self.focus_position = 0
+
+
+class DeclaredTable(TablePanel[DeclaredRow]):
+    """Any declared source as the kit's table: sort, filter, Enter for a row's detail, declared actions."""
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx, row_id=lambda row: row.id, empty="no rows")
+        self.sources = (source_name(ctx.options["source"]),)
+        self._thresholds: Mapping[str, Threshold] = ctx.options.get("thresholds") or {}
+        self._shown: tuple[str, ...] = ()
+        self._body = _StatusPile(self.table)
+        self.widget = self._body
+
+    def update(self, result: Result[Snapshot]) -> None:
+        snapshot = result.value
+        assert snapshot is not None
+        rows = self._rows(select_rows(snapshot, self.ctx.options))
+        columns = tuple(self.ctx.options.get("columns") or snapshot.columns)
+        if columns != self._shown:
+            self._rebuild(columns, rows)
+        self.table.update(rows)
+        self._body.say(status_markup(result))
+
+    def _rows(self, rows: list[Mapping[str, Any]]) -> list[DeclaredRow]:
+        key = self.ctx.options.get("key")
+        seen: dict[Hashable, int] = {}
+        result = []
+        for fields in rows:
+            base = (
+                str(fields.get(key))
+                if key
+                else series_label(fields, None)
+                if "metric" in fields
+                else str(next(iter(fields.values()), ""))
+            )
+            seen[base] = seen.get(base, -1) + 1
+            result.append(DeclaredRow((base, seen[base]), fields))
+        return result
+
+    def _rebuild(self, columns: tuple[str, ...], rows: list[DeclaredRow]) -> None:
+        """New columns (the first snapshot, or the source's shape changed): a new table, same view."""
+        old = self.table
+        self.table = type(old)([self._column(name, rows) for name in columns], old.row_id, empty=old.empty)
+        self.table.filter = old.filter
+        sort = old.sort
+        if sort is not None and sort[0] in columns:
+            self.table.sort_by(sort[0], descending=sort[1])
+        elif self._shown == () and self.ctx.options.get("sort") in columns:
+            name = self.ctx.options["sort"]
+            descending = self.ctx.options.get("descending")
+            if descending is None:
+                descending = any(_numeric(r.fields.get(name)) for r in rows[:20])
+            self.table.sort_by(name, descending=descending)
+        self._shown = columns
+        self._body.contents[0] = (self.table, self._body.options())
+        self._body.focus_position = 0
+
+    def _column(self, name: str, rows: list[DeclaredRow]) -> Column[DeclaredRow]:
+        """Numbers get a right-aligned column as wide as they are; text shares what is left."""
+        sample = [row.fields.get(name) for row in rows[:50]]
+        render = _with_role(self._thresholds.get(name))
+        if any(_numeric(value) for value in sample):
+            widest = max(len(str(show(value))) for value in sample)
+            width = min(16, max(len(name), widest) + 2)
+            return Column(name, _field_of(name), render=render, width=width, align="right")
+        return Column(name, _field_of(name), render=render)
+
+    @property
+    def source(self) -> str:
+        """The declared name of the source this table shows."""
+        return str(self.ctx.options["source"])
+
+
+def _field_of(name: str) -> Callable[[DeclaredRow], Any]:
+    return lambda row: row.fields.get(name)
+
+
+class DeclaredSparklines(Panel):
+    """One sparkline per row over the last fetches, with the latest value: a chart without a plugin."""
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx)
+        self.sources = (source_name(ctx.options["source"]),)
+        self.view = KeyValue()
+        self._body = _StatusPile(self.view)
+        self.widget = self._body
+        self._history: dict[str, deque[float | None]] = {}
+        self._seen_at: float | None = None
+
+    @property
+    def _field(self) -> str:
+        return "rate" if self.ctx.options.get("rate") else str(self.ctx.options.get("value") or "value")
+
+    def update(self, result: Result[Snapshot]) -> None:
+        snapshot = result.value
+        assert snapshot is not None
+        self._body.say(status_markup(result))
+        if result.fetched_at == self._seen_at:  # a failure re-delivers the last good snapshot
+            return
+        self._seen_at = result.fetched_at
+        points = int(self.ctx.options.get("points") or 60)
+        current: dict[str, float | None] = {}
+        rows = select_rows(snapshot, self.ctx.options)
+        alone = self._field if len(rows) == 1 else None
+        for fields in rows:
+            value = fields.get(self._field)
+            current[series_label(fields, self.ctx.options.get("label"), alone)] = (
+                float(value) if isinstance(value, (int, float)) else None
+            )
+        for name in list(self._history):
+            if name not in current:
+                del self._history[name]
+        for name, value in current.items():
+            self._history.setdefault(name, deque(maxlen=points)).append(value)
+        threshold = (self.ctx.options.get("thresholds") or {}).get(self._field)
+        render = _with_role(threshold)
+        self.view.pairs = [
+            (name, [*sparkline(list(history), points), (None, "  "), *_segments(render(history[-1]))])
+            for name, history in self._history.items()
+        ]
+
+    @property
+    def subtitle(self) -> str:
+        parts = [f"{len(self._history)} series"] if len(self._history) > 1 else []
+        if self.ctx.options.get("rate"):
+            parts.append("per second")
+        return " · ".join(parts)
+
+
+def _segments(cell: Cell) -> list[tuple[str | None, str]]:
+    return [(None, cell)] if isinstance(cell, str) else list(cell)
+
+
+class DeclaredGauges(Panel):
+    """One gauge per row: its `value` against `max`, turning warn and bad at the given levels."""
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx)
+        self.sources = (source_name(ctx.options["source"]),)
+        self._walker: urwid.SimpleFocusListWalker[Gauge] = urwid.SimpleFocusListWalker([])
+        self._body = _StatusPile(urwid.ListBox(self._walker))
+        self.widget = self._body
+        self._gauges: dict[str, Gauge] = {}
+
+    def update(self, result: Result[Snapshot]) -> None:
+        snapshot = result.value
+        assert snapshot is not None
+        options = self.ctx.options
+        field = str(options.get("value") or "value")
+        top = float(options.get("max") or 100.0)
+        rows = select_rows(snapshot, options)
+        alone = field if len(rows) == 1 else None
+        readings = {series_label(fields, options.get("label"), alone): fields.get(field) for fields in rows}
+        width = min(14, max((len(name) for name in readings), default=0) + 1)
+        if list(readings) != list(self._gauges):
+            self._gauges = {
+                name: Gauge(
+                    sanitize(name),
+                    warn=float(options.get("warn") or top * 0.75) / top,
+                    bad=float(options.get("bad") or top * 0.9) / top,
+                    label_width=width,
+                )
+                for name in readings
+            }
+            self._walker[:] = list(self._gauges.values())
+        for name, value in readings.items():
+            fraction = float(value) / top if isinstance(value, (int, float)) else None
+            detail = str(show(value)) if top != 100 and _numeric(value) else ""
+            self._gauges[name].update(fraction, detail)
+        self._body.say(status_markup(result))
+
+
+class DeclaredPairs(Panel):
+    """Labels and values: a JSON answer (or the part at `path`), or one pair per row by `key`/`value`."""
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx)
+        self.sources = (source_name(ctx.options["source"]),)
+        self.view = KeyValue()
+        self._body = _StatusPile(self.view)
+        self.widget = self._body
+        self._meta = ""
+
+    def update(self, result: Result[Snapshot]) -> None:
+        snapshot = result.value
+        assert snapshot is not None
+        options = self.ctx.options
+        self._meta = meta_text(snapshot)
+        pairs: list[tuple[str | None, Cell]] = []
+        if options.get("key"):
+            value_field = str(options.get("value") or "value")
+            pairs += [
+                (sanitize(str(fields.get(options["key"]))), show(fields.get(value_field)))
+                for fields in select_rows(snapshot, options)
+            ]
+        else:
+            document = pick(snapshot.document, options["path"]) if options.get("path") else snapshot.document
+            if isinstance(document, list) and len(document) == 1:
+                document = document[0]  # one row (a /proc file, a status line): its fields
+            pairs += list(_flatten(document))
+        self.view.pairs = pairs
+        self._body.say(status_markup(result))
+
+    @property
+    def subtitle(self) -> str:
+        return self._meta
+
+
+def _flatten(value: Any, prefix: str = "", depth: int = 0) -> Iterable[tuple[str | None, Cell]]:
+    """Nested mappings as dotted labels, two levels deep; deeper values are previewed."""
+    if isinstance(value, Mapping) and depth < 2:
+        for key, item in value.items():
+            yield from _flatten(
+                item, f"{prefix}{sanitize(key)}" if not prefix else f"{prefix}.{sanitize(key)}", depth + 1
+            )
+    else:
+        yield (prefix or "value", show(value))
+
+
+class DeclaredLog(LogPanel):
+    """A command's or server's output lines, newest last, with levels guessed from the words in them."""
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx, maxlen=int(ctx.options.get("lines") or 5000))
+        self.sources = (source_name(ctx.options["source"]),)
+        self.log.show_time = False
+        self._body = _StatusPile(self.log)
+        self.widget = self._body
+
+    def update(self, result: Result[Snapshot]) -> None:
+        super().update(result)
+        self._body.say(status_markup(result))
+
+    def lines(self, value: Snapshot) -> list[LogLine]:
+        return [LogLine(line, _level(line)) for line in value.lines]
+
+
+def _level(line: str) -> str:
+    match = _LEVEL.search(line)
+    return match.group(1) if match else "info"
+
+
+class DeclaredJson(JsonPanel):
+    """A source's whole document (or the part at `path`) as foldable JSON."""
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__(ctx, fold_depth=ctx.options.get("fold_depth"))
+        self.sources = (source_name(ctx.options["source"]),)
+        self._body = _StatusPile(self.view)
+        self.widget = self._body
+        self._meta = ""
+
+    def update(self, result: Result[Snapshot]) -> None:
+        super().update(result)
+        assert result.value is not None
+        self._meta = meta_text(result.value)
+        self._body.say(status_markup(result))
+
+    @property
+    def subtitle(self) -> str:
+        return self._meta
+
+    def value(self, snapshot: Snapshot) -> Any:
+        path = self.ctx.options.get("path")
+        return pick(snapshot.document, path) if path else snapshot.document
