@@ -12,7 +12,7 @@ import httpx
 
 from deck import Source, prometheus
 from deck.plugins.declare.client import FetchError, http_get, run_command
-from deck.plugins.declare.model import Snapshot, SourceSpec, mask_secrets
+from deck.plugins.declare.model import Snapshot, SourceSpec, mask_secrets, mask_text
 from deck.plugins.declare.model_layout import env_name
 from deck.plugins.declare.source_parse import ParseError, parse_text
 
@@ -81,7 +81,7 @@ class DeclaredSource:
             columns,
             rows,
             document,
-            tuple(text.splitlines()),
+            tuple(mask_text(line) for line in text.splitlines()),
             meta=(("exit", str(output.status)), ("took", _took(output.seconds))),
             note=_capped(target.max_bytes) if output.capped else "",
         )
@@ -108,7 +108,8 @@ class DeclaredSource:
             columns, rows = self._metrics(text)
             return Snapshot(columns, rows, [dict(row) for row in rows], meta=meta)
         columns, rows, document = parse_text(self.spec, text)
-        return Snapshot(columns, rows, document, tuple(text.splitlines()), meta=meta)
+        lines = tuple(mask_text(line) for line in text.splitlines())
+        return Snapshot(columns, rows, document, lines, meta=meta)
 
     def _metrics(self, text: str) -> tuple[tuple[str, ...], tuple[Mapping[str, Any], ...]]:
         """One row per series (counters with their rate since the last scrape), plus quantile rows."""

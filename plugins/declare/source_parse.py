@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from deck.plugins.declare.model import SourceSpec, mask_secrets
+from deck.plugins.declare.model import SourceSpec, mask_secrets, mask_text
 
 __all__ = ["ParseError", "Parsed", "parse_text", "pick"]
 
@@ -55,7 +55,7 @@ def _walk(value: Any, steps: Sequence[str]) -> Any:
 def parse_text(spec: SourceSpec, text: str) -> Parsed:
     """Columns, rows and the whole document from one fetch's text, secrets masked."""
     if spec.parse == "lines":
-        lines = text.splitlines()
+        lines = [mask_text(line) for line in text.splitlines()]
         return ("line",), tuple({"line": line} for line in lines), lines
     if spec.parse == "csv":
         return _csv(spec, text)
