@@ -136,7 +136,8 @@ def run_command(argv: tuple[str, ...], *, timeout: float, max_bytes: int) -> Com
     output = stream_command(argv, timeout=timeout, max_bytes=max_bytes)
     if output.status != 0:
         detail = _tail(output.stderr) or _tail(output.stdout) or "no output"
-        raise FetchError(f"{argv[0]} exited with status {_status(output.status)}: {detail}")
+        name = os.path.basename(argv[0])
+        raise FetchError(f"{name} exited with status {_status(output.status)}: {detail}")
     return output
 
 
