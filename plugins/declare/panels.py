@@ -26,6 +26,7 @@ __all__ = [
     "DeclaredTable",
 ]
 
+_LABEL_WIDTH = 16
 _LEVEL = re.compile(r"\b(fatal|critical|crit|error|err|warning|warn|debug|trace)\b", re.I)
 
 
@@ -279,11 +280,11 @@ class DeclaredGauges(Panel):
         rows = select_rows(snapshot, options)
         alone = field if len(rows) == 1 else None
         readings = {series_label(fields, options.get("label"), alone): fields.get(field) for fields in rows}
-        width = min(14, max((len(name) for name in readings), default=0) + 1)
+        width = min(_LABEL_WIDTH, max((len(name) for name in readings), default=0)) + 1
         if list(readings) != list(self._gauges):
             self._gauges = {
                 name: Gauge(
-                    sanitize(name),
+                    _shorten(sanitize(name), width - 1),
                     warn=float(options.get("warn") or top * 0.75) / top,
                     bad=float(options.get("bad") or top * 0.9) / top,
                     label_width=width,
@@ -296,6 +297,10 @@ class DeclaredGauges(Panel):
             detail = str(show(value)) if top != 100 and _numeric(value) else ""
             self._gauges[name].update(fraction, detail)
         self._body.say(status_markup(result))
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class DeclaredPairs(Panel):
