@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from deck.plugins.declare.model import mask_text
+
 __all__ = ["CommandOutput", "FetchError", "HttpReply", "http_get", "run_command", "stream_command"]
 
 #: How much of stderr is kept: enough for the message, never a flood.
@@ -153,7 +155,7 @@ def _status(code: int) -> str:
 def _tail(data: bytes | bytearray, limit: int = 400) -> str:
     """The last lines of some output, at most `limit` characters, as one line."""
     text = bytes(data).decode("utf-8", "replace").strip()
-    text = " | ".join(line.strip() for line in text.splitlines()[-5:] if line.strip())
+    text = " | ".join(mask_text(line.strip()) for line in text.splitlines()[-5:] if line.strip())
     return text if len(text) <= limit else "…" + text[-limit:]
 
 

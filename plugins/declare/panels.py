@@ -204,15 +204,22 @@ def _field_of(name: str) -> Callable[[DeclaredRow], Any]:
     return lambda row: row.fields.get(name)
 
 
-class DeclaredSparklines(Panel):
+class _OneSource(Panel):
+    """A panel over the one declared source its `source` option names, with a status line."""
+
+    def __init__(self, ctx: PanelContext, body: urwid.Widget) -> None:
+        super().__init__(ctx)
+        self.sources = (source_name(ctx.options["source"]),)
+        self._body = _StatusPile(body)
+        self.widget = self._body
+
+
+class DeclaredSparklines(_OneSource):
     """One sparkline per row over the last fetches, with the latest value: a chart without a plugin."""
 
     def __init__(self, ctx: PanelContext) -> None:
-        super().__init__(ctx)
-        self.sources = (source_name(ctx.options["source"]),)
         self.view = KeyValue()
-        self._body = _StatusPile(self.view)
-        self.widget = self._body
+        super().__init__(ctx, self.view)
         self._history: dict[str, deque[float | None]] = {}
         self._seen_at: float | None = None
 
@@ -260,15 +267,12 @@ def _segments(cell: Cell) -> list[tuple[str | None, str]]:
     return [(None, cell)] if isinstance(cell, str) else list(cell)
 
 
-class DeclaredGauges(Panel):
+class DeclaredGauges(_OneSource):
     """One gauge per row: its `value` against `max`, turning warn and bad at the given levels."""
 
     def __init__(self, ctx: PanelContext) -> None:
-        super().__init__(ctx)
-        self.sources = (source_name(ctx.options["source"]),)
         self._walker: urwid.SimpleFocusListWalker[Gauge] = urwid.SimpleFocusListWalker([])
-        self._body = _StatusPile(urwid.ListBox(self._walker))
-        self.widget = self._body
+        super().__init__(ctx, urwid.ListBox(self._walker))
         self._gauges: dict[str, Gauge] = {}
 
     def update(self, result: Result[Snapshot]) -> None:
@@ -303,15 +307,12 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class DeclaredPairs(Panel):
+class DeclaredPairs(_OneSource):
     """Labels and values: a JSON answer (or the part at `path`), or one pair per row by `key`/`value`."""
 
     def __init__(self, ctx: PanelContext) -> None:
-        super().__init__(ctx)
-        self.sources = (source_name(ctx.options["source"]),)
         self.view = KeyValue()
-        self._body = _StatusPile(self.view)
-        self.widget = self._body
+        super().__init__(ctx, self.view)
         self._meta = ""
 
     def update(self, result: Result[Snapshot]) -> None:

@@ -123,3 +123,29 @@ def test_shipped_layouts_pass_check(capsys: pytest.CaptureFixture[str]) -> None:
     layouts = Path(__file__).resolve().parents[3] / "layouts"
     for name in ("host", "prometheus", "health"):
         assert main(["--check", str(layouts / f"{name}.yaml")]) == 0, capsys.readouterr().err
+
+
+def test_the_issue_example_checks_without_running_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """\
+plugins:
+  declare:
+    sources:
+      gpus:    {exec: ["nvidia-smi", "--query-gpu=index,utilization.gpu,memory.used", "--format=csv,noheader,nounits"], parse: csv, columns: [gpu, util, mem], interval: 2}
+      health:  {http: "http://localhost:8000/health", parse: json, interval: 5}
+      frontend: {prometheus: "http://localhost:8000/metrics", select: ["dynamo_frontend_*"], interval: 2}
+screens:
+  - name: Fleet
+    rows:
+      - panel: declare.table
+        options: {source: gpus, sort: util}
+      - columns:
+          - panel: declare.sparkline
+            options: {source: frontend, metric: dynamo_frontend_requests_total, rate: true}
+          - panel: declare.json
+            options: {source: health}
+"""
+    code, output = check(tmp_path, text, capsys)
+    assert code == 0, output
+    assert "ok (1 screen, 3 panels; plugins: declare" in output
