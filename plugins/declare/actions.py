@@ -60,9 +60,12 @@ def show_detail(ctx: ActionContext) -> None:
 
 def _question(spec: ActionSpec) -> Callable[[ActionContext], str]:
     def question(ctx: ActionContext) -> str:
-        argv = fill_argv(spec.argv, _row(ctx, spec).fields)
+        fields = _row(ctx, spec).fields
+        argv = fill_argv(spec.argv, fields)
         effect = "changes something outside the deck" if spec.mutating else "only reads"
-        return f"Run this command? ({effect})\n\n{sanitize(shlex.join(argv))}"
+        row = "  ".join(f"{name}={value}" for name, value in fields.items())
+        row = row if len(row) <= 300 else row[:299] + "…"
+        return f"Run this command? ({effect})\n\n{sanitize(shlex.join(argv))}\n\nfor the row: {sanitize(row)}"
 
     return question
 

@@ -183,7 +183,8 @@ def operators() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One fetch: rows for tables and charts, the whole document, the raw lines, and facts about it.
+    """One fetch: rows for tables and charts, the whole document, the raw lines, and facts about it
+    (`meta`: an HTTP answer's status and time taken).
 
     Values under secret-named keys are already masked; text is still raw (views sanitise it).
     """

@@ -53,6 +53,10 @@ def show(value: Any) -> Cell:
     return str(value)
 
 
+def _width(cell: Cell) -> int:
+    return len(cell) if isinstance(cell, str) else sum(len(str(segment[-1])) for segment in cell)
+
+
 def _with_role(threshold: Threshold | None) -> Any:
     def render(value: Any) -> Cell:
         cell = show(value)
@@ -137,6 +141,7 @@ class DeclaredTable(TablePanel[DeclaredRow]):
         self.sources = (source_name(ctx.options["source"]),)
         self._thresholds: Mapping[str, Threshold] = ctx.options.get("thresholds") or {}
         self._shown: tuple[str, ...] = ()
+        self._numeric: set[str] = set()
         self._body = _StatusPile(self.table)
         self.widget = self._body
 
@@ -145,7 +150,11 @@ class DeclaredTable(TablePanel[DeclaredRow]):
         assert snapshot is not None
         rows = self._rows(select_rows(snapshot, self.ctx.options))
         columns = tuple(self.ctx.options.get("columns") or snapshot.columns)
-        if columns != self._shown:
+        numeric = self._numeric | {
+            name for name in columns if any(_numeric(r.fields.get(name)) for r in rows[:50])
+        }
+        if columns != self._shown or numeric != self._numeric:
+            self._numeric = numeric
             self._rebuild(columns, rows)
         self.table.update(rows)
         self._body.say(status_markup(result))
@@ -186,11 +195,10 @@ class DeclaredTable(TablePanel[DeclaredRow]):
 
     def _column(self, name: str, rows: list[DeclaredRow]) -> Column[DeclaredRow]:
         """Numbers get a right-aligned column as wide as they are; text shares what is left."""
-        sample = [row.fields.get(name) for row in rows[:50]]
         render = _with_role(self._thresholds.get(name))
-        if any(_numeric(value) for value in sample):
-            widest = max(len(str(show(value))) for value in sample)
-            width = min(16, max(len(name), widest) + 2)
+        if name in self._numeric:
+            widest = max((_width(show(row.fields.get(name))) for row in rows[:50]), default=0)
+            width = min(16, max(len(name), widest, 6) + 2)
             return Column(name, _field_of(name), render=render, width=width, align="right")
         return Column(name, _field_of(name), render=render)
 

@@ -82,7 +82,6 @@ class DeclaredSource:
             rows,
             document,
             tuple(mask_text(line) for line in text.splitlines()),
-            meta=(("exit", str(output.status)), ("took", _took(output.seconds))),
             note=_capped(target.max_bytes) if output.capped else "",
         )
 
@@ -133,7 +132,7 @@ class DeclaredSource:
             exact = {k: glob.escape(v) for k, v in labels.items()}
             rate = (
                 prometheus.rate(before, after, glob.escape(sample.name), exact)
-                if before is not None and sample.type == "counter"
+                if before is not None and _cumulative(sample)
                 else None
             )
             rows.append(_row(sample.name, labels, sample.value, rate))
@@ -143,6 +142,13 @@ class DeclaredSource:
                 value = prometheus.quantile(q, after, glob.escape(family), exact, since=before)
                 rows.append(_row(family, {**labels, "quantile": f"{q:g}"}, value, None))
         return PROM_COLUMNS, tuple(rows)
+
+
+def _cumulative(sample: prometheus.Sample) -> bool:
+    """Counters, and the `_sum` and `_count` of histograms and summaries, only ever grow."""
+    return sample.type == "counter" or (
+        sample.type in ("histogram", "summary") and sample.name.endswith(("_sum", "_count"))
+    )
 
 
 def _row(name: str, labels: dict[str, str], value: float | None, rate: float | None) -> dict[str, Any]:
