@@ -125,7 +125,7 @@ def _collect(
     problems: dict[str, str],
     configs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[tuple[str, Any]]:
-    found = []
+    found: list[tuple[str, Any]] = []
     for name, result in host.each(hook, configs=configs):
         if isinstance(result, Exception):
             problems.setdefault(name, f"{hook} raised {type(result).__name__}: {result}")
@@ -175,22 +175,22 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
         panel_types[panel_type.name] = (name, panel_type)
     unavailable: dict[str, str] = {}
     panel_options: dict[Path_, dict[str, Any]] = {}
-    for spec in layout.panels():
-        if spec.type not in panel_types:
+    for panel in layout.panels():
+        if panel.type not in panel_types:
             if problems:
-                unavailable[spec.type] = "; ".join(f"plugin {n!r} {p}" for n, p in problems.items())
+                unavailable[panel.type] = "; ".join(f"plugin {n!r} {p}" for n, p in problems.items())
                 continue
             raise LayoutError(
-                f"unknown panel type {spec.type!r} (known: {', '.join(sorted(panel_types)) or 'none'})",
-                where=layout.where((*spec.path, "panel")),
-                hint=did_you_mean(spec.type, panel_types) or "deck --list shows every panel type",
+                f"unknown panel type {panel.type!r} (known: {', '.join(sorted(panel_types)) or 'none'})",
+                where=layout.where((*panel.path, "panel")),
+                hint=did_you_mean(panel.type, panel_types) or "deck --list shows every panel type",
             )
-        panel_type = panel_types[spec.type][1]
-        panel_options[spec.path] = validate_options(
-            spec.options,
+        panel_type = panel_types[panel.type][1]
+        panel_options[panel.path] = validate_options(
+            panel.options,
             panel_type.options,
-            _locator(layout, (*spec.path, "options"), whole=spec.path),
-            f"panel {spec.type!r}",
+            _locator(layout, (*panel.path, "options"), whole=panel.path),
+            f"panel {panel.type!r}",
         )
 
     actions = _collect(host, "deck_actions", problems, configs)
