@@ -62,10 +62,10 @@ def validate_options(
     """Check `values` against `schema` and fill defaults; `where(key)` locates errors.
 
     `where` takes an option's name (or a path starting with one, or None for the whole block)
-    and whether the key rather than the value is meant.
+    and whether the key rather than the value is meant. Options are checked in the schema's
+    order, so an option's `check` sees the ones listed before it.
     """
-    result: dict[str, Any] = {}
-    for key, value in values.items():
+    for key in values:
         if key not in schema:
             known = ", ".join(sorted(schema)) or "none"
             raise LayoutError(
@@ -73,38 +73,44 @@ def validate_options(
                 where=where(key, True),
                 hint=did_you_mean(key, schema) or "see docs/layouts.md",
             )
-        option = schema[key]
-        try:
-            value = _check_type(value, option)
-        except TypeError:
-            names = option.type if isinstance(option.type, tuple) else (option.type,)
-            raise LayoutError(
-                f"{what}: {key!r} must be {' or '.join(t.__name__ for t in names)}, got {value!r}",
-                where=where(key),
-                hint=option.help or None,
-            ) from None
-        if option.choices is not None and value not in option.choices:
-            raise LayoutError(
-                f"{what}: {key!r} must be one of {', '.join(map(str, option.choices))}, got {value!r}",
-                where=where(key),
-                hint=did_you_mean(value, map(str, option.choices)),
-            )
-        if option.check is not None:
-            try:
-                value = option.check(value)
-            except OptionError as exc:
-                raise LayoutError(
-                    f"{what}: {key}: {exc.message}",
-                    where=where((key, *exc.path)),
-                    hint=exc.hint or option.help or None,
-                ) from None
-        result[key] = value
+    result: dict[str, Any] = {}
     for key, option in schema.items():
-        if key not in result:
-            if option.required:
-                raise LayoutError(f"{what} needs the option {key!r} ({option.help})", where=where(None))
+        if key in values:
+            result[key] = _checked(values[key], key, option, result, where, what)
+        elif option.required:
+            raise LayoutError(f"{what} needs the option {key!r} ({option.help})", where=where(None))
+        else:
             result[key] = option.default
     return result
+
+
+def _checked(value: Any, key: str, option: Option, earlier: Mapping[str, Any], where: Any, what: str) -> Any:
+    """One option's value, checked against its Option (and its `check`, given the earlier options)."""
+    try:
+        value = _check_type(value, option)
+    except TypeError:
+        names = option.type if isinstance(option.type, tuple) else (option.type,)
+        raise LayoutError(
+            f"{what}: {key!r} must be {' or '.join(t.__name__ for t in names)}, got {value!r}",
+            where=where(key),
+            hint=option.help or None,
+        ) from None
+    if option.choices is not None and value not in option.choices:
+        raise LayoutError(
+            f"{what}: {key!r} must be one of {', '.join(map(str, option.choices))}, got {value!r}",
+            where=where(key),
+            hint=did_you_mean(value, map(str, option.choices)),
+        )
+    if option.check is not None:
+        try:
+            value = option.check(value, earlier)
+        except OptionError as exc:
+            raise LayoutError(
+                f"{what}: {key}: {exc.message}",
+                where=where((key, *exc.path)),
+                hint=exc.hint or option.help or None,
+            ) from None
+    return value
 
 
 def _locator(layout: Layout, base: Path_, *, whole: Path_ | None = None) -> Callable[..., str]:

@@ -155,7 +155,7 @@ def env_name(header: str) -> str | None:
     return match.group(1) if match else None
 
 
-def read_sources(value: Any) -> dict[str, SourceSpec]:
+def read_sources(value: Any, earlier: Mapping[str, Any] | None = None) -> dict[str, SourceSpec]:
     """The `sources:` mapping, checked: name -> spec."""
     sources = {}
     for name, data in _mapping(value, (), "sources").items():
@@ -271,8 +271,12 @@ def check_path(text: str, path: tuple[str | int, ...]) -> str:
     return text
 
 
-def read_actions(value: Any, sources: Mapping[str, SourceSpec] | None = None) -> tuple[ActionSpec, ...]:
-    """The `actions:` mapping, checked: each a key, an argv with {field} placeholders, and flags."""
+def read_actions(value: Any, earlier: Mapping[str, Any] | None = None) -> tuple[ActionSpec, ...]:
+    """The `actions:` mapping, checked: each a key, an argv with {field} placeholders, and flags.
+
+    `earlier` holds the checked `sources`, which an action's `source` must name.
+    """
+    sources: Mapping[str, SourceSpec] = (earlier or {}).get("sources") or {}
     actions = []
     keys: dict[str, str] = {}
     for name, data in _mapping(value, (), "actions").items():
@@ -299,10 +303,8 @@ def read_actions(value: Any, sources: Mapping[str, SourceSpec] | None = None) ->
         for index, part in enumerate(argv):
             _placeholders(part, (*path, "exec", index))
         source = data.get("source")
-        if source is not None and (
-            not isinstance(source, str) or (sources is not None and source not in sources)
-        ):
-            known = ", ".join(sources or ()) or "none"
+        if source is not None and (not isinstance(source, str) or source not in sources):
+            known = ", ".join(sources) or "none"
             raise _fail(
                 (*path, "source"), f"action {name!r}: no declared source {source!r} (declared: {known})"
             )
@@ -343,7 +345,7 @@ def _placeholders(text: str, path: tuple[str | int, ...]) -> None:
             raise _fail(path, f"{text!r}: a placeholder is a column name in braces, like {{pid}}")
 
 
-def read_thresholds(value: Any) -> dict[str, Threshold]:
+def read_thresholds(value: Any, earlier: Mapping[str, Any] | None = None) -> dict[str, Threshold]:
     """`thresholds:` of a panel: column -> {warn: rules, bad: rules}."""
     thresholds = {}
     for column, data in _mapping(value, (), "thresholds").items():

@@ -98,6 +98,13 @@ def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tupl
             "exec takes an argv list, never a shell string",
         ),
         (
+            GOOD_SOURCES
+            + "    actions:\n      stop: {key: K, exec: [kill, '{pid}'], source: proc}\n"
+            + SCREEN,
+            "bad.yaml:7:53",
+            "action 'stop': no declared source 'proc' (declared: procs)",
+        ),
+        (
             GOOD_SOURCES + SCREEN.replace("{source: procs}", "{source: proc}"),
             "bad.yaml:10:27",
             "'source' must be one of procs, got 'proc'",
