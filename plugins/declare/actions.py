@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
 import string
 from collections.abc import Callable, Mapping
@@ -10,7 +11,7 @@ from typing import Any
 
 from deck import Action, ActionContext, ActionError, sanitize
 from deck.plugins.declare.client import FetchError, stream_command
-from deck.plugins.declare.model import MASK, ActionSpec
+from deck.plugins.declare.model import MASK, ActionSpec, mask_text
 from deck.plugins.declare.panels import DeclaredRow, DeclaredTable
 from deck.plugins.declare.source import source_name
 from deck.widgets import LogLine
@@ -73,6 +74,7 @@ def _question(spec: ActionSpec) -> Callable[[ActionContext], str]:
 def _runner(spec: ActionSpec) -> Callable[[ActionContext], Any]:
     async def run(ctx: ActionContext) -> str:
         argv = fill_argv(spec.argv, _row(ctx, spec).fields)
+        program = os.path.basename(argv[0])
         write = ctx.show_log(f"{spec.title}: {shlex.join(argv)}")
         loop = asyncio.get_running_loop()
         pending = {False: b"", True: b""}
@@ -89,13 +91,13 @@ def _runner(spec: ActionSpec) -> Callable[[ActionContext], Any]:
                 stream_command, argv, timeout=spec.timeout, max_bytes=spec.max_bytes, on_output=take
             )
         except FetchError as exc:
-            write([LogLine(f"{argv[0]}: {exc}", "error")])
-            raise ActionError(f"{argv[0]} {exc}") from None
+            write([LogLine(f"{program}: {exc}", "error")])
+            raise ActionError(f"{program}: {exc}") from None
         finally:
             rest = [data for data in (pending[False], pending[True]) if data]
             write(_log_lines(rest, False))
-            if spec.source:
-                ctx.refresh(source_name(spec.source))
+            if isinstance(ctx.panel, DeclaredTable):
+                ctx.refresh(source_name(ctx.panel.source))
         if output.capped:
             write([LogLine(f"output cut at {spec.max_bytes} bytes; the command was stopped", "warn")])
         ok = output.status == 0
@@ -103,15 +105,15 @@ def _runner(spec: ActionSpec) -> Callable[[ActionContext], Any]:
             [LogLine(f"exit status {output.status} after {output.seconds:.1f} s", "info" if ok else "error")]
         )
         if not ok:
-            raise ActionError(f"{argv[0]} exited with status {output.status} (its output is in the pane)")
-        return f"{spec.title}: {argv[0]} finished (exit 0)"
+            raise ActionError(f"{program} exited with status {output.status} (its output is in the pane)")
+        return f"{spec.title}: {program} finished (exit 0)"
 
     return run
 
 
 def _log_lines(lines: list[bytes], is_stderr: bool) -> list[LogLine]:
     level = "warn" if is_stderr else "info"
-    return [LogLine(line.decode("utf-8", "replace").rstrip("\r"), level) for line in lines]
+    return [LogLine(mask_text(line.decode("utf-8", "replace").rstrip("\r")), level) for line in lines]
 
 
 def declared_actions(specs: tuple[ActionSpec, ...]) -> list[Action]:
