@@ -46,6 +46,17 @@ def test_csv_of_recorded_nvidia_smi_query_with_declared_columns() -> None:
     assert isinstance(first["memory.total [MiB]"], str)  # "143771 MiB": units stay text
 
 
+def test_csv_of_the_issue_example_on_a_real_h200_recording() -> None:
+    recorded = str(FIXTURES / "gpu" / "query-gpu-nounits.csv")
+    snapshot = fetch(exec=["cat", recorded], parse="csv", columns=["gpu", "util", "mem"]).fetch()
+    assert snapshot.rows == ({"gpu": 0, "util": 0, "mem": 0},)
+    with_header = str(FIXTURES / "gpu" / "query-gpu-header-nounits.csv")
+    (gpu,) = fetch(exec=["cat", with_header], parse="csv", header=True).fetch().rows
+    assert gpu["name"] == "NVIDIA H200"
+    assert gpu["memory.total [MiB]"] == 143771
+    assert gpu["power.draw [W]"] == 113.86
+
+
 def test_csv_without_header_takes_the_declared_names_and_numbers() -> None:
     snapshot = fetch(
         exec=python("print('0, 37, 1024'); print('1, 99, 80000')"),
