@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -131,12 +132,19 @@ def test_hung_command_is_killed_with_its_children_at_the_timeout(tmp_path: Path)
     source = fetch(exec=["sh", "-c", f"sleep 600 & echo $! > {pidfile}; wait"], timeout=2)
     with pytest.raises(FetchError, match=r"timed out after 2 s and was killed"):
         source.fetch()
-    grandchild = psutil.Process(int(pidfile.read_text()))
-    # The whole process group was killed, the grandchild too (it may take a moment to die).
+    grandchild = int(pidfile.read_text())
+    # The whole process group was killed, the grandchild too (dead, or a zombie nobody reaped yet).
+    deadline = time.monotonic() + 10
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild), f"the grandchild {grandchild} outlived the timeout"
+
+
+def _alive(pid: int) -> bool:
     try:
-        grandchild.wait(10)
-    except psutil.TimeoutExpired:
-        pytest.fail(f"the grandchild {grandchild.pid} outlived the timeout: {grandchild.status()}")
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_flood_of_output_is_cut_at_the_cap_and_says_so() -> None:
