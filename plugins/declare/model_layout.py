@@ -10,7 +10,7 @@ import re
 import string
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from deck import OptionError
 from deck.plugins.declare.model import (
@@ -129,8 +129,14 @@ def _url(value: Any, path: tuple[str | int, ...]) -> str:
         or not urlsplit(value).netloc
     ):
         raise _fail(path, f"expected an http:// or https:// URL, got {value!r}")
-    if urlsplit(value).password:
-        raise _fail(path, "the URL holds a password; pass it in a header from the environment instead")
+    parts = urlsplit(value)
+    if parts.password or any(is_secret(name) for name, _ in parse_qsl(parts.query)):
+        raise _fail(
+            path,
+            "the URL carries a secret (a password or a secret-named query parameter), which would be "
+            "shown and logged; pass it in a header from the environment instead",
+            "e.g. headers: {Authorization: env:MY_TOKEN}",
+        )
     return value
 
 

@@ -63,6 +63,11 @@ def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tupl
             "header 'Authorization' carries a secret: write env:NAME",
         ),
         (
+            GOOD_SOURCES + "      h: {http: 'http://x/q?api_key=abc'}\n" + SCREEN,
+            "bad.yaml:6:17",
+            "the URL carries a secret",
+        ),
+        (
             GOOD_SOURCES + "      h: {http: 'ftp://x/health'}\n" + SCREEN,
             "bad.yaml:6:17",
             "expected an http:// or https:// URL",

@@ -225,3 +225,28 @@ def test_health_board_shows_each_endpoint_or_why_it_failed(
     screen = harness.wait_for("refused")
     assert "healthy" in screen and "status 200" in screen
     assert "k-123" not in screen and "••••••" in screen
+
+
+def test_escape_sequences_from_a_server_are_shown_escaped(
+    tmp_path: Path, deck_harness: Callable[..., Harness], http_server: str
+) -> None:
+    layout = write_layout(
+        tmp_path,
+        f"""\
+plugins:
+  declare:
+    sources:
+      odd: {{http: '{http_server}/escape'}}
+screens:
+  - name: Main
+    columns:
+      - panel: declare.kv
+        options: {{source: odd}}
+      - panel: declare.json
+        options: {{source: odd}}
+""",
+    )
+    harness = deck_harness(layout, size=(100, 20))
+    screen = harness.wait_for("\\e[2J\\e[31mred")  # the pairs escape it
+    assert '"\\u001b[2J\\u001b[31mred"' in screen  # the JSON view shows it as JSON escapes
+    assert "\x1b" not in screen
