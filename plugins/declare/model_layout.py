@@ -75,6 +75,7 @@ _ACTION_KEYS: Final = (
 RESERVED_KEYS: Final = frozenset(
     {"r", "/", "esc", "enter", "?", ":", "up", "down", "left", "right", "j", "k", "page up", "page down"}
     | {"home", "end", "s", "q", "tab", "shift tab", "<", ">", "I", "g", "G", " ", "+", "-", "f2"}
+    | {"[", "]", "ctrl r", "ctrl c"}
     | set("0123456789")
 )
 _NAME: Final = re.compile(r"[a-z][a-z0-9_-]{0,39}")

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 LAYOUTS = Path(__file__).resolve().parents[3] / "layouts"
+#: A Dynamo 1.6.1 frontend's and worker's /metrics, recorded during a burst of requests.
+DYNAMO_METRICS = Path(__file__).resolve().parents[2] / "fixtures" / "dynamo-1x" / "metrics-trimmed.txt"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -41,6 +43,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/auth":
             token = self.headers.get("Authorization", "")
             self._send(200 if token == "Bearer t0k" else 401, json.dumps({"seen": bool(token)}).encode())
+        elif self.path == "/dynamo-metrics":
+            self._send(200, DYNAMO_METRICS.read_bytes(), "text/plain; version=0.0.4")
         elif self.path == "/escape":
             self._send(200, json.dumps({"name": "\x1b[2J\x1b[31mred", "status": "ok"}).encode())
         else:
@@ -48,7 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve() -> Iterator[str]:
-    """The base URL of a local server with /health, /notready, /slow, /big, /auth, /escape."""
+    """The base URL of a local server with /health, /notready, /slow, /big, /auth, /escape and
+    /dynamo-metrics."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

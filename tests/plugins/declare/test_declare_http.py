@@ -49,3 +49,32 @@ def test_secret_header_comes_from_the_environment(http_server: str, monkeypatch:
     monkeypatch.setenv("DECK_TEST_TOKEN", "Bearer t0k")
     assert spec.fetch().document == {"seen": True}
     spec.close()
+
+
+def test_recorded_dynamo_metrics_as_rows_with_rates_and_quantiles(http_server: str) -> None:
+    ticks = iter([10.0, 12.0])
+    spec = read_sources(
+        {
+            "f": {
+                "prometheus": f"{http_server}/dynamo-metrics",
+                "select": ["dynamo_frontend_*"],
+                "labels": {"model": "tiny"},
+            }
+        }
+    )["f"]
+    metrics = DeclaredSource(spec, clock=lambda: next(ticks))
+    first = metrics.fetch()
+    rows = {(r["metric"], r["labels"]): r for r in first.rows}
+    assert {r["metric"] for r in first.rows} >= {
+        "dynamo_frontend_requests_total",
+        "dynamo_frontend_inflight_requests",
+        "dynamo_frontend_time_to_first_token_seconds",
+    }
+    assert not any(r["metric"].startswith("dynamo_component") for r in first.rows)
+    requests = next(r for r in first.rows if r["metric"] == "dynamo_frontend_requests_total")
+    assert requests["value"] == 6 and requests["rate"] is None and requests["status"] == "success"
+    p99 = rows[("dynamo_frontend_time_to_first_token_seconds", "model=tiny,quantile=0.99")]["value"]
+    assert p99 is not None and p99 > 0
+    second = metrics.fetch()  # the same page again: nothing happened in the 2 s between
+    again = next(r for r in second.rows if r["metric"] == "dynamo_frontend_requests_total")
+    assert again["rate"] == 0.0
