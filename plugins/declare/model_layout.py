@@ -26,7 +26,17 @@ from deck.plugins.declare.model import (
     operators,
 )
 
-__all__ = ["RESERVED_KEYS", "check_path", "env_name", "read_actions", "read_sources", "read_thresholds"]
+__all__ = [
+    "RESERVED_KEYS",
+    "check_path",
+    "env_name",
+    "read_actions",
+    "read_columns",
+    "read_match",
+    "read_path",
+    "read_sources",
+    "read_thresholds",
+]
 
 KINDS: Final[tuple[Kind, ...]] = ("exec", "http", "prometheus")
 PARSERS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -386,3 +396,22 @@ def _rule(value: Any, path: tuple[str | int, ...]) -> Rule:
         if op not in ("==", "!="):
             raise _fail(path, f"{value!r}: {op} compares numbers; use == or != for text") from None
         return Rule(op, operand)
+
+
+def read_path(value: Any, earlier: Mapping[str, Any] | None = None) -> str:
+    """A panel's `path` option: a JSON path of the documented subset."""
+    return check_path(value, ())
+
+
+def read_columns(value: Any, earlier: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """A panel's `columns` option: column names, in order."""
+    return _strings(value, (), "columns")
+
+
+def read_match(value: Any, earlier: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """A panel's `match` option: column -> glob its value must match."""
+    globs = _mapping(value, (), "match")
+    for column, glob in globs.items():
+        if isinstance(glob, bool) or not isinstance(glob, (str, int, float)):
+            raise _fail((str(column),), f"match {column!r} needs a glob like 'gpu-*', got {glob!r}")
+    return {str(column): str(glob) for column, glob in globs.items()}

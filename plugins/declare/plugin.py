@@ -7,7 +7,14 @@ from typing import Any
 
 from deck import Action, Context, Option, PanelType, Source, hookimpl
 from deck.plugins.declare.actions import declared_actions
-from deck.plugins.declare.model_layout import read_actions, read_sources, read_thresholds
+from deck.plugins.declare.model_layout import (
+    read_actions,
+    read_columns,
+    read_match,
+    read_path,
+    read_sources,
+    read_thresholds,
+)
 from deck.plugins.declare.panels import (
     DeclaredGauges,
     DeclaredJson,
@@ -21,7 +28,9 @@ from deck.plugins.declare.source import DeclaredSource
 __all__ = ["DeclarePlugin"]
 
 _ROWS = {
-    "match": Option(dict, None, "only rows whose fields match these globs, e.g. {mount: '/*'}"),
+    "match": Option(
+        dict, None, "only rows whose fields match these globs, e.g. {mount: '/*'}", check=read_match
+    ),
     "metric": Option(str, None, "only Prometheus series whose name matches this glob"),
 }
 
@@ -68,7 +77,9 @@ class DeclarePlugin:
                     **source,
                     **_ROWS,
                     **thresholds,
-                    "columns": Option(list, None, "the columns to show, in order (default: all)"),
+                    "columns": Option(
+                        list, None, "the columns to show, in order (default: all)", check=read_columns
+                    ),
                     "sort": Option(str, None, "the column to sort by"),
                     "descending": Option(bool, None, "sort high to low (default: for numbers)"),
                     "key": Option(str, None, "the column that names a row, so the selection follows it"),
@@ -112,7 +123,9 @@ class DeclarePlugin:
                 {
                     **source,
                     **_ROWS,
-                    "path": Option(str, None, "the part of the JSON answer to show, e.g. 'checks'"),
+                    "path": Option(
+                        str, None, "the part of the JSON answer to show, e.g. 'checks'", check=read_path
+                    ),
                     "key": Option(str, None, "with value: one pair per row, labelled by this column"),
                     "value": Option(str, "value", "with key: the column shown"),
                 },
@@ -131,7 +144,7 @@ class DeclarePlugin:
                 DeclaredJson,
                 {
                     **source,
-                    "path": Option(str, None, "the part of the answer to show"),
+                    "path": Option(str, None, "the part of the answer to show", check=read_path),
                     "fold_depth": Option(int, None, "fold everything deeper than this"),
                 },
                 "a source's answer as foldable JSON",

@@ -110,6 +110,19 @@ def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tupl
             "action 'stop': no declared source 'proc' (declared: procs)",
         ),
         (
+            GOOD_SOURCES + SCREEN.replace("{source: procs}", "{source: procs, match: {pid: [1, 2]}}"),
+            "bad.yaml:10:47",
+            "match 'pid' needs a glob",
+        ),
+        (
+            GOOD_SOURCES
+            + SCREEN.replace("panel: declare.table", "panel: declare.json").replace(
+                "{source: procs}", "{source: procs, path: 'a[x]'}"
+            ),
+            "bad.yaml:10:40",
+            "'a[x]' is not a path",
+        ),
+        (
             GOOD_SOURCES + SCREEN.replace("{source: procs}", "{source: proc}"),
             "bad.yaml:10:27",
             "'source' must be one of procs, got 'proc'",
