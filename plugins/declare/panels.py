@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 _LABEL_WIDTH = 16
+#: Text columns whose values are all at most this wide get a fixed width instead of a share.
+_SHORT_TEXT = 14
 _LEVEL = re.compile(r"\b(fatal|critical|crit|error|err|warning|warn|debug|trace)\b", re.I)
 
 
@@ -194,13 +196,17 @@ class DeclaredTable(TablePanel[DeclaredRow]):
         self._body.focus_position = 0
 
     def _column(self, name: str, rows: list[DeclaredRow]) -> Column[DeclaredRow]:
-        """Numbers get a right-aligned column as wide as they are; text shares what is left."""
+        """Numbers and short text get a column as wide as they are; longer text shares the rest
+        by its usual length (a command line gets more than a user name)."""
         render = _with_role(self._thresholds.get(name))
+        widths = [_width(show(row.fields.get(name))) for row in rows[:50]] or [0]
         if name in self._numeric:
-            widest = max((_width(show(row.fields.get(name))) for row in rows[:50]), default=0)
-            width = min(16, max(len(name), widest, 6) + 2)
+            width = min(16, max(len(name), max(widths), 6) + 2)
             return Column(name, _field_of(name), render=render, width=width, align="right")
-        return Column(name, _field_of(name), render=render)
+        if max(widths) <= _SHORT_TEXT:
+            return Column(name, _field_of(name), render=render, width=max(len(name), max(widths)) + 2)
+        usual = sum(widths) / len(widths)
+        return Column(name, _field_of(name), render=render, weight=min(6.0, max(1.0, usual / 8)))
 
     @property
     def source(self) -> str:
