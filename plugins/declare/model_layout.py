@@ -62,6 +62,7 @@ _SOURCE_KEYS: Final = (
     "quantiles",
 )
 _ONLY_FOR: Final = {
+    "columns": ("csv", "json", "jsonl", "regex"),
     "header": ("csv",),
     "pattern": ("regex",),
     "rows": ("json", "jsonl"),

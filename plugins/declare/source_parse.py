@@ -68,7 +68,7 @@ def parse_text(spec: SourceSpec, text: str) -> Parsed:
             for line in text.splitlines()
             if (m := spec.pattern.search(line))
         )
-        return tuple(spec.pattern.groupindex), rows, list(rows)
+        return spec.columns or tuple(spec.pattern.groupindex), rows, list(rows)
     if spec.parse == "jsonl":
         document = [_json(line, f"line {number}") for number, line in _numbered(text)]
     else:
