@@ -6,6 +6,7 @@ import asyncio
 import os
 import shlex
 import string
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -86,10 +87,19 @@ def _runner(spec: ActionSpec) -> Callable[[ActionContext], Any]:
             if lines:
                 loop.call_soon_threadsafe(write, _log_lines(lines, is_stderr))
 
+        stop = threading.Event()
         try:
             output = await ctx.run_blocking(
-                stream_command, argv, timeout=spec.timeout, max_bytes=spec.max_bytes, on_output=take
+                stream_command,
+                argv,
+                timeout=spec.timeout,
+                max_bytes=spec.max_bytes,
+                on_output=take,
+                stop=stop,
             )
+        except asyncio.CancelledError:  # the deck is closing: the command goes with it
+            stop.set()
+            raise
         except FetchError as exc:
             write([LogLine(f"{program}: {exc}", "error")])
             raise ActionError(f"{program}: {exc}") from None

@@ -6,6 +6,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -20,6 +21,8 @@ __all__ = ["CommandOutput", "FetchError", "HttpReply", "http_get", "run_command"
 #: How much of stderr is kept: enough for the message, never a flood.
 STDERR_CAP = 16 * 1024
 _CHUNK = 65536
+#: How often a running command checks its timeout and whether the deck is closing.
+_TICK = 0.5
 
 
 class FetchError(Exception):
@@ -83,13 +86,15 @@ def stream_command(
     timeout: float,
     max_bytes: int,
     on_output: Callable[[bytes, bool], None] | None = None,
+    stop: threading.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> CommandOutput:
     """Run `argv` (no shell), handing output to `on_output(chunk, is_stderr)` as it comes.
 
     Past `max_bytes` of stdout the command is killed and what came so far is returned, marked
     capped. A command still running at `timeout` is killed with its children and raises.
-    Only the first STDERR_CAP bytes of stderr are kept (and handed on).
+    Only the first STDERR_CAP bytes of stderr are kept (and handed on). Setting `stop` (the
+    deck is closing) kills the command within half a second.
     """
     started = clock()
     stdout, stderr = bytearray(), bytearray()
@@ -100,13 +105,8 @@ def stream_command(
             selector.register(process.stdout, selectors.EVENT_READ, stdout)
             selector.register(process.stderr, selectors.EVENT_READ, stderr)
             while selector.get_map() and not capped:
-                left = timeout - (clock() - started)
-                if left <= 0:
-                    raise FetchError(
-                        f"timed out after {timeout:g} s and was killed"
-                        + (f"; stderr: {_tail(stderr)}" if stderr else "")
-                    )
-                for key, _ in selector.select(min(left, 0.5)):
+                left = _time_left(timeout, clock() - started, stop, stderr)
+                for key, _ in selector.select(min(left, _TICK)):
                     chunk = os.read(key.fd, _CHUNK)
                     if not chunk:
                         selector.unregister(key.fileobj)
@@ -123,19 +123,34 @@ def stream_command(
                     stdout += chunk
                     if on_output is not None and chunk:
                         on_output(chunk, False)
-        if not capped:
+        status = 0
+        while not capped:
+            # Its output is closed; it may still be running (a child kept nothing open).
+            left = _time_left(timeout, clock() - started, stop, stderr)
             try:
-                status = process.wait(max(0.01, timeout - (clock() - started)))
+                status = process.wait(min(left, _TICK))
+                break
             except subprocess.TimeoutExpired:
-                raise FetchError(f"timed out after {timeout:g} s and was killed") from None
-        else:
-            status = 0
+                continue
     return CommandOutput(bytes(stdout), bytes(stderr), status, capped, clock() - started)
 
 
-def run_command(argv: tuple[str, ...], *, timeout: float, max_bytes: int) -> CommandOutput:
+def _time_left(timeout: float, spent: float, stop: threading.Event | None, stderr: bytearray) -> float:
+    """Seconds the command may still run; raises once it may not (the command is then killed)."""
+    if stop is not None and stop.is_set():
+        raise FetchError("stopped: the deck is closing")
+    if spent >= timeout:
+        raise FetchError(
+            f"timed out after {timeout:g} s and was killed" + (f"; stderr: {_tail(stderr)}" if stderr else "")
+        )
+    return timeout - spent
+
+
+def run_command(
+    argv: tuple[str, ...], *, timeout: float, max_bytes: int, stop: threading.Event | None = None
+) -> CommandOutput:
     """Run `argv` and return its output; a failing exit status raises with its stderr."""
-    output = stream_command(argv, timeout=timeout, max_bytes=max_bytes)
+    output = stream_command(argv, timeout=timeout, max_bytes=max_bytes, stop=stop)
     if output.status != 0:
         detail = _tail(output.stderr) or _tail(output.stdout) or "no output"
         name = os.path.basename(argv[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -43,6 +44,7 @@ class DeclaredSource:
         self._clock = clock
         self._client: httpx.Client | None = None
         self._scrape: prometheus.Scrape | None = None
+        self._closing = threading.Event()
 
     def source(self) -> Source[Snapshot]:
         """The Source the scheduler runs (its timeout leaves the fetch's own timeout room to act)."""
@@ -55,7 +57,8 @@ class DeclaredSource:
         )
 
     def close(self) -> None:
-        """Close the HTTP connection pool, if one was opened."""
+        """Kill a command still running and close the HTTP connection pool, if one was opened."""
+        self._closing.set()
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -72,7 +75,9 @@ class DeclaredSource:
     def _exec(self) -> Snapshot:
         target = self.spec.exec
         assert target is not None
-        output = run_command(target.argv, timeout=target.timeout, max_bytes=target.max_bytes)
+        output = run_command(
+            target.argv, timeout=target.timeout, max_bytes=target.max_bytes, stop=self._closing
+        )
         text = output.stdout.decode("utf-8", "replace")
         if output.capped:
             text = text[: text.rfind("\n") + 1]  # a cut line would parse as garbage

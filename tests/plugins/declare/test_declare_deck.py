@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 from declare_support import LAYOUTS, exporter, free_port, layout_on
 
 from deck.plugins.declare.panels import DeclaredRow, DeclaredTable
-from deck.testing import Harness
+from deck.testing import Harness, open_deck
 
 
 def write_layout(folder: Path, text: str) -> Path:
@@ -251,3 +253,42 @@ screens:
     screen = harness.wait_for("\\e[2J\\e[31mred")  # the pairs escape it
     assert '"\\u001b[2J\\u001b[31mred"' in screen  # the JSON view shows it as JSON escapes
     assert "\x1b" not in screen
+
+
+def test_closing_the_deck_kills_a_command_still_running(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    layout = write_layout(
+        tmp_path,
+        f"""\
+plugins:
+  declare:
+    sources:
+      stuck: {{exec: [sh, -c, 'echo $$ > {pidfile}; exec sleep 600'], timeout: 300}}
+screens:
+  - name: Main
+    panel: declare.log
+    options: {{source: stuck}}
+""",
+    )
+    harness = open_deck(layout, size=(80, 20))
+    try:
+        assert harness.wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() != "")
+    finally:
+        harness.stop()
+    command = int(pidfile.read_text())
+    assert _gone(command), f"the command {command} outlived the deck"
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _gone(pid: int) -> bool:
+    """True once `pid` has died (polling up to 10 s: the kill lands within half a second)."""
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _running(pid)
