@@ -13,7 +13,7 @@ from typing import Any
 from deck import Action, ActionContext, ActionError, sanitize
 from deck.plugins.declare.client import FetchError, stream_command
 from deck.plugins.declare.model import MASK, ActionSpec, mask_text
-from deck.plugins.declare.panels import DeclaredRow, DeclaredTable
+from deck.plugins.declare.panels_table import DeclaredRow, DeclaredTable
 from deck.plugins.declare.source import source_name
 from deck.widgets import LogLine
 

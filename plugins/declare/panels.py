@@ -1,45 +1,38 @@
-"""The declared panels: any declared source as a table, sparklines, gauges, pairs, a log or JSON."""
+"""The declared panels over rows: sparklines, gauges, pairs, a log, JSON, and what the table shares."""
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
 import urwid
 
-from deck import JsonPanel, LogPanel, Panel, PanelContext, Result, TablePanel, sanitize
+from deck import JsonPanel, LogPanel, Panel, PanelContext, Result, sanitize
 from deck.plugins.declare.model import Snapshot, Threshold
 from deck.plugins.declare.source import source_name
 from deck.plugins.declare.source_parse import pick
-from deck.widgets import Cell, Column, Gauge, KeyValue, LogLine, json_preview, sparkline
+from deck.widgets import Cell, Gauge, KeyValue, LogLine, json_preview, sparkline
 
 __all__ = [
     "DeclaredGauges",
     "DeclaredJson",
     "DeclaredLog",
     "DeclaredPairs",
-    "DeclaredRow",
     "DeclaredSparklines",
-    "DeclaredTable",
+    "StatusPile",
+    "is_number",
+    "select_rows",
+    "series_label",
+    "show",
+    "status_markup",
+    "with_role",
 ]
 
 _LABEL_WIDTH = 16
-#: Text columns whose values are all at most this wide get a fixed width instead of a share.
-_SHORT_TEXT = 14
 _LEVEL = re.compile(r"\b(fatal|critical|crit|error|err|warning|warn|debug|trace)\b", re.I)
-
-
-class DeclaredRow:
-    """A row as the table holds it: a stable identity and the row's fields (what actions get)."""
-
-    __slots__ = ("fields", "id")
-
-    def __init__(self, id: tuple[str, int], fields: Mapping[str, Any]) -> None:
-        self.id = id
-        self.fields = fields
 
 
 def show(value: Any) -> Cell:
@@ -55,11 +48,7 @@ def show(value: Any) -> Cell:
     return str(value)
 
 
-def _width(cell: Cell) -> int:
-    return len(cell) if isinstance(cell, str) else sum(len(str(segment[-1])) for segment in cell)
-
-
-def _with_role(threshold: Threshold | None) -> Any:
+def with_role(threshold: Threshold | None) -> Any:
     def render(value: Any) -> Cell:
         cell = show(value)
         role = threshold.role(value) if threshold is not None else None
@@ -68,7 +57,7 @@ def _with_role(threshold: Threshold | None) -> Any:
     return render
 
 
-def _numeric(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -117,7 +106,7 @@ def meta_text(snapshot: Snapshot) -> str:
     return " · ".join(value if name == "took" else f"{name} {value}" for name, value in snapshot.meta)
 
 
-class _StatusPile(urwid.Pile):
+class StatusPile(urwid.Pile):
     """A panel body with a status line under it, shown only when there is something to say."""
 
     def __init__(self, body: urwid.Widget) -> None:
@@ -135,96 +124,13 @@ class _StatusPile(urwid.Pile):
         self.focus_position = 0
 
 
-class DeclaredTable(TablePanel[DeclaredRow]):
-    """Any declared source as the kit's table: sort, filter, Enter for a row's detail, declared actions."""
-
-    def __init__(self, ctx: PanelContext) -> None:
-        super().__init__(ctx, row_id=lambda row: row.id, empty="no rows")
-        self.sources = (source_name(ctx.options["source"]),)
-        self._thresholds: Mapping[str, Threshold] = ctx.options.get("thresholds") or {}
-        self._shown: tuple[str, ...] = ()
-        self._numeric: set[str] = set()
-        self._body = _StatusPile(self.table)
-        self.widget = self._body
-
-    def update(self, result: Result[Snapshot]) -> None:
-        snapshot = result.value
-        assert snapshot is not None
-        rows = self._rows(select_rows(snapshot, self.ctx.options))
-        columns = tuple(self.ctx.options.get("columns") or snapshot.columns)
-        numeric = self._numeric | {
-            name for name in columns if any(_numeric(r.fields.get(name)) for r in rows[:50])
-        }
-        if columns != self._shown or numeric != self._numeric:
-            self._numeric = numeric
-            self._rebuild(columns, rows)
-        self.table.update(rows)
-        self._body.say(status_markup(result))
-
-    def _rows(self, rows: list[Mapping[str, Any]]) -> list[DeclaredRow]:
-        key = self.ctx.options.get("key")
-        seen: dict[Hashable, int] = {}
-        result = []
-        for fields in rows:
-            base = (
-                str(fields.get(key))
-                if key
-                else series_label(fields, None)
-                if "metric" in fields
-                else str(next(iter(fields.values()), ""))
-            )
-            seen[base] = seen.get(base, -1) + 1
-            result.append(DeclaredRow((base, seen[base]), fields))
-        return result
-
-    def _rebuild(self, columns: tuple[str, ...], rows: list[DeclaredRow]) -> None:
-        """New columns (the first snapshot, or the source's shape changed): a new table, same view."""
-        old = self.table
-        self.table = type(old)([self._column(name, rows) for name in columns], old.row_id, empty=old.empty)
-        self.table.filter = old.filter
-        sort = old.sort
-        if sort is not None and sort[0] in columns:
-            self.table.sort_by(sort[0], descending=sort[1])
-        elif self._shown == () and self.ctx.options.get("sort") in columns:
-            name = self.ctx.options["sort"]
-            descending = self.ctx.options.get("descending")
-            if descending is None:
-                descending = any(_numeric(r.fields.get(name)) for r in rows[:20])
-            self.table.sort_by(name, descending=descending)
-        self._shown = columns
-        self._body.contents[0] = (self.table, self._body.options())
-        self._body.focus_position = 0
-
-    def _column(self, name: str, rows: list[DeclaredRow]) -> Column[DeclaredRow]:
-        """Numbers and short text get a column as wide as they are; longer text shares the rest
-        by its usual length (a command line gets more than a user name)."""
-        render = _with_role(self._thresholds.get(name))
-        widths = [_width(show(row.fields.get(name))) for row in rows[:50]] or [0]
-        if name in self._numeric:
-            width = min(16, max(len(name), max(widths), 6) + 2)
-            return Column(name, _field_of(name), render=render, width=width, align="right")
-        if max(widths) <= _SHORT_TEXT:
-            return Column(name, _field_of(name), render=render, width=max(len(name), max(widths)) + 2)
-        usual = sum(widths) / len(widths)
-        return Column(name, _field_of(name), render=render, weight=min(6.0, max(1.0, usual / 8)))
-
-    @property
-    def source(self) -> str:
-        """The declared name of the source this table shows."""
-        return str(self.ctx.options["source"])
-
-
-def _field_of(name: str) -> Callable[[DeclaredRow], Any]:
-    return lambda row: row.fields.get(name)
-
-
 class _OneSource(Panel):
     """A panel over the one declared source its `source` option names, with a status line."""
 
     def __init__(self, ctx: PanelContext, body: urwid.Widget) -> None:
         super().__init__(ctx)
         self.sources = (source_name(ctx.options["source"]),)
-        self._body = _StatusPile(body)
+        self._body = StatusPile(body)
         self.widget = self._body
 
 
@@ -263,7 +169,7 @@ class DeclaredSparklines(_OneSource):
         for name, value in current.items():
             self._history.setdefault(name, deque(maxlen=points)).append(value)
         threshold = (self.ctx.options.get("thresholds") or {}).get(self._field)
-        render = _with_role(threshold)
+        render = with_role(threshold)
         self.view.pairs = [
             (name, [*sparkline(list(history), points), (None, "  "), *_segments(render(history[-1]))])
             for name, history in self._history.items()
@@ -312,7 +218,7 @@ class DeclaredGauges(_OneSource):
             self._walker[:] = list(self._gauges.values())
         for name, value in readings.items():
             fraction = float(value) / top if isinstance(value, (int, float)) else None
-            detail = str(show(value)) if top != 100 and _numeric(value) else ""
+            detail = str(show(value)) if top != 100 and is_number(value) else ""
             self._gauges[name].update(fraction, detail)
         self._body.say(status_markup(result))
 
@@ -372,7 +278,7 @@ class DeclaredLog(LogPanel):
         super().__init__(ctx, maxlen=int(ctx.options.get("lines") or 5000))
         self.sources = (source_name(ctx.options["source"]),)
         self.log.show_time = False
-        self._body = _StatusPile(self.log)
+        self._body = StatusPile(self.log)
         self.widget = self._body
 
     def update(self, result: Result[Snapshot]) -> None:
@@ -394,7 +300,7 @@ class DeclaredJson(JsonPanel):
     def __init__(self, ctx: PanelContext) -> None:
         super().__init__(ctx, fold_depth=ctx.options.get("fold_depth"))
         self.sources = (source_name(ctx.options["source"]),)
-        self._body = _StatusPile(self.view)
+        self._body = StatusPile(self.view)
         self.widget = self._body
         self._meta = ""
 

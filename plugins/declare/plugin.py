@@ -21,8 +21,8 @@ from deck.plugins.declare.panels import (
     DeclaredLog,
     DeclaredPairs,
     DeclaredSparklines,
-    DeclaredTable,
 )
+from deck.plugins.declare.panels_table import DeclaredTable
 from deck.plugins.declare.source import DeclaredSource
 
 __all__ = ["DeclarePlugin"]

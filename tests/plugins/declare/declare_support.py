@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import psutil
+
 LAYOUTS = Path(__file__).resolve().parents[3] / "layouts"
 #: A Dynamo 1.6.1 frontend's and worker's /metrics, recorded during a burst of requests.
 DYNAMO_METRICS = Path(__file__).resolve().parents[2] / "fixtures" / "dynamo-1x" / "metrics-trimmed.txt"
@@ -92,3 +94,19 @@ def exporter() -> Iterator[int]:
     finally:
         process.kill()
         process.wait()
+
+
+def gone(pid: int) -> bool:
+    """True once `pid` has died or is a zombie nobody reaped yet (polling up to 10 s: a kill
+    lands within half a second, but a busy machine may take longer to show it)."""
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
 import pytest
-from declare_support import LAYOUTS, exporter, free_port, layout_on
+from declare_support import LAYOUTS, exporter, free_port, gone, layout_on
 
-from deck.plugins.declare.panels import DeclaredRow, DeclaredTable
+from deck.plugins.declare.panels_table import DeclaredRow, DeclaredTable
 from deck.testing import Harness, open_deck
 
 
@@ -276,19 +274,4 @@ screens:
     finally:
         harness.stop()
     command = int(pidfile.read_text())
-    assert _gone(command), f"the command {command} outlived the deck"
-
-
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def _gone(pid: int) -> bool:
-    """True once `pid` has died (polling up to 10 s: the kill lands within half a second)."""
-    deadline = time.monotonic() + 10
-    while _running(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not _running(pid)
+    assert gone(command), f"the command {command} outlived the deck"
