@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from deck._actions import GLOBAL, Action, Command, StatusSegment
     from deck._clock import now
     from deck._context import ActionContext, Context, Level
-    from deck._errors import ActionError, DeckError, LayoutError, PluginError, ThemeError
+    from deck._errors import ActionError, DeckError, LayoutError, OptionError, PluginError, ThemeError
     from deck._hookspecs import hookimpl
     from deck._kit_panels import JsonPanel, LogPanel, TablePanel
     from deck._panels import Option, Panel, PanelContext, PanelType
@@ -34,6 +34,7 @@ _EXPORTS = {
     "ActionError": "deck._errors",
     "DeckError": "deck._errors",
     "LayoutError": "deck._errors",
+    "OptionError": "deck._errors",
     "PluginError": "deck._errors",
     "ThemeError": "deck._errors",
     "hookimpl": "deck._hookspecs",
@@ -62,6 +63,7 @@ __all__ = [
     "Level",
     "LogPanel",
     "Option",
+    "OptionError",
     "Panel",
     "PanelContext",
     "PanelType",

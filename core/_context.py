@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from deck._actions import Action
     from deck._deck import Deck
     from deck._panels import Panel
+    from deck.widgets import LogLine
 
 __all__ = ["ActionContext", "Context", "Level"]
 
@@ -123,6 +124,14 @@ class Context:
     def show_text(self, title: str, text: str) -> None:
         """Open a scrollable text viewer over the screen."""
         self._deck.overlays.text(title, text)
+
+    def show_log(self, title: str) -> Callable[[Sequence[LogLine]], None]:
+        """Open a log viewer over the screen and return a function that appends lines to it.
+
+        Call the function on the event loop (an action streaming a command's output does);
+        lines written after the operator closed the viewer are dropped.
+        """
+        return self._deck.overlays.log(title)
 
     async def run_blocking(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking code in the deck's worker threads and await its result."""

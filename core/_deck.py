@@ -137,7 +137,7 @@ class Deck:
         problem = self.parts.problems.get(owner)
         if problem:
             return self._broken(spec.type, title, f"plugin {owner!r} {problem}")
-        options = {k: o.default for k, o in panel_type.options.items()} | dict(spec.options)
+        options = self.parts.panel_options[spec.path]
         ctx = PanelContext(type=spec.type, options=options, title=title, deck=self.contexts[owner])
         try:
             panel: Panel | None = panel_type.factory(ctx)

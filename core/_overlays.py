@@ -12,7 +12,7 @@ import urwid
 
 from deck._frame import BORDERS
 from deck._sanitize import sanitize
-from deck.widgets import Column, JsonView, Table
+from deck.widgets import Column, JsonView, LogLine, LogView, Table
 from deck.widgets._render import canvas, encode_line, fit, text_width
 
 if TYPE_CHECKING:
@@ -373,6 +373,17 @@ class Overlays:
             height=min(40, rows + 2),
         )
         self.open(viewer)
+
+    def log(self, title: str) -> Callable[[Sequence[LogLine]], None]:
+        """Open an empty, following log viewer; the returned function adds lines to it."""
+        view = LogView(show_time=False)
+        self.open(_Viewer(title, view, border=self._border, width=VIEWER_WIDTH, height=30))
+
+        def write(lines: Sequence[LogLine]) -> None:
+            view.extend(lines)
+            self._deck.request_redraw()
+
+        return write
 
     def picker(
         self, title: str, entries: Sequence[PaletteEntry], *, with_input: bool = True
