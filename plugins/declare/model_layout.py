@@ -188,6 +188,27 @@ def read_sources(value: Any, earlier: Mapping[str, Any] | None = None) -> dict[s
 
 def _source(name: str, data: dict[str, Any]) -> SourceSpec:
     path: tuple[str | int, ...] = (name,)
+    kind, parse = _kind_and_parser(name, data, path)
+    timeout = _number(data, "timeout", path, DEFAULT_TIMEOUT)
+    max_bytes = int(_number(data, "max_bytes", path, DEFAULT_MAX_BYTES))
+    spec: dict[str, Any] = {}
+    if kind == "exec":
+        spec["exec"] = ExecSpec(_argv(data["exec"], (*path, "exec")), timeout, max_bytes)
+    else:
+        headers = _headers(data.get("headers", {}), (*path, "headers"))
+        spec["http"] = HttpSpec(_url(data[kind], (*path, kind)), headers, timeout, max_bytes)
+    if kind == "prometheus":
+        spec["prometheus"] = _prometheus(data, path)
+    if parse == "regex":
+        spec["pattern"] = _pattern(data.get("pattern"), (*path, "pattern"))
+    spec.update(_shape(data, path))
+    return SourceSpec(
+        name=name, kind=kind, interval=_number(data, "interval", path, 5.0), parse=parse, **spec
+    )
+
+
+def _kind_and_parser(name: str, data: dict[str, Any], path: tuple[str | int, ...]) -> tuple[Kind, str]:
+    """Which kind of source this is and how its output parses; every key must belong to them."""
     for key in data:
         if key not in _SOURCE_KEYS:
             raise _fail(
@@ -207,24 +228,18 @@ def _source(name: str, data: dict[str, Any]) -> SourceSpec:
             raise _fail((*path, key), f"{key!r} applies only to parse: {' or '.join(parsers)}")
     if "headers" in data and kind == "exec":
         raise _fail((*path, "headers"), "headers apply only to http and prometheus sources")
-    timeout = _number(data, "timeout", path, DEFAULT_TIMEOUT)
-    max_bytes = int(_number(data, "max_bytes", path, DEFAULT_MAX_BYTES))
+    return kind, str(parse)
+
+
+def _shape(data: dict[str, Any], path: tuple[str | int, ...]) -> dict[str, Any]:
+    """The settings that shape parsed output into rows: columns, header, rows, fields."""
     spec: dict[str, Any] = {}
-    if kind == "exec":
-        spec["exec"] = ExecSpec(_argv(data["exec"], (*path, "exec")), timeout, max_bytes)
-    else:
-        headers = _headers(data.get("headers", {}), (*path, "headers"))
-        spec["http"] = HttpSpec(_url(data[kind], (*path, kind)), headers, timeout, max_bytes)
-    if kind == "prometheus":
-        spec["prometheus"] = _prometheus(data, path)
     if "columns" in data:
         spec["columns"] = _strings(data["columns"], (*path, "columns"), "columns")
     if "header" in data:
         if not isinstance(data["header"], bool):
             raise _fail((*path, "header"), "header must be true or false")
         spec["header"] = data["header"]
-    if parse == "regex":
-        spec["pattern"] = _pattern(data.get("pattern"), (*path, "pattern"))
     if "rows" in data:
         if not isinstance(data["rows"], str):
             raise _fail((*path, "rows"), f"rows must be a path like 'data.items', got {data['rows']!r}")
@@ -238,9 +253,7 @@ def _source(name: str, data: dict[str, Any]) -> SourceSpec:
                 )
             check_path(field_path, (*path, "fields", field_name))
         spec["fields"] = tuple((str(k), str(v)) for k, v in fields.items())
-    return SourceSpec(
-        name=name, kind=kind, interval=_number(data, "interval", path, 5.0), parse=parse, **spec
-    )
+    return spec
 
 
 def _pattern(value: Any, path: tuple[str | int, ...]) -> re.Pattern[str]:
