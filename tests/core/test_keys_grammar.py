@@ -31,10 +31,11 @@ def default_bindings(name: str) -> tuple[Keymap, dict[str, str]]:
     loaded = host.load(name, None, {})
     assert not loaded.error, f"plugin {name!r} did not load: {loaded.error}"
     owners: dict[str, str] = {}
+    actions = []
     for owner, result in host.each("deck_actions", configs=default_configs(host)):
         assert not isinstance(result, Exception), f"{owner}: deck_actions raised {result!r}"
         owners.update((action.id, owner) for action in result or ())
-    actions = [action for _, result in host.each("deck_actions") for action in result or ()]
+        actions += result or ()
     return Keymap(actions), owners
 
 
