@@ -12,6 +12,7 @@ from deck._actions import Action, StatusSegment
 from deck._errors import LayoutError, PluginError
 from deck._keymap import Keymap
 from deck._layout import Layout
+from deck._limits import FLOAT_RANGE, INT_RANGE, nearest, number_problem
 from deck._panels import Option, PanelType
 from deck._plugins import PluginHost
 from deck._sources import Source
@@ -77,6 +78,16 @@ def validate_options(
                 where=where(key),
                 hint=option.help or None,
             ) from None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = option.range or (FLOAT_RANGE if isinstance(value, float) else INT_RANGE)
+            problem = number_problem(value, low, high)
+            if problem is not None:
+                raise LayoutError(
+                    f"{what}: {key!r} {problem}",
+                    where=where(key),
+                    hint=f"did you mean {nearest(value, low, high):g}? ({option.help or key} "
+                    f"goes from {low:g} to {high:g})",
+                )
         if option.choices is not None and value not in option.choices:
             raise LayoutError(
                 f"{what}: {key!r} must be one of {', '.join(map(str, option.choices))}, got {value!r}",

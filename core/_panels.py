@@ -25,6 +25,8 @@ class Option:
         help: one line for `deck --list` and the docs.
         choices: the allowed values, if only some are.
         required: the layout must give it.
+        range: the lowest and highest value of a number (default: 0 to 100000 for whole numbers,
+            0.01 to 86400 for decimals, which deck's options use for seconds); never NaN or infinite.
     """
 
     type: type | tuple[type, ...] = str
@@ -32,6 +34,7 @@ class Option:
     help: str = ""
     choices: Sequence[Any] | None = None
     required: bool = False
+    range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

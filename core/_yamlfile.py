@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from deck._errors import DeckError
+from deck._limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_VALUES
 
 __all__ = ["Document", "Path_", "did_you_mean", "load_document"]
 
@@ -52,7 +53,11 @@ def load_document(path: Path, error: type[DeckError], *, label: str | None = Non
     """Parse `path` with the safe loader; syntax errors and duplicate keys raise `error`."""
     name = label or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_YAML_BYTES + 1)
+        if len(raw) > MAX_YAML_BYTES:
+            raise error(f"file is larger than {MAX_YAML_BYTES:,} bytes; refusing to read it", where=name)
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror or exc}", where=name) from None
     except UnicodeDecodeError as exc:
@@ -61,8 +66,11 @@ def load_document(path: Path, error: type[DeckError], *, label: str | None = Non
 
 
 def parse_document(text: str, name: str, error: type[DeckError]) -> Document:
-    """Parse YAML `text` (named `name` in messages) into a Document."""
+    """Parse YAML `text` (named `name` in messages) into a Document, within deck's bounds."""
+    if len(text) > MAX_YAML_BYTES:
+        raise error(f"file is larger than {MAX_YAML_BYTES:,} bytes; refusing to read it", where=name)
     try:
+        _check_depth(text, name, error)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -72,25 +80,71 @@ def parse_document(text: str, name: str, error: type[DeckError]) -> Document:
         raise error(f"YAML error: {exc}", where=name) from None
     document = Document(file=name, data=None)
     if node is not None:
-        document.data = _convert(node, (), document, error)
+        document.data = _Converter(document, error).convert(node, ())
     return document
 
 
-def _convert(node: yaml.Node, path: Path_, doc: Document, error: type[DeckError]) -> Any:
-    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
+def _check_depth(text: str, name: str, error: type[DeckError]) -> None:
+    """Refuse nesting deeper than MAX_YAML_DEPTH before composing (deep nesting crashes the parser)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                mark = event.start_mark
+                raise error(
+                    f"nested more than {MAX_YAML_DEPTH} levels deep; refusing to read further",
+                    where=f"{name}:{mark.line + 1}:{mark.column + 1}",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _where(doc: Document, node: yaml.Node) -> str:
+    return f"{doc.file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+
+
+class _Converter:
+    """Turns composed nodes into plain data, counting values so aliases cannot multiply them."""
+
+    def __init__(self, doc: Document, error: type[DeckError]) -> None:
+        self.doc = doc
+        self.error = error
+        self.values = 0
+        self.open: set[int] = set()
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        doc = self.doc
+        self.values += 1
+        if self.values > MAX_YAML_VALUES:
+            raise self.error(
+                f"more than {MAX_YAML_VALUES:,} values once aliases are expanded (an alias bomb?); "
+                "refusing to read further",
+                where=_where(doc, node),
+            )
+        if id(node) in self.open:
+            raise self.error("an alias refers to the value that contains it", where=_where(doc, node))
+        doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node, self.error, doc, path)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
+        finally:
+            self.open.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+        doc = self.doc
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node, error, doc, path)
+            key = _scalar(key_node, self.error, doc, path)
             if key in result:
-                line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                raise error(f"{key!r} appears twice in this mapping", where=f"{doc.file}:{line}:{column}")
+                raise self.error(f"{key!r} appears twice in this mapping", where=_where(doc, key_node))
             doc.key_marks[(*path, str(key))] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = _convert(value_node, (*path, str(key)), doc, error)
+            result[key] = self.convert(value_node, (*path, str(key)))
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, index), doc, error) for index, item in enumerate(node.value)]
-    return _scalar(node, error, doc, path)
 
 
 def _scalar(node: yaml.Node, error: type[DeckError], doc: Document, path: Path_) -> Any:
@@ -100,7 +154,12 @@ def _scalar(node: yaml.Node, error: type[DeckError], doc: Document, path: Path_)
     constructor = yaml.SafeLoader.yaml_constructors.get(node.tag)
     if constructor is None:
         return node.value
-    return constructor(_SCALAR_LOADER, node)
+    try:
+        return constructor(_SCALAR_LOADER, node)
+    except (ArithmeticError, ValueError, TypeError, yaml.YAMLError) as exc:
+        tag = node.tag.rsplit(":", 1)[-1]
+        where = f"{doc.file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+        raise error(f"{node.value!r} is not a valid {tag} ({exc})", where=where) from None
 
 
 _SCALAR_LOADER = yaml.SafeLoader("")
