@@ -19,6 +19,7 @@ from deck._context import ActionContext, Context, Level
 from deck._errors import ActionError
 from deck._frame import PanelFrame
 from deck._layout import Node, PanelSpec, ScreenSpec
+from deck._notify import LogLimiter, StatusFeed
 from deck._overlays import Overlays
 from deck._panels import Panel, PanelContext
 from deck._scheduler import Scheduler
@@ -53,6 +54,14 @@ class Status:
     at: float = field(default_factory=time.time)
 
 
+def _on(loop: asyncio.AbstractEventLoop) -> bool:
+    """True when called on `loop`'s own thread, while it runs."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 class Deck:
     """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
 
@@ -62,6 +71,8 @@ class Deck:
         self.theme = parts.theme
         self.keymap = parts.keymap
         self.read_only = read_only
+        #: The clock dialogs and rate limits read (the test harness steps its own).
+        self.clock: Callable[[], float] = time.monotonic
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
         self.scheduler = Scheduler(self._on_result, self.executor)
         self.overlays = Overlays(self)
@@ -70,6 +81,8 @@ class Deck:
         }
         self.segments: list[tuple[str, StatusSegment]] = parts.segments
         self.status = Status("ready", "info")
+        self._feed = StatusFeed(self._set_status)
+        self._log_limit = LogLimiter()
         self.screen_index = 0
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
@@ -295,12 +308,19 @@ class Deck:
         return True
 
     def notify(self, message: str, level: Level = "info") -> None:
-        """Set the status line (safe from worker threads too)."""
-        if self.call_soon(self.notify, message, level):
+        """Set the status line; from worker threads, a flood is coalesced to the latest message."""
+        loop = self.loop
+        if loop is not None and not loop.is_closed() and not _on(loop):
+            self._feed.post(loop, message, level)
             return
-        logger = log.error if level == "error" else log.warning if level == "warn" else log.info
-        logger("status: %s", message)
-        self.status = Status(message, level)
+        self._set_status(message, level)
+
+    def _set_status(self, message: str, level: Level, skipped: int = 0) -> None:
+        if self._log_limit.allow(log):
+            logger = log.error if level == "error" else log.warning if level == "warn" else log.info
+            logger("status: %s", message)
+        text = f"{message} (+{skipped} earlier messages)" if skipped else message
+        self.status = Status(text, level)
         self.request_redraw()
 
     # ---- screens and focus ----------------------------------------------------------------------
