@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -46,10 +47,8 @@ class StatusFeed:
             if self._scheduled:
                 return
             self._scheduled = True
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody will read it
             loop.call_soon_threadsafe(self._drain, loop)
-        except RuntimeError:  # the loop closed: nobody will read it
-            pass
 
     def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
         wait = self._last + MIN_GAP - self._clock()
