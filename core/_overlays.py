@@ -328,7 +328,7 @@ class Overlays:
         dialog.clock = self._deck.clock
         self.stack.append(dialog)
         self._deck.request_redraw()
-        self._deck.release_keys()  # keys typed ahead of the dialog go to it
+        self._deck.keys.release()  # keys typed ahead of the dialog go to it
         return future
 
     def _closed(self, dialog: Dialog, value: Any) -> None:
