@@ -30,7 +30,6 @@ class Harness:
         self.size = size
         self.shell = Shell(deck)
         self.loop = asyncio.new_event_loop()
-        self.loop.set_default_executor(deck.executor)
         self._started = False
 
     def start(self) -> Harness:

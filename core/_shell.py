@@ -9,6 +9,7 @@ from typing import Any
 import urwid
 
 from deck._actions import Action
+from deck._contain import FAULTS
 from deck._deck import Deck
 from deck._overlays import dialog_size
 from deck._sanitize import sanitize
@@ -82,7 +83,7 @@ class Shell(urwid.Widget):
                 continue  # a broken plugin's panels say what is wrong; the header stays quiet
             try:
                 markup = segment.render(deck.scheduler.result(segment.source))
-            except Exception as exc:
+            except FAULTS as exc:
                 log.debug("status segment %s failed: %s", segment.name, exc)
                 markup = [("bad", f"{segment.name}: error")]
             right += [*as_segments(markup or ""), (None, "  ")]
@@ -137,7 +138,7 @@ class Shell(urwid.Widget):
                 add(action)
             try:
                 extra = frame.panel.hints()
-            except Exception:
+            except FAULTS:
                 extra = ()
             for hint in extra:
                 if isinstance(hint, str):

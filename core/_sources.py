@@ -105,3 +105,4 @@ class SourceStats:
     interval: float | None
     next_in: float | None
     last_error: str | None
+    stall_ms: float | None = None
