@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from deck._contain import Stall, contained, timed
+from deck._hookresults import check_result
 
 if TYPE_CHECKING:
     from deck._deck import Deck
@@ -26,16 +27,14 @@ QUIT_BUDGET: Final = 1.0
 
 
 async def _run_one(deck: Deck, name: str, hook: str, on_stall: Callable[[Stall], None]) -> None:
-    """One plugin's hook: a plain function runs in the plugin's worker thread, a coroutine on the loop."""
-    ctx = deck.contexts[name]
-    impls = deck.parts.host.implementations(name, hook)
-    for function in impls:
+    """One plugin's hook: a coroutine runs on the loop, a plain function in the plugin's worker thread."""
+    for function in deck.parts.host.implementations(name, hook, ctx=deck.contexts[name]):
         if inspect.iscoroutinefunction(function):
-            await timed(function(ctx), f"{name}.{hook}", on_stall)
+            await timed(function(), f"{name}.{hook}", on_stall)
             continue
         loop = asyncio.get_running_loop()
-        result: Any = await loop.run_in_executor(deck.pools(name), contained, function, ctx)
-        if inspect.isawaitable(result):
+        result = check_result(hook, await loop.run_in_executor(deck.pools(name), contained, function))
+        if result is not None:
             awaitable: Awaitable[Any] = result
             await timed(awaitable, f"{name}.{hook}", on_stall)
 

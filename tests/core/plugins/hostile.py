@@ -8,7 +8,18 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from deck import Action, ActionContext, Context, Option, Panel, PanelContext, PanelType, Result, Source, hookimpl
+from deck import (
+    Action,
+    ActionContext,
+    Context,
+    Option,
+    Panel,
+    PanelContext,
+    PanelType,
+    Result,
+    Source,
+    hookimpl,
+)
 from deck.widgets import KeyValue
 
 #: Set by tests to let hung threads go (they are daemons either way).
@@ -80,14 +91,14 @@ class HostilePlugin:
         return sources
 
     @hookimpl
-    def deck_panels(self) -> Any:
-        if self.config.get("wrong") == "panels":
+    def deck_panels(self, config: Mapping[str, Any]) -> Any:
+        if config.get("wrong") == "panels":
             return ["not a panel type"]
         return [PanelType("hostile.state", StatePanel)]
 
     @hookimpl
-    def deck_actions(self) -> Any:
-        if self.config.get("wrong") == "actions":
+    def deck_actions(self, config: Mapping[str, Any]) -> Any:
+        if config.get("wrong") == "actions":
             return {"hostile.x": "not an action"}
 
         def leave(ctx: ActionContext) -> None:
