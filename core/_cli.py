@@ -170,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
 
     depth = args.colors or detect_depth(os.environ)
     try:
-        run_terminal(deck, depth)
+        status = run_terminal(deck, depth)
     except KeyboardInterrupt:
         return 130
     except Exception:
@@ -179,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
         where = f"; the log is {log_path}" if log_path else ""
         echo(f"deck: crashed (the terminal was restored){where}", file=sys.stderr)
         return 1
-    return 0
+    return status
 
 
 if __name__ == "__main__":

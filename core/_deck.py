@@ -197,11 +197,11 @@ class Deck:
     async def stop(self) -> None:
         """Stop sources and tasks, run shutdown hooks; never raises, and takes under QUIT_BUDGET."""
         self.overlays.close_all()
-        await self.scheduler.stop(timeout=QUIT_BUDGET / 4)
+        await self.scheduler.stop(timeout=QUIT_BUDGET / 10)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=QUIT_BUDGET / 4)
+            await asyncio.wait(list(self._tasks), timeout=QUIT_BUDGET / 10)
         await run_hooks(self, "deck_shutdown", SHUTDOWN_TIMEOUT, self.stalled)
         self.pools.shutdown()
         icons.ascii = False

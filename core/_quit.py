@@ -8,6 +8,8 @@ import os
 import sys
 import termios
 import threading
+import time
+from typing import Any
 
 from deck._lifecycle import QUIT_BUDGET
 
@@ -27,20 +29,28 @@ class QuitWatchdog:
 
     def __init__(self, budget: float = QUIT_BUDGET) -> None:
         self._budget = budget
-        self._timer: threading.Timer | None = None
-        self._status = 0
-        self._tty: list[object] | None = None
+        self._deadline: float | None = None
+        self.status = 0
+        self._tty: list[Any] | None = None
         with contextlib.suppress(OSError, termios.error, ValueError):
             self._tty = termios.tcgetattr(sys.stdin.fileno())
+        # Started now and woken through a pipe: arming happens in signal handlers, where starting a
+        # thread (or taking any lock) could deadlock with the code the signal interrupted.
+        self._wake_read, self._wake_write = os.pipe()
+        threading.Thread(target=self._watch, name="deck-quit-watchdog", daemon=True).start()
 
     def arm(self, status: int = 0) -> None:
         """Start counting (once); the process exits with `status` if it is still running at the end."""
-        if self._timer is not None:
-            return
-        self._status = status
-        self._timer = threading.Timer(self._budget, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        if self._deadline is None:
+            self.status = status
+            self._deadline = time.monotonic() + self._budget
+            os.write(self._wake_write, b"!")
+
+    def _watch(self) -> None:
+        os.read(self._wake_read, 1)  # asleep, costing nothing, until armed
+        if self._deadline is not None:
+            time.sleep(max(0.0, self._deadline - time.monotonic()))
+        self._fire()
 
     def _fire(self) -> None:
         log.error("the deck did not exit within %.1f s of being asked to; ending it now", self._budget)
@@ -49,4 +59,4 @@ class QuitWatchdog:
         if self._tty is not None:
             with contextlib.suppress(OSError, termios.error, ValueError):
                 termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, self._tty)
-        os._exit(self._status)
+        os._exit(self.status)

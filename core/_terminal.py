@@ -65,8 +65,10 @@ async def _main(deck: Deck, depth: ColorDepth, watchdog: QuitWatchdog) -> None:
         await deck.stop()
 
 
-def run_terminal(deck: Deck, depth: ColorDepth) -> None:
-    """Run until the operator quits; the screen is restored before any exception escapes.
+def run_terminal(deck: Deck, depth: ColorDepth) -> int:
+    """Run until the operator quits and return the exit status (128 + signal after a signal).
+
+    The screen is restored before any exception escapes.
 
     SIGTERM and SIGHUP quit like `q`; from any of them the process ends within QUIT_BUDGET,
     whatever plugin code is doing (a watchdog restores the terminal and exits if it must).
@@ -88,3 +90,4 @@ def run_terminal(deck: Deck, depth: ColorDepth) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return watchdog.status
