@@ -10,11 +10,13 @@ from deck._hookspecs import hookimpl
 from deck._kit_panels import JsonPanel, LogPanel, TablePanel
 from deck._panels import Option, Panel, PanelContext, PanelType
 from deck._sanitize import sanitize
+from deck._secrets import MASK, is_secret_key, mask_secrets, mask_text
 from deck._sources import Result, Source
 from deck._version import __version__
 
 __all__ = [
     "GLOBAL",
+    "MASK",
     "Action",
     "ActionContext",
     "ActionError",
@@ -37,5 +39,8 @@ __all__ = [
     "ThemeError",
     "__version__",
     "hookimpl",
+    "is_secret_key",
+    "mask_secrets",
+    "mask_text",
     "sanitize",
 ]

@@ -7,6 +7,8 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from deck._secrets import SecretFilter
+
 __all__ = ["default_log_path", "setup_logging"]
 
 
@@ -32,5 +34,6 @@ def setup_logging(path: Path | None) -> Path | None:
         root.addHandler(logging.NullHandler())
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter())  # no secret reaches the log file
     root.addHandler(handler)
     return path
