@@ -49,7 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--layout", "-l", metavar="NAME|PATH", help="layout to open (default: default)")
     parser.add_argument("--theme", "-t", metavar="NAME|PATH", help="theme, overriding the layout's")
-    parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="change nothing: disable every action marked mutating or destructive (signals, scaling, "
+        "cancel, admin commands, and file writes such as `e` export); the deck still writes its log",
+    )
     parser.add_argument(
         "--colors",
         choices=_DEPTHS,
@@ -78,7 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--list", action="store_true", help="list plugins, panel types, actions, layouts and themes"
     )
-    parser.add_argument("--check", metavar="LAYOUT", help="validate a layout and exit 0 (ok) or 1")
+    parser.add_argument(
+        "--check",
+        metavar="LAYOUT",
+        help="validate a layout and exit 0 (ok) or 1; this imports the layout's plugins (their code runs)",
+    )
     parser.add_argument("--version", action="version", version=f"deck {__version__}")
     return parser
 

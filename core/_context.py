@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from deck._contain import contained
+from deck._errors import ActionError
 from deck._sources import Result
 
 if TYPE_CHECKING:
@@ -45,6 +46,11 @@ class Context:
     def read_only(self) -> bool:
         """True when the deck runs with --read-only (mutating actions are disabled)."""
         return self._deck.read_only
+
+    def require_writable(self, what: str) -> None:
+        """Raise ActionError under --read-only; call it before any write (a file, a backend) of `what`."""
+        if self._deck.read_only:
+            raise ActionError(f"read-only: {what} is not written (the deck runs with --read-only)")
 
     def use_theme(self, name: str) -> None:
         """Switch the whole deck to another theme now (raises ThemeError if there is none)."""

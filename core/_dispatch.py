@@ -30,8 +30,8 @@ class ActionRunner:
         self._deck = deck
 
     def enabled(self, action: Action) -> bool:
-        """False for mutating actions in --read-only."""
-        return not (action.mutating and self._deck.read_only)
+        """False for mutating (and destructive) actions in --read-only."""
+        return not ((action.mutating or action.destructive) and self._deck.read_only)
 
     def run(self, action: Action, frame: PanelFrame | None = None) -> asyncio.Task[Any] | None:
         """Run an action's handler in the background, with its confirmation first."""
