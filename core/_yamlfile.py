@@ -79,7 +79,7 @@ def parse_document(text: str, name: str, error: type[DeckError]) -> Document:
     except yaml.YAMLError as exc:
         raise error(f"YAML error: {exc}", where=name) from None
     except UnicodeError as exc:  # lone surrogates: text that no file could hold
-        raise error(f"not valid text ({exc.reason})", where=name) from None
+        raise error(f"not valid text ({exc})", where=name) from None
     document = Document(file=name, data=None)
     if node is not None:
         document.data = _Converter(document, error).convert(node, ())
