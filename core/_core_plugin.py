@@ -55,6 +55,7 @@ def stats_table() -> Table[SourceStats]:
         [
             Column("Source", lambda s: s.name, weight=3, min_width=16),
             Column("State", lambda s: s.state, width=20, render=_state),
+            Column("Stall ms", lambda s: s.stall_ms, width=9, align="right", render=_stall),
             Column("Runs", lambda s: s.runs, width=6, align="right"),
             Column("Fails", lambda s: s.failures, width=6, align="right"),
             Column("Last ms", lambda s: s.last_ms, width=8, align="right", render=_ms),
@@ -62,7 +63,6 @@ def stats_table() -> Table[SourceStats]:
             Column("Max ms", lambda s: s.max_ms, width=8, align="right", render=_ms),
             Column("Every", lambda s: s.interval, width=6, align="right", render=_every),
             Column("Next", lambda s: s.next_in, width=6, align="right", render=_seconds),
-            Column("Stall ms", lambda s: s.stall_ms, width=9, align="right", render=_stall),
             Column("Last error", lambda s: s.last_error, weight=2),
         ],
         row_id=lambda s: s.name,

@@ -285,8 +285,8 @@ class Deck:
             await asyncio.sleep(1.0 - time.time() % 1.0)
             self.request_redraw()
 
-    def _plugin_failed(self, name: str, problem: str, exc: BaseException | None = None) -> None:
-        log.error("plugin %s: %s", name, problem, exc_info=exc)
+    def _plugin_failed(self, name: str, problem: str) -> None:
+        """Mark a plugin failed and show why in its panels (the problem is logged already)."""
         self.parts.problems[name] = problem
         for screen in self.screens:
             for frame in screen.frames:
