@@ -82,6 +82,10 @@ def parse_document(text: str, name: str, error: type[DeckError]) -> Document:
         raise error(f"not valid text ({exc})", where=name) from None
     document = Document(file=name, data=None)
     if node is not None:
+        try:
+            _Measure(name, error).measure(node)
+        except RecursionError:
+            raise error("aliases nest too deeply; refusing to read further", where=name) from None
         document.data = _Converter(document, error).convert(node, ())
     return document
 
@@ -102,40 +106,70 @@ def _check_depth(text: str, name: str, error: type[DeckError]) -> None:
             depth -= 1
 
 
-def _where(doc: Document, node: yaml.Node) -> str:
-    return f"{doc.file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+def _mark(name: str, node: yaml.Node) -> str:
+    return f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+
+
+class _Measure:
+    """Sizes the composed graph before it is expanded: an alias bomb costs microseconds to refuse.
+
+    Aliases make the graph share nodes, so each node is measured once (its size and depth once
+    expanded), and a node inside itself is found before anything recurses forever.
+    """
+
+    def __init__(self, name: str, error: type[DeckError]) -> None:
+        self.name = name
+        self.error = error
+        self.known: dict[int, tuple[int, int]] = {}
+        self.open: set[int] = set()
+
+    def measure(self, node: yaml.Node) -> tuple[int, int]:
+        """(values, depth) of `node` once every alias in it is expanded."""
+        known = self.known.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.ScalarNode):
+            return 1, 0
+        if id(node) in self.open:
+            raise self.error("an alias refers to the value that contains it", where=_mark(self.name, node))
+        self.open.add(id(node))
+        children = (
+            [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+        )
+        sizes = [self.measure(child) for child in children]
+        self.open.discard(id(node))
+        size = 1 + sum(s for s, _ in sizes)
+        depth = 1 + max((d for _, d in sizes), default=0)
+        if size > MAX_YAML_VALUES:
+            raise self.error(
+                f"more than {MAX_YAML_VALUES:,} values once aliases are expanded (an alias bomb?); "
+                "refusing to read it",
+                where=_mark(self.name, node),
+            )
+        if depth > MAX_YAML_DEPTH:
+            raise self.error(
+                f"nested more than {MAX_YAML_DEPTH} levels deep once aliases are expanded",
+                where=_mark(self.name, node),
+            )
+        self.known[id(node)] = (size, depth)
+        return size, depth
 
 
 class _Converter:
-    """Turns composed nodes into plain data, counting values so aliases cannot multiply them."""
+    """Turns a measured graph of nodes into plain data, remembering where each value came from."""
 
     def __init__(self, doc: Document, error: type[DeckError]) -> None:
         self.doc = doc
         self.error = error
-        self.values = 0
-        self.open: set[int] = set()
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         doc = self.doc
-        self.values += 1
-        if self.values > MAX_YAML_VALUES:
-            raise self.error(
-                f"more than {MAX_YAML_VALUES:,} values once aliases are expanded (an alias bomb?); "
-                "refusing to read further",
-                where=_where(doc, node),
-            )
-        if id(node) in self.open:
-            raise self.error("an alias refers to the value that contains it", where=_where(doc, node))
         doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node, self.error, doc, path)
-        self.open.add(id(node))
-        try:
-            if isinstance(node, yaml.MappingNode):
-                return self.mapping(node, path)
-            return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
-        finally:
-            self.open.discard(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
         doc = self.doc
@@ -143,7 +177,7 @@ class _Converter:
         for key_node, value_node in node.value:
             key = _scalar(key_node, self.error, doc, path)
             if key in result:
-                raise self.error(f"{key!r} appears twice in this mapping", where=_where(doc, key_node))
+                raise self.error(f"{key!r} appears twice in this mapping", where=_mark(doc.file, key_node))
             doc.key_marks[(*path, str(key))] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.convert(value_node, (*path, str(key)))
         return result

@@ -27,6 +27,8 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 screens: [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 """
 
+CHAIN = "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 200)).replace("*a0", "1") + "screens: *a199\n"
+
 GOOD = """\
 title: T
 plugins:
@@ -43,7 +45,8 @@ screens:
 """
 
 HOSTILE = [
-    ("alias bomb", BILLION_LAUGHS, ":1:", "alias bomb"),
+    ("alias bomb", BILLION_LAUGHS, "layout.yaml:6:4:", "alias bomb"),
+    ("alias chain", CHAIN, "layout.yaml:65:", "nested more than 64 levels deep once aliases are expanded"),
     ("self alias", "screens: &x [*x]\n", "layout.yaml:1:10:", "refers to the value that contains it"),
     ("self alias in a mapping", "screens: &x {a: *x}\n", "layout.yaml:1:10:", "refers to the value"),
     ("deep nesting", "screens: " + "[" * 5000 + "]" * 5000 + "\n", "layout.yaml:1:", "nest"),
@@ -129,7 +132,7 @@ def test_deck_check_refuses_the_alias_bomb_in_a_child_with_bounded_memory(tmp_pa
     )  # fmt: skip
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith(f"deck: error: {path}:1:")
+    assert done.stderr.startswith(f"deck: error: {path}:6:4: more than 100,000 values")
 
 
 def test_self_referencing_alias_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
