@@ -13,7 +13,7 @@ __all__ = ["PLUGIN_WORKERS", "Pools", "WorkerPool"]
 T = TypeVar("T")
 
 #: Threads each plugin may keep busy at once; one slow plugin cannot starve the others.
-PLUGIN_WORKERS: Final = 4
+PLUGIN_WORKERS: Final = 8
 
 _Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 

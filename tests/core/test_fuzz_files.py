@@ -37,7 +37,7 @@ LAYOUT: dict[str, Any] = {
 THEME: dict[str, Any] = yaml.safe_load((ROOT / "themes" / "neon-syndicate.yaml").read_text())
 
 FUZZ = settings(
-    max_examples=250,
+    max_examples=150,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
