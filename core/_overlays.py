@@ -66,7 +66,7 @@ class Dialog(urwid.WidgetWrap[urwid.Widget]):
         self.clock: Callable[[], float] = time.monotonic
         self.shown_at: float | None = None
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[()] | tuple[int] | tuple[int, int], focus: bool = False) -> urwid.Canvas:
         if self.shown_at is None:
             self.shown_at = self.clock()
         return super().render(size, focus)

@@ -158,3 +158,11 @@ def test_cli_output_never_carries_escape_bytes(tmp_path: Path) -> None:
     assert b"\x1b" not in missing.stderr and b"x1b[2Jnothing" in missing.stderr
     snapshot = run_deck("--layout", "system", "--snapshot", "--theme", str(tmp_path / "evil.yaml"))
     assert snapshot.returncode == 0 and b"\x1b" not in snapshot.stdout
+
+
+def test_help_says_what_read_only_blocks_and_that_check_runs_plugin_code() -> None:
+    done = run_deck("--help")
+    text = " ".join(done.stdout.decode().split())
+    assert "disable every action marked mutating or destructive" in text
+    assert "file writes such as `e` export); the deck still writes its log" in text
+    assert "this imports the layout's plugins (their code runs)" in text
