@@ -20,7 +20,7 @@ MAX_YAML_BYTES: Final = 1_000_000
 #: The deepest nesting of mappings and lists (the parser itself recurses).
 MAX_YAML_DEPTH: Final = 64
 #: The most values a YAML file may hold once its aliases are expanded.
-MAX_YAML_VALUES: Final = 100_000
+MAX_YAML_VALUES: Final = 20_000
 
 #: The range of a whole-number option that declares none (widths, counts, sizes).
 INT_RANGE: Final = (0, 100_000)

@@ -70,7 +70,7 @@ def parse_document(text: str, name: str, error: type[DeckError]) -> Document:
     if len(text) > MAX_YAML_BYTES:
         raise error(f"file is larger than {MAX_YAML_BYTES:,} bytes; refusing to read it", where=name)
     try:
-        _check_depth(text, name, error)
+        _scan(text, name, error)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -90,20 +90,29 @@ def parse_document(text: str, name: str, error: type[DeckError]) -> Document:
     return document
 
 
-def _check_depth(text: str, name: str, error: type[DeckError]) -> None:
-    """Refuse nesting deeper than MAX_YAML_DEPTH before composing (deep nesting crashes the parser)."""
-    depth = 0
+def _scan(text: str, name: str, error: type[DeckError]) -> None:
+    """Refuse deep nesting and too many values from the event stream, before anything is built.
+
+    (Composing very deep nesting crashes the parser; a large file costs time and memory to compose.)
+    """
+    depth = values = 0
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
-                mark = event.start_mark
-                raise error(
-                    f"nested more than {MAX_YAML_DEPTH} levels deep; refusing to read further",
-                    where=f"{name}:{mark.line + 1}:{mark.column + 1}",
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
+        if isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+            continue
+        if not isinstance(event, (yaml.CollectionStartEvent, yaml.ScalarEvent, yaml.AliasEvent)):
+            continue
+        values += 1
+        depth += isinstance(event, yaml.CollectionStartEvent)
+        if depth > MAX_YAML_DEPTH or values > MAX_YAML_VALUES:
+            mark = event.start_mark
+            problem = (
+                f"nested more than {MAX_YAML_DEPTH} levels deep"
+                if depth > MAX_YAML_DEPTH
+                else f"more than {MAX_YAML_VALUES:,} values"
+            )
+            where = f"{name}:{mark.line + 1}:{mark.column + 1}"
+            raise error(f"{problem}; refusing to read further", where=where)
 
 
 def _mark(name: str, node: yaml.Node) -> str:

@@ -45,7 +45,7 @@ screens:
 """
 
 HOSTILE = [
-    ("alias bomb", BILLION_LAUGHS, "layout.yaml:6:4:", "alias bomb"),
+    ("alias bomb", BILLION_LAUGHS, "layout.yaml:5:4:", "alias bomb"),
     ("alias chain", CHAIN, "layout.yaml:65:", "nested more than 64 levels deep once aliases are expanded"),
     ("self alias", "screens: &x [*x]\n", "layout.yaml:1:10:", "refers to the value that contains it"),
     ("self alias in a mapping", "screens: &x {a: *x}\n", "layout.yaml:1:10:", "refers to the value"),
@@ -97,6 +97,15 @@ def test_an_out_of_range_number_hints_at_the_nearest_allowed_one(tmp_path: Path)
         check_layout(path)
 
 
+def test_a_file_with_too_many_values_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    path = tmp_path / "layout.yaml"
+    path.write_text("screens:\n" + "  - {name: s, panel: system.cpu}\n" * 5000)
+    with pytest.raises(
+        LayoutError, match=r"layout.yaml:4001:12: more than 20,000 values; refusing to read further"
+    ):
+        check_layout(path)
+
+
 def test_a_file_larger_than_the_bound_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_text("# padding\n" * (MAX_YAML_BYTES // 10 + 1))
@@ -132,7 +141,7 @@ def test_deck_check_refuses_the_alias_bomb_in_a_child_with_bounded_memory(tmp_pa
     )  # fmt: skip
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith(f"deck: error: {path}:6:4: more than 100,000 values")
+    assert done.stderr.startswith(f"deck: error: {path}:5:4: more than 20,000 values")
 
 
 def test_self_referencing_alias_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
