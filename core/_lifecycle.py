@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 #: Seconds every plugin's deck_startup may take (they run together); the shell is up meanwhile.
 STARTUP_TIMEOUT: Final = 5.0
 #: Seconds all deck_shutdown hooks together may take, so quitting stays within QUIT_BUDGET.
-SHUTDOWN_TIMEOUT: Final = 0.4
+SHUTDOWN_TIMEOUT: Final = 0.3
 #: Seconds from `q`, SIGTERM or SIGHUP to the process ending, whatever plugins do.
 QUIT_BUDGET: Final = 1.0
 

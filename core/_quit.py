@@ -22,12 +22,14 @@ _RESET = "\x1b[0m\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?25h\x1b[?1049
 
 
 class QuitWatchdog:
-    """Armed when quitting starts; fires once QUIT_BUDGET has passed: restores the terminal and exits.
+    """Armed when quitting starts; fires 3/4 of QUIT_BUDGET later: restores the terminal and exits.
+
+    (The last quarter is left for a busy machine to schedule the exit.)
 
     It stays armed through the interpreter's own exit, which waits for non-daemon threads.
     """
 
-    def __init__(self, budget: float = QUIT_BUDGET) -> None:
+    def __init__(self, budget: float = QUIT_BUDGET * 0.75) -> None:
         self._budget = budget
         self._deadline: float | None = None
         self.status = 0

@@ -110,7 +110,7 @@ def test_stopping_never_waits_for_a_hung_fetch_or_shutdown_hook(tmp_path: Path) 
 
     started = time.monotonic()
     harness.stop()
-    # The shutdown hook's deadline is half a second; the hung fetches are not waited for at all.
+    # The shutdown hooks' deadline is SHUTDOWN_TIMEOUT; the hung fetches are not waited for at all.
     assert time.monotonic() - started < 5
     release(harness)
 
