@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from deck._kit_panels import JsonPanel, LogPanel, TablePanel
     from deck._panels import Option, Panel, PanelContext, PanelType
     from deck._sanitize import sanitize
+    from deck._secrets import MASK, is_secret_key, mask_secrets, mask_text
     from deck._sources import Result, Source
 
 # Imported on first use, so that `deck --version` and `--help` never load urwid.
@@ -46,12 +47,17 @@ _EXPORTS = {
     "PanelContext": "deck._panels",
     "PanelType": "deck._panels",
     "sanitize": "deck._sanitize",
+    "MASK": "deck._secrets",
+    "is_secret_key": "deck._secrets",
+    "mask_secrets": "deck._secrets",
+    "mask_text": "deck._secrets",
     "Result": "deck._sources",
     "Source": "deck._sources",
 }
 
 __all__ = [
     "GLOBAL",
+    "MASK",
     "Action",
     "ActionContext",
     "ActionError",
@@ -75,6 +81,9 @@ __all__ = [
     "ThemeError",
     "__version__",
     "hookimpl",
+    "is_secret_key",
+    "mask_secrets",
+    "mask_text",
     "now",
     "sanitize",
 ]

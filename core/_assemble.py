@@ -13,6 +13,7 @@ from deck._errors import LayoutError, OptionError, PluginError
 from deck._grammar import check_grammar
 from deck._keymap import Keymap
 from deck._layout import Layout, PluginSpec
+from deck._limits import FLOAT_RANGE, INT_RANGE, nearest, number_problem
 from deck._panels import Option, PanelType
 from deck._plugins import PluginHost
 from deck._sources import Source
@@ -96,6 +97,16 @@ def _checked(value: Any, key: str, option: Option, earlier: Mapping[str, Any], w
             where=where(key),
             hint=option.help or None,
         ) from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = option.range or (FLOAT_RANGE if isinstance(value, float) else INT_RANGE)
+        problem = number_problem(value, low, high)
+        if problem is not None:
+            raise LayoutError(
+                f"{what}: {key!r} {problem}",
+                where=where(key),
+                hint=f"did you mean {nearest(value, low, high):g}? ({option.help or key} "
+                f"goes from {low:g} to {high:g})",
+            )
     if option.choices is not None and value not in option.choices:
         raise LayoutError(
             f"{what}: {key!r} must be one of {', '.join(map(str, option.choices))}, got {value!r}",

@@ -10,8 +10,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deck._version import __version__
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["main"]
 
@@ -27,15 +31,30 @@ def _size(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but what it prints (usage errors quote the arguments) is sanitised."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            from deck._echo import echo
+
+            echo(message.rstrip("\n"), file=file or sys.stderr)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="deck",
         description="A plugin-based terminal dashboard for people who run AI infrastructure.",
         epilog="Plugins add subcommands: deck --list shows them. Docs: docs/layouts.md, docs/plugins.md.",
     )
     parser.add_argument("--layout", "-l", metavar="NAME|PATH", help="layout to open (default: default)")
     parser.add_argument("--theme", "-t", metavar="NAME|PATH", help="theme, overriding the layout's")
-    parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="change nothing: disable every action marked mutating or destructive (signals, scaling, "
+        "cancel, admin commands, and file writes such as `e` export); the deck still writes its log",
+    )
     parser.add_argument(
         "--colors",
         choices=_DEPTHS,
@@ -69,7 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--list", action="store_true", help="list plugins, panel types, actions, layouts and themes"
     )
-    parser.add_argument("--check", metavar="LAYOUT", help="validate a layout and exit 0 (ok) or 1")
+    parser.add_argument(
+        "--check",
+        metavar="LAYOUT",
+        help="validate a layout and exit 0 (ok) or 1; this imports the layout's plugins (their code runs)",
+    )
     parser.add_argument(
         "--debug", action="store_true", help="write debug records to the log, each error with its traceback"
     )
@@ -78,7 +101,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: object) -> int:
-    print(f"deck: error: {message}", file=sys.stderr)
+    from deck._echo import echo
+
+    echo(f"deck: error: {message}", file=sys.stderr)
     return 1
 
 
@@ -122,25 +147,24 @@ def _count(n: int, noun: str) -> str:
 
 def _check(layout: str, theme: str | None) -> int:
     from deck._app import check_layout
+    from deck._echo import echo
 
     parts = check_layout(layout, theme=theme)
     if parts.problems:
         for name, problem in parts.problems.items():
-            print(
-                f"deck: error: {parts.layout.document.file}: plugin {name!r} {problem}",
-                file=sys.stderr,
-            )
+            echo(f"deck: error: {parts.layout.document.file}: plugin {name!r} {problem}", file=sys.stderr)
         return 1
     panels = parts.layout.panels()
     plugins = ", ".join(p.name for p in parts.layout.plugins) or "none"
     sizes = f"{_count(len(parts.layout.screens), 'screen')}, {_count(len(panels), 'panel')}"
-    print(f"{parts.layout.document.file}: ok ({sizes}; plugins: {plugins}; theme: {parts.theme.name})")
+    echo(f"{parts.layout.document.file}: ok ({sizes}; plugins: {plugins}; theme: {parts.theme.name})")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
     from deck._app import DEFAULT_LAYOUT, build_deck
     from deck._colors import detect_depth
+    from deck._echo import echo
     from deck._logging import default_log_path
 
     log_path = args.log or default_log_path()
@@ -158,7 +182,7 @@ def _run(args: argparse.Namespace) -> int:
             else:
                 harness.first_results(10.0)
                 harness.run(0.1)
-            print(harness.text())
+            echo(harness.text())
         return 0
     if not sys.stdout.isatty():
         return _fail("not a terminal; use --snapshot for text output")
@@ -166,16 +190,16 @@ def _run(args: argparse.Namespace) -> int:
 
     depth = args.colors or detect_depth(os.environ)
     try:
-        run_terminal(deck, depth)
+        status = run_terminal(deck, depth)
     except KeyboardInterrupt:
         return 130
     except Exception:
         log.exception("deck crashed")
-        traceback.print_exc()
+        echo(traceback.format_exc().rstrip("\n"), file=sys.stderr)
         where = f"; the log is {log_path}" if log_path else ""
-        print(f"deck: crashed (the terminal was restored){where}", file=sys.stderr)
+        echo(f"deck: crashed (the terminal was restored){where}", file=sys.stderr)
         return 1
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from deck._contain import contained
+from deck._errors import ActionError
 from deck._sources import Result
 
 if TYPE_CHECKING:
@@ -24,7 +26,11 @@ Level = Literal["info", "ok", "warn", "error"]
 
 
 class Context:
-    """One plugin's view of the running deck; safe to keep for the deck's lifetime."""
+    """One plugin's view of the running deck; safe to keep for the deck's lifetime.
+
+    Every method may be called from worker threads too (a plain deck_startup runs in one):
+    what touches the screen is handed to the event loop.
+    """
 
     def __init__(self, deck: Deck, plugin: str, config: Mapping[str, Any]) -> None:
         self._deck = deck
@@ -42,9 +48,14 @@ class Context:
         """True when the deck runs with --read-only (mutating actions are disabled)."""
         return self._deck.read_only
 
+    def require_writable(self, what: str) -> None:
+        """Raise ActionError under --read-only; call it before any write (a file, a backend) of `what`."""
+        if self._deck.read_only:
+            raise ActionError(f"read-only: {what} is not written (the deck runs with --read-only)")
+
     def use_theme(self, name: str) -> None:
         """Switch the whole deck to another theme now (raises ThemeError if there is none)."""
-        self._deck.use_theme(name)
+        self._deck.on_loop(self._deck.use_theme, name)
 
     def notify(self, message: str, level: Level = "info") -> None:
         """Show a timestamped message in the status line (and log it)."""
@@ -119,11 +130,11 @@ class Context:
 
     def show_json(self, title: str, value: Any) -> None:
         """Open a foldable JSON viewer over the screen."""
-        self._deck.overlays.json(title, value)
+        self._deck.on_loop(self._deck.overlays.json, title, value)
 
     def show_text(self, title: str, text: str) -> None:
         """Open a scrollable text viewer over the screen."""
-        self._deck.overlays.text(title, text)
+        self._deck.on_loop(self._deck.overlays.text, title, text)
 
     def show_log(self, title: str) -> Callable[[Sequence[LogLine]], None]:
         """Open a log viewer over the screen and return a function that appends lines to it.
@@ -134,9 +145,10 @@ class Context:
         return self._deck.overlays.log(title)
 
     async def run_blocking(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run blocking code in the deck's worker threads and await its result."""
+        """Run blocking code in this plugin's worker threads (its own bounded share) and await it."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._deck.executor, functools.partial(function, *args, **kwargs))
+        work = functools.partial(contained, function, *args, **kwargs)
+        return await loop.run_in_executor(self._deck.pools(self.plugin), work)
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any] | None:
         """Run a background task for the deck's lifetime; its failure is logged, not fatal.
@@ -147,15 +159,15 @@ class Context:
 
     def show_screen(self, name: str) -> bool:
         """Switch to a screen by name; False if the layout has none by that name."""
-        return self._deck.show_screen(name)
+        return self._deck.on_loop(self._deck.show_screen, name)
 
     def panels(self, type_name: str | None = None) -> list[Panel]:
         """The live panels of this plugin (or of one type), on every screen."""
-        return self._deck.panels(type_name, plugin=None if type_name else self.plugin)
+        return self._deck.on_loop(self._deck.panels, type_name, None if type_name else self.plugin)
 
     def focus_panel(self, panel: Panel) -> bool:
         """Show the screen holding `panel` and give it the focus."""
-        return self._deck.focus_panel(panel)
+        return self._deck.on_loop(self._deck.focus_panel, panel)
 
 
 class ActionContext(Context):

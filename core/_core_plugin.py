@@ -36,6 +36,11 @@ def _state(state: str) -> Any:
     return [(role, state)]
 
 
+def _stall(value: float | None) -> Any:
+    # The longest time this source's async code held the loop (everyone's screen froze).
+    return "—" if value is None else [("bad", f"{value:.0f}")]
+
+
 def _every(interval: float | None) -> str:
     return "once" if interval is None else f"{interval:g}s"
 
@@ -50,6 +55,7 @@ def stats_table() -> Table[SourceStats]:
         [
             Column("Source", lambda s: s.name, weight=3, min_width=16),
             Column("State", lambda s: s.state, width=20, render=_state),
+            Column("Stall ms", lambda s: s.stall_ms, width=9, align="right", render=_stall),
             Column("Runs", lambda s: s.runs, width=6, align="right"),
             Column("Fails", lambda s: s.failures, width=6, align="right"),
             Column("Last ms", lambda s: s.last_ms, width=8, align="right", render=_ms),
@@ -75,7 +81,7 @@ class SourcesPanel(Panel):
 
     async def _refresh(self) -> None:
         while True:
-            self.table.update(self.ctx.deck._deck.scheduler.stats())
+            self.table.update(self.ctx.deck._deck.costs())
             await asyncio.sleep(1)
 
     @property
@@ -94,7 +100,7 @@ class _SourcesDialog(Dialog):
 async def _sources(ctx: ActionContext) -> None:
     deck = _deck(ctx)
     table = stats_table()
-    table.update(deck.scheduler.stats())
+    table.update(deck.costs())
     dialog = _SourcesDialog(
         "Sources: what each one costs (f2/Esc closes)",
         table,
@@ -105,7 +111,7 @@ async def _sources(ctx: ActionContext) -> None:
     closed = deck.overlays.open(dialog)
     while not closed.done():
         await asyncio.wait([closed], timeout=1)
-        table.update(deck.scheduler.stats())
+        table.update(deck.costs())
         deck.request_redraw()
 
 

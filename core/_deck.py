@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
+import concurrent.futures
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import urwid
 
 from deck._actions import StatusSegment
-from deck._assemble import Assembly
+from deck._assemble import CORE_PLUGIN, Assembly
 from deck._clock import now
+from deck._contain import Stall, contained, timed
 from deck._context import Context, Level
 from deck._dispatch import ActionRunner
 from deck._frame import PanelFrame
 from deck._grid import ShrinkingPile
 from deck._keys import KeyRouter
 from deck._layout import Node, PanelSpec, ScreenSpec
+from deck._lifecycle import QUIT_BUDGET, SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT, run_hooks
+from deck._notify import LogLimiter, StatusFeed
 from deck._overlays import Overlays
 from deck._panels import Panel, PanelContext
+from deck._pools import PLUGIN_WORKERS, Pools
 from deck._scheduler import Scheduler
-from deck._sources import Result
+from deck._sources import Result, SourceStats
 from deck._theme import Theme, find_theme, load_theme
 from deck.widgets import icons
 
 __all__ = ["Deck", "Screen", "Status"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 REDRAW_INTERVAL = 0.05
 
@@ -55,11 +60,19 @@ class Status:
     at: float = field(default_factory=now)
 
 
+def _on(loop: asyncio.AbstractEventLoop) -> bool:
+    """True when called on `loop`'s own thread, while it runs."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 class Deck:
     """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
 
     def __init__(
-        self, parts: Assembly, *, read_only: bool = False, workers: int = 8, ascii: bool = False
+        self, parts: Assembly, *, read_only: bool = False, workers: int = PLUGIN_WORKERS, ascii: bool = False
     ) -> None:
         self.parts = parts
         self.layout = parts.layout
@@ -67,8 +80,14 @@ class Deck:
         self.keymap = parts.keymap
         self.read_only = read_only
         self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
-        self.scheduler = Scheduler(self._on_result, self.executor)
+        #: The clock dialogs and rate limits read (the test harness steps its own).
+        self.clock: Callable[[], float] = time.monotonic
+        #: Worker threads, a bounded share per plugin (`workers` each); never waited for on exit.
+        self.pools = Pools(workers)
+        self.executor = self.pools(CORE_PLUGIN)
+        self.scheduler = Scheduler(self._on_result, self.pools)
+        #: The longest each action or task held the event loop in one step, by name (the cost view).
+        self.stalls: dict[str, float] = {}
         self.overlays = Overlays(self)
         self.keys = KeyRouter(self)
         self.actions = ActionRunner(self)
@@ -77,6 +96,8 @@ class Deck:
         }
         self.segments: list[tuple[str, StatusSegment]] = parts.segments
         self.status = Status("ready", "info")
+        self._feed = StatusFeed(self._set_status)
+        self._log_limit = LogLimiter()
         self.screen_index = 0
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
@@ -140,7 +161,7 @@ class Deck:
         options = self.parts.panel_options[spec.path]
         ctx = PanelContext(type=spec.type, options=options, title=title, deck=self.contexts[owner])
         try:
-            panel: Panel | None = panel_type.factory(ctx)
+            panel: Panel | None = contained(panel_type.factory, ctx)
             error = None
         except Exception as exc:
             log.exception("building panel %s failed", spec.type)
@@ -161,21 +182,20 @@ class Deck:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Attach to the loop the deck will run on (before `start`, so `closed` can be awaited)."""
+        if self.loop is not loop:
+            self.loop = loop
+            self.closed = loop.create_future()
+
     async def start(self) -> None:
-        """Run the plugins' startup hooks, then start every source."""
-        self.loop = asyncio.get_running_loop()
-        self.closed = self.loop.create_future()
+        """Run the plugins' startup hooks (at most STARTUP_TIMEOUT), then start every source."""
+        self.bind(asyncio.get_running_loop())
         # glyphs are process-wide: one running deck owns them
         icons.ascii = self.theme.ascii_icons or self.ascii
-        for name, ctx in self.contexts.items():
-            if name in self.parts.problems:
-                continue
-            try:
-                for result in self.parts.host.call(name, "deck_startup", ctx=ctx):
-                    if inspect.isawaitable(result):
-                        await result
-            except Exception as exc:
-                self._plugin_failed(name, f"deck_startup raised {type(exc).__name__}: {exc}", exc)
+        problems = await run_hooks(self, "deck_startup", STARTUP_TIMEOUT, self.stalled)
+        for name, problem in problems.items():
+            self._plugin_failed(name, problem)
         self.scheduler.start()
         self.spawn(self._tick(), "clock")
         for coroutine, name in self._waiting:
@@ -183,23 +203,15 @@ class Deck:
         self._waiting.clear()
 
     async def stop(self) -> None:
-        """Stop sources and tasks, run shutdown hooks; never raises."""
+        """Stop sources and tasks, run shutdown hooks; never raises, and takes under QUIT_BUDGET."""
         self.overlays.close_all()
-        await self.scheduler.stop()
+        await self.scheduler.stop(timeout=QUIT_BUDGET / 10)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=2)
-        for name, ctx in self.contexts.items():
-            if name in self.parts.problems:
-                continue
-            try:
-                for result in self.parts.host.call(name, "deck_shutdown", ctx=ctx):
-                    if inspect.isawaitable(result):
-                        await asyncio.wait_for(result, 5)
-            except Exception:
-                log.exception("plugin %s raised in deck_shutdown", name)
-        self.executor.shutdown(wait=False, cancel_futures=True)
+            await asyncio.wait(list(self._tasks), timeout=QUIT_BUDGET / 10)
+        await run_hooks(self, "deck_shutdown", SHUTDOWN_TIMEOUT, self.stalled)
+        self.pools.shutdown()
         icons.ascii = False
 
     def quit(self) -> None:
@@ -212,12 +224,16 @@ class Deck:
 
         Before the deck starts (a panel being built), the task waits and starts with the deck.
         """
+        loop = self.loop
+        if loop is not None and not _on(loop):
+            loop.call_soon_threadsafe(self.spawn, coroutine, name)  # from a worker thread
+            return None
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self._waiting.append((coroutine, name))
             return None
-        task = loop.create_task(coroutine, name=name)
+        task = loop.create_task(timed(coroutine, name, self.stalled), name=name)
         self._tasks.add(task)
 
         def done(finished: asyncio.Task[Any]) -> None:
@@ -230,14 +246,55 @@ class Deck:
         task.add_done_callback(done)
         return task
 
+    def stalled(self, stall: Stall) -> None:
+        """Record that `stall.name` held the loop too long (logged already; shown in the cost view)."""
+        self.stalls[stall.name] = max(self.stalls.get(stall.name, 0.0), stall.seconds)
+
+    def costs(self) -> list[SourceStats]:
+        """The self-cost view's rows: every source, then each action or task that stalled the loop."""
+        rows = self.scheduler.stats()
+        for name, seconds in self.stalls.items():
+            rows.append(
+                SourceStats(
+                    name=name,
+                    state="stalled the loop",
+                    runs=0,
+                    failures=0,
+                    last_ms=None,
+                    mean_ms=None,
+                    max_ms=None,
+                    interval=None,
+                    next_in=None,
+                    last_error="blocking code in async def: move it to a thread",
+                    stall_ms=seconds * 1000,
+                )
+            )
+        return rows
+
+    def on_loop(self, function: Callable[..., T], *args: Any) -> T:
+        """Call `function` on the loop's thread and return its result (from worker threads too)."""
+        loop = self.loop
+        if loop is None or not loop.is_running() or _on(loop):
+            return function(*args)
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                done.set_result(function(*args))
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        return done.result(timeout=STARTUP_TIMEOUT)
+
     async def _tick(self) -> None:
         # The clock in the header is the only thing that changes on its own.
         while True:
             await asyncio.sleep(1.0 - time.time() % 1.0)
             self.request_redraw()
 
-    def _plugin_failed(self, name: str, problem: str, exc: BaseException | None = None) -> None:
-        log.error("plugin %s: %s", name, problem, exc_info=exc)
+    def _plugin_failed(self, name: str, problem: str) -> None:
+        """Mark a plugin failed and show why in its panels (the problem is logged already)."""
         self.parts.problems[name] = problem
         for screen in self.screens:
             for frame in screen.frames:
@@ -307,12 +364,19 @@ class Deck:
         return True
 
     def notify(self, message: str, level: Level = "info") -> None:
-        """Set the status line (safe from worker threads too)."""
-        if self.call_soon(self.notify, message, level):
+        """Set the status line; from worker threads, a flood is coalesced to the latest message."""
+        loop = self.loop
+        if loop is not None and not loop.is_closed() and not _on(loop):
+            self._feed.post(loop, message, level)
             return
-        logger = log.error if level == "error" else log.warning if level == "warn" else log.info
-        logger("status: %s", message)
-        self.status = Status(message, level)
+        self._set_status(message, level)
+
+    def _set_status(self, message: str, level: Level, skipped: int = 0) -> None:
+        if self._log_limit.allow(log):
+            logger = log.error if level == "error" else log.warning if level == "warn" else log.info
+            logger("status: %s", message)
+        text = f"{message} (+{skipped} earlier messages)" if skipped else message
+        self.status = Status(text, level)
         self.request_redraw()
 
     # ---- screens and focus ----------------------------------------------------------------------

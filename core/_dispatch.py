@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from deck._actions import Action
 from deck._assemble import CORE_PLUGIN
+from deck._contain import contained, timed
 from deck._context import ActionContext
 from deck._errors import ActionError
 from deck._frame import PanelFrame
@@ -29,8 +30,8 @@ class ActionRunner:
         self._deck = deck
 
     def enabled(self, action: Action) -> bool:
-        """False for mutating actions in --read-only."""
-        return not (action.mutating and self._deck.read_only)
+        """False for mutating (and destructive) actions in --read-only."""
+        return not ((action.mutating or action.destructive) and self._deck.read_only)
 
     def run(self, action: Action, frame: PanelFrame | None = None) -> asyncio.Task[Any] | None:
         """Run an action's handler in the background, with its confirmation first."""
@@ -47,7 +48,7 @@ class ActionRunner:
         if action.confirm is None and not action.blocking and not inspect.iscoroutinefunction(action.handler):
             # Plain handlers run now, so keys typed in a burst act in the order they were typed.
             try:
-                result = action.handler(ctx)
+                result = contained(action.handler, ctx)
             except Exception as exc:
                 self._report(action, error=exc)
                 return None
@@ -62,11 +63,12 @@ class ActionRunner:
     async def _execute(
         self, action: Action, ctx: ActionContext, started: Awaitable[Any] | None = None
     ) -> None:
+        name = f"action {action.id}"
         try:
             if started is not None:
-                result = await started
+                result = await timed(started, name, self._deck.stalled)
             else:
-                question = action.confirm(ctx) if callable(action.confirm) else action.confirm
+                question = contained(action.confirm, ctx) if callable(action.confirm) else action.confirm
                 if question and not await ctx.confirm(
                     question, title=action.title, destructive=action.destructive
                 ):
@@ -75,9 +77,9 @@ class ActionRunner:
                 if action.blocking:
                     result = await ctx.run_blocking(action.handler, ctx)
                 else:
-                    result = action.handler(ctx)
+                    result = contained(action.handler, ctx)
                     if inspect.isawaitable(result):
-                        result = await result
+                        result = await timed(result, name, self._deck.stalled)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

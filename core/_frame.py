@@ -10,6 +10,7 @@ from typing import Any, Final
 import urwid
 
 from deck._clock import now
+from deck._contain import FAULTS
 from deck._panels import Panel
 from deck._sanitize import sanitize
 from deck._sources import Result
@@ -67,7 +68,7 @@ class PanelFrame(urwid.Widget):
             return self._title
         try:
             return self.panel.title or self._title
-        except Exception:
+        except FAULTS:
             return self._title
 
     @property
@@ -105,7 +106,7 @@ class PanelFrame(urwid.Widget):
         self.waiting = None
         try:
             self.panel.update(result)
-        except Exception as exc:
+        except FAULTS as exc:
             log.exception("panel %s failed to update from %s", self.type_name, result.source)
             self.error = f"{type(exc).__name__}: {exc}"
         else:
@@ -143,7 +144,7 @@ class PanelFrame(urwid.Widget):
             return ""
         try:
             return sanitize(self.panel.subtitle or "")
-        except Exception:
+        except FAULTS:
             return ""
 
     # ---- input -----------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ class PanelFrame(urwid.Widget):
             return key
         try:
             return widget.keypress(self.body_size, key)
-        except Exception as exc:
+        except FAULTS as exc:
             self.fail(exc, f"handling key {key!r}")
             return None
 
@@ -176,7 +177,7 @@ class PanelFrame(urwid.Widget):
             return True
         try:
             widget.mouse_event(self.body_size, event, button, col - 1, row - 1, True)
-        except Exception as exc:
+        except FAULTS as exc:
             self.fail(exc, "handling the mouse")
         return True
 
@@ -245,7 +246,7 @@ class PanelFrame(urwid.Widget):
         else:
             try:
                 body = widget.render(inner, focus=self.focused)
-            except Exception as exc:
+            except FAULTS as exc:
                 self.fail(exc, "drawing")
                 body = self._message(*inner)
         h, v, _, _, bl, br = BORDERS[self.border]

@@ -13,16 +13,24 @@ from deck._shell import Shell
 
 __all__ = ["Harness"]
 
+#: Seconds between two `press` calls on the harness clock: an operator reading, then typing.
+KEY_PAUSE = 0.3
+
 
 class Harness:
-    """Runs a deck on a private event loop; every call advances the loop a little."""
+    """Runs a deck on a private event loop; every call advances the loop a little.
+
+    The deck reads the harness's own clock (`now`), which moves by `run`'s seconds and by each
+    `press` call's pause, so timing rules such as a confirmation's guard are tested exactly.
+    """
 
     def __init__(self, deck: Deck, size: tuple[int, int] = (120, 40)) -> None:
         self.deck = deck
+        self.now = 0.0
+        deck.clock = lambda: self.now
         self.size = size
         self.shell = Shell(deck)
         self.loop = asyncio.new_event_loop()
-        self.loop.set_default_executor(deck.executor)
         self._started = False
 
     def start(self) -> Harness:
@@ -47,6 +55,7 @@ class Harness:
 
     def run(self, seconds: float = 0.0) -> None:
         """Let the deck run for `seconds` (0: just process what is ready)."""
+        self.now += seconds
         self.loop.run_until_complete(asyncio.sleep(seconds))
         for _ in range(3):
             self.loop.run_until_complete(asyncio.sleep(0))
@@ -57,8 +66,14 @@ class Harness:
         self.run()
         return done
 
-    def press(self, *keys: str) -> Harness:
-        """Press keys in order (urwid names: "j", "enter", "ctrl n", "shift tab")."""
+    def press(self, *keys: str, pause: float = KEY_PAUSE) -> Harness:
+        """Press keys in order (urwid names: "j", "enter", "ctrl n", "shift tab").
+
+        As in a terminal, the screen is drawn first and the operator types `pause` seconds later;
+        the keys of one call are one burst, typed faster than the screen is redrawn.
+        """
+        self.text()
+        self.now += pause
         for key in keys:
             self.loop.run_until_complete(self._press(key))
             self.run(0.01)

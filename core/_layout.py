@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, Union
 
 from deck._errors import LayoutError
+from deck._limits import number_problem
 from deck._yamlfile import Document, Path_, did_you_mean, load_document
 
 __all__ = [
@@ -28,6 +29,9 @@ _TOP_KEYS: Final = ("title", "theme", "plugins", "screens", "keys")
 _SCREEN_KEYS: Final = ("name", "key", "rows", "columns", "panel", "title", "options")
 _NODE_KEYS: Final = ("rows", "columns", "panel", "title", "options", "height", "width", "weight")
 _SCREEN_KEYS_ORDER: Final = "1234567890"
+#: Sizes in the grid: a fixed height or width in cells, or a share of what is left.
+MAX_CELLS: Final = 1000
+MAX_WEIGHT: Final = 1000.0
 
 Size = tuple[Literal["weight", "given"], float]
 
@@ -193,9 +197,18 @@ class _Parser:
             )
         screens = tuple(self.screen(item, ("screens", i), i) for i, item in enumerate(screens_data))
         names = [s.name for s in screens]
-        for screen in screens:
+        keys = [s.key for s in screens]
+        for index, screen in enumerate(screens):
             if names.count(screen.name) > 1:
                 raise self.fail((*screen.path, "name"), f"screen name {screen.name!r} is used twice")
+            if keys.index(screen.key) != index:
+                first = screens[keys.index(screen.key)].name
+                free = [k for k in _SCREEN_KEYS_ORDER if k not in keys]
+                raise self.fail(
+                    (*screen.path, "key"),
+                    f"screen key {screen.key!r} is already used by screen {first!r}",
+                    f"did you mean {free[0]!r}? (a free key)" if free else None,
+                )
         return Layout(
             title=str(title),
             theme=theme,
@@ -239,7 +252,11 @@ class _Parser:
         name = data.get("name")
         if not isinstance(name, str) or not name:
             raise self.fail(path, "every screen needs a name")
-        key = str(data.get("key", _SCREEN_KEYS_ORDER[index]))
+        key = data.get("key", _SCREEN_KEYS_ORDER[index])
+        if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= 9:
+            key = str(key)
+        if not isinstance(key, str) or not key.strip():
+            raise self.fail((*path, "key"), f"key must be a key name like '1' or 'f5', got {_kind(key)}")
         body_data = {k: v for k, v in data.items() if k in ("rows", "columns", "panel", "title", "options")}
         body = self.node(body_data, path, ("weight", 1.0), parent=None)
         return ScreenSpec(name=name, key=key, body=body, path=path)
@@ -258,15 +275,28 @@ class _Parser:
             raise self.fail((*path, fixed_key), f"give either {fixed_key!r} or 'weight', not both")
         if fixed_key and fixed_key in data:
             value = data[fixed_key]
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or number_problem(value, 1, MAX_CELLS) is not None
+            ):
                 raise self.fail(
                     (*path, fixed_key),
-                    f"{fixed_key} must be a whole number of cells >= 1, got {value!r}",
+                    f"{fixed_key} must be a whole number of cells from 1 to {MAX_CELLS}, got {value!r}",
+                    "use 'weight' for a share of the screen",
                 )
             return ("given", value)
         weight = data.get("weight", 1)
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight <= 0:
-            raise self.fail((*path, "weight"), f"weight must be a number > 0, got {weight!r}")
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not weight > 0:
+            problem: str | None = f"must be a number > 0, got {weight!r}"
+        else:
+            problem = number_problem(weight, None, MAX_WEIGHT)
+        if problem is not None:
+            raise self.fail(
+                (*path, "weight"),
+                f"weight {problem}",
+                f"a weight is a share of the space, like 1 or 2 (at most {MAX_WEIGHT:g})",
+            )
         return ("weight", float(weight))
 
     def node(self, value: Any, path: Path_, size: Size | None, parent: str | None) -> Node:

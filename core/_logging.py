@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from deck._secrets import SecretFilter
+
 __all__ = ["default_log_path", "setup_logging"]
 
 
@@ -46,5 +48,6 @@ def setup_logging(path: Path | None, *, debug: bool = False) -> Path | None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if debug:
         handler.addFilter(_with_traceback)
+    handler.addFilter(SecretFilter())  # no secret reaches the log file
     root.addHandler(handler)
     return path

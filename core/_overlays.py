@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -20,8 +22,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Dialog", "Overlays", "PaletteEntry"]
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 VIEWER_WIDTH = 100
+#: Seconds a confirmation ignores keys after it is first drawn, so typing ahead never answers it.
+CONFIRM_GUARD = 0.25
 
 
 class Dialog(urwid.WidgetWrap[urwid.Widget]):
@@ -61,6 +67,13 @@ class Dialog(urwid.WidgetWrap[urwid.Widget]):
             "center",
             "middle",
         )
+        self.clock: Callable[[], float] = time.monotonic
+        self.shown_at: float | None = None
+
+    def render(self, size: tuple[()] | tuple[int] | tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        if self.shown_at is None:
+            self.shown_at = self.clock()
+        return super().render(size, focus)
 
     def close(self, value: Any = None) -> None:
         """Close the dialog with a result."""
@@ -139,11 +152,17 @@ class _Confirm(Dialog):
             danger=destructive,
             width=width,
         )
+        self.title = title
 
     def _press(self, index: int) -> None:
         self.close(index == 0)
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
+        shown = self.shown_at
+        if key != "esc" and (shown is None or self.clock() - shown < CONFIRM_GUARD):
+            # Typed before the question could be read: it must never answer it.
+            log.info("confirmation %r ignored the key %r typed before it could be read", self.title, key)
+            return None
         if key in ("y", "Y"):
             self.close(True)
             return None
@@ -310,6 +329,7 @@ class Overlays:
         future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
         dialog.future = future
         dialog.on_close = self._closed
+        dialog.clock = self._deck.clock
         self.stack.append(dialog)
         self._deck.request_redraw()
         self._deck.keys.release()  # keys typed ahead of the dialog go to it

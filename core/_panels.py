@@ -29,6 +29,8 @@ class Option:
             the plugin gets (it may build a richer value from it); `earlier` holds the options
             listed before this one in the schema, already checked. It raises OptionError,
             whose `path` inside the value the layout loader turns into file:line.
+        range: the lowest and highest value of a number (default: 0 to 100000 for whole numbers,
+            0.01 to 86400 for decimals, which deck's options use for seconds); never NaN or infinite.
     """
 
     type: type | tuple[type, ...] = str
@@ -37,6 +39,7 @@ class Option:
     choices: Sequence[Any] | None = None
     required: bool = False
     check: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
 import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from deck import _hookspecs
+from deck._contain import contained
 from deck._errors import PluginError
+from deck._hookresults import check_result
 from deck._yamlfile import did_you_mean
 from deck.plugins import BUILTIN
 
@@ -132,7 +135,7 @@ class PluginHost:
         self.plugins[name] = plugin
         try:
             if origin or name in BUILTIN:
-                obj = load_object(origin or BUILTIN[name])
+                obj = contained(load_object, origin or BUILTIN[name])
             else:
                 found = available_plugins()
                 if name not in found:
@@ -140,8 +143,8 @@ class PluginHost:
                         f"unknown plugin {name!r} (installed: {', '.join(sorted(found)) or 'none'})",
                         hint=did_you_mean(name, found) or "give 'from: module:attr' or 'from: path.py'",
                     )
-                obj = found[name].load()
-            instance = _instantiate(obj)
+                obj = contained(found[name].load)
+            instance = contained(_instantiate, obj)
             self.manager.register(instance, name=name)
         except PluginError:
             del self.plugins[name]
@@ -171,15 +174,21 @@ class PluginHost:
         self.manager.register(obj, name=name)
         return plugin
 
-    def call(self, name: str, hook: str, **kwargs: Any) -> list[Any]:
-        """Call `hook` on one plugin; the results of its implementations, errors propagate."""
+    def implementations(self, name: str, hook: str, **kwargs: Any) -> list[Callable[[], Any]]:
+        """One plugin's implementations of `hook`, with their arguments bound."""
         plugin = self.plugins[name]
-        results = []
-        for impl in getattr(self.manager.hook, hook).get_hookimpls():
-            if impl.plugin is plugin.obj:
-                args = [kwargs[arg] for arg in impl.argnames]
-                results.append(impl.function(*args))
-        return results
+        return [
+            functools.partial(impl.function, *[kwargs[arg] for arg in impl.argnames])
+            for impl in getattr(self.manager.hook, hook).get_hookimpls()
+            if impl.plugin is plugin.obj
+        ]
+
+    def call(self, name: str, hook: str, **kwargs: Any) -> list[Any]:
+        """Call `hook` on one plugin; the results of its implementations, errors propagate.
+
+        A result of the wrong type raises PluginError; so does a SystemExit or KeyboardInterrupt.
+        """
+        return [check_result(hook, contained(f)) for f in self.implementations(name, hook, **kwargs)]
 
     def each(
         self, hook: str, *, configs: Mapping[str, Mapping[str, Any]] | None = None, **kwargs: Any

@@ -10,6 +10,7 @@ from pathlib import Path
 from string import Template
 
 from deck._actions import Command
+from deck._echo import echo
 from deck._errors import DeckError
 from deck._plugins import available_plugins
 from deck._version import __version__
@@ -109,10 +110,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     target = new_plugin(args.name, args.dir)
     names = plugin_names(args.name)
-    print(f"created {target} (plugin {names.plugin!r}, package {names.package})")
-    print(f"next:  cd {target}")
-    print("       pip install -e '.[test]'")
-    print(f"       pytest && deck --layout {names.plugin}")
+    echo(f"created {target} (plugin {names.plugin!r}, package {names.package})")
+    echo(f"next:  cd {target}")
+    echo("       pip install -e '.[test]'")
+    echo(f"       pytest && deck --layout {names.plugin}")
     return 0
 
 

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from deck._clock import now
+from deck._contain import Stall, contained, timed
 from deck._sources import Result, Source, SourceStats
 
 __all__ = ["Scheduler"]
@@ -41,6 +42,7 @@ class _State:
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     due: float | None = None
     answered_at: float | None = None
+    worst_stall: float | None = None
 
 
 def _is_news(source: Source[Any], value: Any, previous: Any, has_value: bool) -> bool:
@@ -61,9 +63,10 @@ class Scheduler:
     def __init__(
         self,
         on_result: Callable[[Result[Any]], None],
-        executor: Executor | None = None,
+        executor: Callable[[str], Executor] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`executor(owner)` gives the worker threads for a plugin's blocking fetches."""
         self._on_result = on_result
         self._executor = executor
         self._clock = clock
@@ -129,8 +132,8 @@ class Scheduler:
                     self._run(state), name=f"source:{state.source.name}"
                 )
 
-    async def stop(self) -> None:
-        """Cancel every task and wait (briefly) for them to end."""
+    async def stop(self, timeout: float = 2.0) -> None:
+        """Cancel every task and wait (at most `timeout`) for them to end."""
         # The flag, not only cancel(): asyncio.wait_for may swallow a cancellation that races
         # with its inner future finishing (fixed upstream in Python 3.12).
         self._stopping = True
@@ -140,7 +143,7 @@ class Scheduler:
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.wait(tasks, timeout=2)
+            await asyncio.wait(tasks, timeout=timeout)
 
     def refresh(self, name: str | None = None) -> None:
         """Fetch one source (or all) now instead of at its next interval."""
@@ -195,6 +198,7 @@ class Scheduler:
                     interval=state.source.interval,
                     next_in=None if state.due is None else max(0.0, state.due - now),
                     last_error=state.result.error,
+                    stall_ms=None if state.worst_stall is None else state.worst_stall * 1000,
                 )
             )
         return rows
@@ -208,7 +212,12 @@ class Scheduler:
         # Same parameters, same value: nothing changed. New parameters always publish.
         has_value = state.result.has_value and state.result.params == params
         if inspect.iscoroutinefunction(source.fetch):
-            value = await asyncio.wait_for(source.fetch(*arguments), source.timeout)
+
+            def stalled(stall: Stall) -> None:
+                state.worst_stall = max(state.worst_stall or 0.0, stall.seconds)
+
+            fetching = timed(source.fetch(*arguments), f"source {source.name}", stalled)
+            value = await asyncio.wait_for(fetching, source.timeout)
             return value, _is_news(source, value, previous, has_value)
         stale = state.inflight
         if stale is not None and not stale.done() and state.inflight_generation != generation:
@@ -219,10 +228,11 @@ class Scheduler:
 
             def work() -> tuple[Any, bool]:
                 # Comparing in the worker keeps big snapshots' equality checks off the loop.
-                value = source.fetch(*arguments)
+                value = contained(source.fetch, *arguments)
                 return value, _is_news(source, value, previous, has_value)
 
-            state.inflight = asyncio.get_running_loop().run_in_executor(self._executor, work)
+            executor = self._executor(state.owner) if self._executor is not None else None
+            state.inflight = asyncio.get_running_loop().run_in_executor(executor, work)
             state.inflight_generation = generation
         return await asyncio.wait_for(asyncio.shield(state.inflight), source.timeout)
 

@@ -10,6 +10,7 @@ import urwid
 
 from deck._actions import Action
 from deck._clock import now
+from deck._contain import FAULTS
 from deck._deck import Deck
 from deck._overlays import dialog_size
 from deck._sanitize import sanitize
@@ -99,7 +100,7 @@ class Shell(urwid.Widget):
                 continue  # a broken plugin's panels say what is wrong; the header stays quiet
             try:
                 markup = segment.render(deck.scheduler.result(segment.source))
-            except Exception as exc:
+            except FAULTS as exc:
                 log.debug("status segment %s failed: %s", segment.name, exc, exc_info=True)
                 markup = [("bad", f"{segment.name}: error")]
             pieces.append([*as_segments(markup or ""), (None, "  ")])
@@ -180,7 +181,7 @@ class Shell(urwid.Widget):
                 add(scoped)
             try:
                 extra = frame.panel.hints()
-            except Exception:
+            except FAULTS:
                 extra = ()
             for hint in extra:
                 if isinstance(hint, str):

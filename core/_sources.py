@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
+
+from deck._limits import number_problem
 
 __all__ = ["NO_PARAMS", "Result", "Source", "SourceStats"]
 
 T = TypeVar("T")
+
+#: The shortest interval and timeout a source may have: shorter ones would keep the loop busy.
+MIN_INTERVAL: Final = 0.01
+#: The longest interval, timeout or backoff (a day).
+MAX_SECONDS: Final = 86_400.0
 
 #: The parameters of a source that declares none.
 NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
@@ -53,6 +60,17 @@ class Source(Generic[T]):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        for name in ("interval", "timeout", "max_backoff"):
+            value = getattr(self, name)
+            if value is None and name == "interval":
+                continue
+            problem = (
+                f"must be a number, got {value!r}"
+                if not isinstance(value, (int, float)) or isinstance(value, bool)
+                else number_problem(value, MIN_INTERVAL, MAX_SECONDS)
+            )
+            if problem is not None:
+                raise ValueError(f"source {self.name!r}: {name} {problem}")
 
 
 @dataclass(frozen=True)
@@ -97,3 +115,4 @@ class SourceStats:
     interval: float | None
     next_in: float | None
     last_error: str | None
+    stall_ms: float | None = None

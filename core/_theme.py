@@ -183,54 +183,71 @@ def _parse(doc: Document) -> Theme:
             f"unknown key {key!r}",
             did_you_mean(key, ["name", "border", "dark", "colors", "roles", "icons"]),
         )
-    colors = data.get("colors") or {}
-    if not isinstance(colors, dict):
-        raise _fail(doc, ("colors",), "'colors' must map names to #rrggbb values")
-    for name, value in colors.items():
-        try:
-            parse_hex(str(value))
-        except ValueError:
-            raise _fail(
-                doc, ("colors", name), f"invalid colour {value!r} for {name!r}: expected #rrggbb"
-            ) from None
+    colors = _colors(doc, data.get("colors") or {})
     border = data.get("border", "single")
-    if border not in _BORDERS:
+    if not isinstance(border, str) or border not in _BORDERS:
         raise _fail(
             doc,
             ("border",),
             f"invalid border {border!r}: expected one of {', '.join(sorted(_BORDERS))}",
             did_you_mean(border, _BORDERS),
         )
+    name = data.get("name") or Path(doc.file).stem
+    if not isinstance(name, (str, int, float)):
+        raise _fail(doc, ("name",), f"name must be text, got {name!r}")
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise _fail(doc, ("dark",), f"dark must be true or false, got {dark!r}")
     roles_data = data.get("roles")
     if not isinstance(roles_data, dict):
         raise _fail(doc, ("roles",), "'roles' must be a mapping of role name to style")
-    roles = {name: _parse_role(doc, name, spec, colors) for name, spec in roles_data.items()}
-    for name in roles:
-        if name not in ROLES and "." not in name:
+    roles = {role: _parse_role(doc, role, spec, colors) for role, spec in roles_data.items()}
+    for role in roles:
+        if not isinstance(role, str) or (role not in ROLES and "." not in role):
             raise _fail(
                 doc,
-                ("roles", name),
-                f"unknown role {name!r} (plugin roles are named 'plugin.role')",
-                did_you_mean(name, ROLES),
+                ("roles", role),
+                f"unknown role {role!r} (plugin roles are named 'plugin.role')",
+                did_you_mean(role, ROLES),
             )
     if "text" not in roles:
         raise _fail(doc, ("roles",), "the 'text' role is required")
-    for name in ROLES:
-        roles.setdefault(name, roles["text"])
+    for role in ROLES:
+        roles.setdefault(role, roles["text"])
     icons = data.get("icons", "unicode")
-    if icons not in ("unicode", "ascii"):
+    if not isinstance(icons, str) or icons not in ("unicode", "ascii"):
         raise _fail(doc, ("icons",), f"invalid icons {icons!r}: expected unicode or ascii")
     return Theme(
-        name=str(data.get("name") or Path(doc.file).stem),
+        name=str(name),
         border=border,
-        dark=bool(data.get("dark", True)),
+        dark=dark,
         roles=roles,
         ascii_icons=icons == "ascii",
     )
 
 
+def _colors(doc: Document, colors: object) -> dict[str, str]:
+    """The theme's named colours, each a valid #rrggbb."""
+    if not isinstance(colors, dict):
+        raise _fail(doc, ("colors",), "'colors' must map names to #rrggbb values")
+    for name, value in colors.items():
+        if not isinstance(name, str):
+            raise _fail(doc, ("colors", name), f"a colour name must be text, got {name!r}")
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            parse_hex(value)
+        except ValueError:
+            raise _fail(
+                doc, ("colors", name), f"invalid colour {value!r} for {name!r}: expected #rrggbb"
+            ) from None
+    return colors
+
+
 def _colour(doc: Document, path: tuple[Any, ...], value: object, colors: Mapping[str, str]) -> str:
-    text = str(value)
+    if not isinstance(value, str):
+        raise _fail(doc, path, f"invalid colour {value!r}: expected a name from 'colors', #rrggbb or default")
+    text = value
     if text == "default":
         return text
     if text in colors:
@@ -252,12 +269,12 @@ def _parse_role(doc: Document, name: str, spec: object, colors: Mapping[str, str
     if not isinstance(spec, dict):
         raise _fail(doc, path, f"role {name!r} must be a mapping like {{fg: text, bg: base}}")
     for key in spec:
-        if key not in _ROLE_KEYS:
+        if not isinstance(key, str) or key not in _ROLE_KEYS:
             raise _fail(doc, (*path, key), f"unknown role setting {key!r}", did_you_mean(key, _ROLE_KEYS))
     fg = _colour(doc, (*path, "fg"), spec.get("fg", "text" if "text" in colors else "default"), colors)
     bg = _colour(doc, (*path, "bg"), spec.get("bg", "base" if "base" in colors else "default"), colors)
     for key in ("fg16", "bg16"):
-        if key in spec and spec[key] not in _16_NAMES:
+        if key in spec and (not isinstance(spec[key], str) or spec[key] not in _16_NAMES):
             raise _fail(
                 doc,
                 (*path, key),
@@ -265,7 +282,7 @@ def _parse_role(doc: Document, name: str, spec: object, colors: Mapping[str, str
                 did_you_mean(spec[key], _16_NAMES),
             )
     mono = spec.get("mono")
-    if mono is not None and not set(str(mono).replace(" ", "").split(",")) <= _MONO:
+    if mono is not None and (not isinstance(mono, str) or not set(mono.replace(" ", "").split(",")) <= _MONO):
         raise _fail(doc, (*path, "mono"), f"invalid mono {mono!r}: expected {', '.join(sorted(_MONO))}")
     for key in ("bold", "underline", "italics"):
         if key in spec and not isinstance(spec[key], bool):

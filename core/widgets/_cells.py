@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from deck._clock import now as current_time
+from deck._secrets import mask_secrets
 from deck.widgets._render import Cell, Segment
 
 __all__ = [
@@ -164,6 +165,7 @@ def bytes_(value: float | None) -> Cell:
 
 def json_preview(value: Any, limit: int = 35) -> Cell:
     """Compact JSON cut to `limit` characters, for a table cell."""
+    value = mask_secrets(value)
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     except (TypeError, ValueError):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from deck._secrets import MASK, is_secret_key
 from deck.widgets._render import Line, Segment, as_segments, encode_line, fit
 from deck.widgets._scroll import LineList
 
@@ -23,10 +24,15 @@ class _Row:
     path: Path
     closing: bool = False
     last: bool = True
+    masked: bool = False
 
 
 class JsonView(LineList):
-    """Shows any JSON-like value; Enter or Space folds the object or list under the cursor."""
+    """Shows any JSON-like value; Enter or Space folds the object or list under the cursor.
+
+    Values under keys that name secrets are masked; `v` shows the one under the cursor (on screen
+    only: the value itself is never changed) and hides it again.
+    """
 
     def __init__(self, value: Any = None, *, fold_depth: int | None = None) -> None:
         super().__init__()
@@ -34,6 +40,7 @@ class JsonView(LineList):
         self._folded: set[Path] = set()
         self._fold_depth = fold_depth
         self._rows: list[_Row] | None = None
+        self.revealed: Path | None = None
         self._apply_fold_depth()
 
     @property
@@ -87,8 +94,26 @@ class JsonView(LineList):
         self._cursor = 0
         self._invalidate()
 
+    def reveal(self) -> bool:
+        """Show the masked secret on the cursor line (hiding any other), or hide it again."""
+        rows = self._all_rows()
+        if not rows:
+            return False
+        row = rows[self._cursor]
+        if row.path == self.revealed:
+            self.revealed = None
+        elif row.masked:
+            self.revealed = row.path
+        else:
+            return False
+        self._rows = None
+        self._invalidate()
+        return True
+
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
-        """Enter/Space fold, `z` folds all, `Z` unfolds all, plus scrolling."""
+        """Enter/Space fold, `z` folds all, `Z` unfolds all, `v` shows a secret, plus scrolling."""
+        if key == "v":
+            return None if self.reveal() else key
         if key in ("enter", " "):
             return None if self.toggle() else key
         if key in ("z", "Z"):
@@ -104,6 +129,9 @@ class JsonView(LineList):
         return self._rows
 
     def _walk(self, rows: list[_Row], key: Any, value: Any, path: Path, depth: int, last: bool) -> None:
+        if is_secret_key(key) and value not in (None, "") and path != self.revealed:
+            rows.append(_Row(depth, key, value, path, last=last, masked=True))
+            return
         rows.append(_Row(depth, key, value, path, last=last))
         if isinstance(value, (dict, list)) and value and path not in self._folded:
             items = list(value.items() if isinstance(value, dict) else enumerate(value))
@@ -127,6 +155,8 @@ class JsonView(LineList):
         if row.key is not None:
             segments += as_segments(json.dumps(str(row.key), ensure_ascii=False), "json_key")
             segments.append(("muted", ": "))
+        if row.masked:
+            return [*segments, ("muted", f'"{MASK}"'), *comma, ("muted", "  (v shows it)")]
         value = row.value
         if isinstance(value, (dict, list)):
             opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")

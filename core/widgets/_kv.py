@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from deck._secrets import MASK, is_secret_key
 from deck.widgets._render import Cell, Line, Segment, as_segments, encode_line, fit, text_width
 from deck.widgets._scroll import LineList
 
@@ -11,7 +12,10 @@ __all__ = ["KeyValue"]
 
 
 class KeyValue(LineList):
-    """Pairs like "Memory   12.1 GiB of 31.2 GiB"; a None key draws a section heading."""
+    """Pairs like "Memory   12.1 GiB of 31.2 GiB"; a None key draws a section heading.
+
+    The value of a key that names a secret (API key, token, password ...) is shown masked.
+    """
 
     def __init__(self, pairs: Iterable[tuple[str | None, Cell]] = ()) -> None:
         super().__init__()
@@ -38,6 +42,9 @@ class KeyValue(LineList):
             if key is None:
                 segments: list[Segment] = as_segments(value, "title")
             else:
-                segments = fit(as_segments(key, "muted"), label_width) + as_segments(value, "text")
+                shown = (
+                    as_segments(MASK, "muted") if is_secret_key(key) and value else as_segments(value, "text")
+                )
+                segments = fit(as_segments(key, "muted"), label_width) + shown
             result.append(encode_line(fit(segments, width), "text"))
         return result

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar, Union, cast
 
 import urwid
 
+from deck._contain import FAULTS
 from deck.widgets._cells import icons
 from deck.widgets._render import (
     Align,
@@ -425,7 +426,7 @@ class Table(urwid.Widget, Generic[Row]):
         assert self.children_loader is not None
         try:
             result = self.children_loader(row)
-        except Exception as exc:
+        except FAULTS as exc:
             log.exception("loading children failed")
             self._children[key] = [_Placeholder(f"error: {type(exc).__name__}: {exc}")]  # type: ignore[list-item]
             return
@@ -438,7 +439,7 @@ class Table(urwid.Widget, Generic[Row]):
         async def wait() -> None:
             try:
                 self._children[key] = list(await result)
-            except Exception as exc:
+            except FAULTS as exc:
                 log.warning("loading children failed: %s", exc)
                 self._children[key] = [_Placeholder(f"error: {type(exc).__name__}: {exc}")]  # type: ignore[list-item]
             finally:

@@ -381,6 +381,7 @@ def build_actions(client: MeshClient) -> list[Action]:
             _export(client),
             keys=("e",),
             description="write the focused mesh table to deck-<tab>-<time>.txt in export_dir",
+            mutating=True,  # it writes a file: --read-only blocks it
         ),
         Action("mesh.logs.pause", "Pause", _pause, keys=("p",), scope="mesh.logs"),
         Action("mesh.logs.level", "Level", _cycle_level, keys=("v",), scope="mesh.logs"),

@@ -58,7 +58,9 @@ class MeshPlugin:
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
         return {
-            "seed": Option(int, 0, "seeds the simulation: the same seed gives the same mesh"),
+            "seed": Option(
+                int, 0, "seeds the simulation: the same seed gives the same mesh", range=(0, 2**32 - 1)
+            ),
             "nodes": Option(int, 9, f"node count, {MIN_NODES}..{MAX_NODES}; node 0 is the operator's view"),
             "refresh": Option(float, 0.5, "seconds between snapshots of the mesh"),
             "operator": Option(str, "", "operator id that signs admin commands (default: login name)"),

@@ -38,7 +38,8 @@ def test_confirmed_mutating_action_runs_on_yes_and_not_on_cancel(flaky: Harness)
     assert "Really write?" in flaky.text()
     flaky.press("esc")
     assert "Write something: cancelled" in flaky.text()
-    flaky.press("w", "enter")
+    flaky.press("w")
+    flaky.press("enter")
     assert "wrote it" in flaky.text()
 
 

@@ -64,10 +64,15 @@ class FlakyPlugin:
         def write(ctx: ActionContext) -> str:
             return "wrote it"
 
+        def destroy(ctx: ActionContext) -> str:
+            return "destroyed it"
+
         return [
             Action("flaky.boom", "Explode", boom, keys="x", scope="flaky.counter"),
             Action("flaky.write", "Write something", write, keys="w", scope="flaky.counter", mutating=True,
                    confirm="Really write?"),
+            Action("flaky.destroy", "Destroy something", destroy, keys="D", scope="flaky.counter",
+                   mutating=True, destructive=True, confirm="Really destroy?"),
         ]  # fmt: skip
 
 

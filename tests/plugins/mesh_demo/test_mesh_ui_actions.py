@@ -49,7 +49,8 @@ def test_cordon_is_confirmed_with_its_blast_radius_then_accepted_and_audited(mes
 @pytest.mark.parametrize("answer", ["esc", "n"])
 def test_a_cancelled_command_sends_nothing(mesh_deck: Harness, answer: str) -> None:
     select_node(mesh_deck, 2)
-    mesh_deck.press("c", answer)
+    mesh_deck.press("c")
+    mesh_deck.press(answer)
     wait_status(mesh_deck, "cancelled, nothing was sent")
     assert mesh_deck.deck.overlays.top is None
     assert not node(mesh_deck, "node-2").cordoned
@@ -114,7 +115,8 @@ def test_force_restart_is_break_glass_red_and_audited(mesh_deck: Harness) -> Non
     assert f"Force-restart {daemon.name} {daemon.id}" in text
     mesh_deck.press("enter")  # a red confirmation starts on Cancel
     wait_status(mesh_deck, "cancelled, nothing was sent")
-    mesh_deck.press("X", "y")
+    mesh_deck.press("X")
+    mesh_deck.press("y")
     wait_status(mesh_deck, f"force-restart {daemon.id} accepted")
     assert client(mesh_deck).snapshot().daemon(daemon.id).restarts == daemon.restarts + 1
 

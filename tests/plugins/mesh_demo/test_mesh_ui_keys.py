@@ -170,6 +170,15 @@ def test_e_exports_the_focused_table_and_says_where(mesh_deck: Harness, tmp_path
     assert Path(said.split(" to ", 1)[1]).read_text().count("gpu-") > 0
 
 
+def test_read_only_blocks_the_export(deck_harness: Callable[..., Harness], tmp_path: Path) -> None:
+    harness = deck_harness(write_layout(tmp_path), size=(120, 40), read_only=True)
+    harness.first_results()
+    show(harness, "2")
+    harness.press("e")
+    wait_status(harness, "Export table: disabled in read-only mode")
+    assert not (tmp_path / "exports").exists()
+
+
 def test_e_where_there_is_no_mesh_table_says_so(deck_harness: Callable[..., Harness], tmp_path: Path) -> None:
     harness = deck_harness(write_layout(tmp_path, "default"), size=(120, 40))
     harness.first_results()
