@@ -128,10 +128,11 @@ def _checked(value: Any, key: str, option: Option, earlier: Mapping[str, Any], w
 def _locator(layout: Layout, base: Path_, *, whole: Path_ | None = None) -> Callable[..., str]:
     """Where an option (or a path inside one) sits in the layout file."""
 
-    def where(key: str | Path_ | None, is_key: bool = False) -> str:
+    def where(key: object, is_key: bool = False) -> str:
+        # An option's name (a key of any YAML type, even `true`), a path inside one, or None.
         if key is None:
             return layout.where(base if whole is None else whole)
-        inside = (key,) if isinstance(key, str) else key
+        inside = key if isinstance(key, tuple) else (key,)
         return layout.where((*base, *inside), key=is_key)
 
     return where
