@@ -21,14 +21,14 @@ from pathlib import Path
 
 import yaml
 
-from deck.plugins.dynamo_namespaces.source import StateFolderSource
-from deck.plugins.dynamo_namespaces.state import (
+from deck.plugins.dynamo_namespaces.client import (
     directory_stamp,
     discover,
     load_state,
     plan_add,
     scale,
 )
+from deck.plugins.dynamo_namespaces.source import StateFolderSource
 from deck.testing import Harness, open_deck
 
 ROOT = Path(__file__).resolve().parents[1]

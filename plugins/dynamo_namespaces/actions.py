@@ -9,9 +9,7 @@ from typing import Literal
 
 from deck import Action, ActionContext, ActionError, Context
 
-from .commandline import command_text
-from .source import SOURCE, DynamoView, StateFolderSource
-from .state import (
+from .client import (
     SCALABLE_COMPONENTS,
     Plan,
     PlanError,
@@ -23,6 +21,8 @@ from .state import (
     plan_add,
     plan_remove,
 )
+from .model_command import command_text
+from .source import SOURCE, DynamoView, StateFolderSource
 
 __all__ = ["PANEL_TYPES", "DynamoActions"]
 

@@ -13,9 +13,9 @@ import urwid
 from deck import JsonPanel, Panel, PanelContext, Result, TablePanel, sanitize
 from deck.widgets import Banner, Cell, Column, Gauge, KeyValue, badge, local_time
 
-from .commandline import short_command
+from .client import SCALABLE_COMPONENTS, StateError, StateSnapshot, Watcher, gpu_sort_key
+from .model_command import short_command
 from .source import SOURCE, DynamoView, Problem
-from .state import SCALABLE_COMPONENTS, StateError, StateSnapshot, Watcher, gpu_sort_key
 
 __all__ = [
     "ComponentRow",

@@ -17,11 +17,11 @@ from deck import (
     hookimpl,
 )
 
-from . import commands
+from . import actions_cli
 from .actions import DynamoActions
+from .client import STATE_DIR_ENV, resolve_state_dir
 from .panels import ComponentsPanel, GpusPanel, OverviewPanel, StatePanel, WatchersPanel
 from .source import SOURCE, DynamoView, StateFolderSource
-from .state import STATE_DIR_ENV, resolve_state_dir
 
 __all__ = ["DynamoPlugin"]
 
@@ -108,7 +108,12 @@ class DynamoPlugin:
     @hookimpl
     def deck_commands(self) -> list[Command]:
         return [
-            Command(commands.COMMAND, commands.DESCRIPTION, run=commands.main, configure=commands.configure)
+            Command(
+                actions_cli.COMMAND,
+                actions_cli.DESCRIPTION,
+                run=actions_cli.main,
+                configure=actions_cli.configure,
+            )
         ]
 
     @hookimpl

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._model import thaw
-from .state import (
+from .client import (
     DirectoryStamp,
     StateError,
     StateSnapshot,
@@ -17,6 +16,7 @@ from .state import (
     find_namespace,
     load_state,
 )
+from .model import thaw
 
 __all__ = ["SOURCE", "DynamoView", "Problem", "StateFolderSource"]
 

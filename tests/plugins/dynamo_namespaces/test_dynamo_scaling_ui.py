@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from deck.plugins.dynamo_namespaces.state import load_state, scale
+from deck.plugins.dynamo_namespaces.client import load_state, scale
 
 
 def expected_after(path, tmp_path, action: str, component: str) -> bytes:

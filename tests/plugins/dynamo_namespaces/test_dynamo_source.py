@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+from deck.plugins.dynamo_namespaces.client import StateSnapshot, scale
 from deck.plugins.dynamo_namespaces.source import StateFolderSource
-from deck.plugins.dynamo_namespaces.state import StateSnapshot, scale
 
 
 def test_an_unchanged_folder_gives_the_same_view_object(copy_fixture, state_dir):

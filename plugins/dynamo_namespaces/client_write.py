@@ -14,10 +14,10 @@ from typing import Literal
 
 import filelock
 
-from ._model import FileVersion, StateError, StateSnapshot, thaw
-from ._parse import parse_state
-from ._plan import Plan, PlanError, apply_to_document, plan_add, plan_remove
-from ._store import lock_path, read_state
+from .client_files import lock_path, read_state
+from .client_parse import parse_state
+from .model import FileVersion, StateError, StateSnapshot, thaw
+from .model_plan import Plan, PlanError, apply_to_document, plan_add, plan_remove
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "ApplyResult", "FailureReason", "apply_plan", "scale"]
 

@@ -17,7 +17,7 @@ from typing import Any, Literal, TextIO
 
 from deck import sanitize
 
-from .state import (
+from .client import (
     SCALABLE_COMPONENTS,
     STATE_DIR_ENV,
     ApplyResult,
