@@ -26,7 +26,7 @@ from .source import SOURCE, DynamoView, StateFolderSource
 
 __all__ = ["PANEL_TYPES", "DynamoActions"]
 
-#: Every dynamo panel type: n, a and r work from each of them.
+#: Every legacy dynamo panel type: namespace, add and remove work from each of them.
 PANEL_TYPES = ("dynamo.overview", "dynamo.components", "dynamo.watchers", "dynamo.gpus", "dynamo.state")
 
 Verb = Literal["add", "remove"]
@@ -62,7 +62,11 @@ class DynamoActions:
         self._folder = folder
 
     def actions(self) -> list[Action]:
-        """n, a and r on every dynamo panel (r there replaces the deck's refresh), Enter on watchers."""
+        """n, a and x on every legacy panel, Enter on watchers; the dynamo layout moves remove to r.
+
+        `r` is the deck's refresh everywhere by default. The seed's keys (n namespace, a add,
+        r remove) live in layouts/dynamo.yaml, which binds r to remove and moves refresh to R.
+        """
         found = [
             Action(
                 "dynamo.namespace",
@@ -85,7 +89,7 @@ class DynamoActions:
                 "dynamo.remove",
                 "Remove worker",
                 self.remove,
-                keys=("r",),
+                keys=("x",),
                 scope=PANEL_TYPES,
                 mutating=True,
                 destructive=True,
@@ -155,7 +159,7 @@ class DynamoActions:
         return await self._scale(ctx, "add")
 
     async def remove(self, ctx: ActionContext) -> str | None:
-        """The r key: choose a component, confirm the exact watcher removed, write."""
+        """The remove key: choose a component, confirm the exact watcher removed, write."""
         return await self._scale(ctx, "remove")
 
     async def _scale(self, ctx: ActionContext, verb: Verb) -> str | None:
