@@ -168,9 +168,10 @@ def change_on_screen(layout: Path, path: Path) -> list[float]:
 
 def unchanged_poll(folder: Path) -> None:
     """What one poll of an unchanged folder costs the worker thread (the steady state)."""
-    source = StateFolderSource(folder, "dynamo")
-    source.fetch()
-    timed("source fetch, folder unchanged (one poll)", source.fetch, 200)
+    source = StateFolderSource(folder)
+    params = {"namespace": "dynamo"}
+    source.fetch(params)
+    timed("source fetch, folder unchanged (one poll)", lambda: source.fetch(params), 200)
 
 
 def main() -> None:

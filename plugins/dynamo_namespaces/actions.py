@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Literal
 
 from deck import Action, ActionContext, ActionError, Context
@@ -22,7 +21,7 @@ from .client import (
     plan_remove,
 )
 from .model_command import command_text
-from .source import SOURCE, DynamoView, StateFolderSource
+from .source import SOURCE, FolderView
 
 __all__ = ["PANEL_TYPES", "DynamoActions"]
 
@@ -32,10 +31,10 @@ PANEL_TYPES = ("dynamo.overview", "dynamo.components", "dynamo.watchers", "dynam
 Verb = Literal["add", "remove"]
 
 
-def _shown(ctx: Context) -> DynamoView | None:
+def _shown(ctx: Context) -> FolderView | None:
     """The view the panels show (not a newer one still on its way)."""
     value = ctx.result(SOURCE).value
-    return value if isinstance(value, DynamoView) else None
+    return value if isinstance(value, FolderView) else None
 
 
 def _namespace_label(loaded: StateSnapshot | StateError, width: int, current: str | None) -> str:
@@ -56,10 +55,7 @@ def _question(plan: Plan) -> str:
 
 
 class DynamoActions:
-    """The plugin's actions; `folder` gives the source they share with the panels."""
-
-    def __init__(self, folder: Callable[[], StateFolderSource]) -> None:
-        self._folder = folder
+    """The plugin's actions on state files; what they change reaches the source as its parameter."""
 
     def actions(self) -> list[Action]:
         """n, a and x on every legacy panel, Enter on watchers; the dynamo layout moves remove to r.
@@ -112,10 +108,9 @@ class DynamoActions:
 
     def select(self, ctx: Context, namespace: str) -> None:
         """Show `namespace` from now on."""
-        self._folder().namespace = namespace
-        ctx.refresh(SOURCE)
+        ctx.retarget(SOURCE, namespace=namespace)
 
-    async def pick(self, ctx: Context, view: DynamoView) -> str | None:
+    async def pick(self, ctx: Context, view: FolderView) -> str | None:
         """Ask which namespace to show; None when the operator cancels."""
         first: dict[str, StateSnapshot | StateError] = {}
         for loaded in view.files:
@@ -129,12 +124,13 @@ class DynamoActions:
 
     async def pick_on_start(self, ctx: Context, timeout: float = 30.0) -> None:
         """With several namespaces and none configured, ask once the folder has been read."""
-        folder = self._folder()
+        if ctx.params(SOURCE)["namespace"] is not None:
+            return
         deadline = time.monotonic() + timeout
-        while folder.view is None and time.monotonic() < deadline:
+        while _shown(ctx) is None and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
-        view = folder.view
-        if view is None or len(view.namespaces) < 2 or folder.namespace is not None:
+        view = _shown(ctx)
+        if view is None or len(view.namespaces) < 2 or ctx.params(SOURCE)["namespace"] is not None:
             return
         chosen = await self.pick(ctx, view)
         if chosen is None:
@@ -180,7 +176,7 @@ class DynamoActions:
             ctx.notify(f"{verb} {component}: cancelled, nothing written", "info")
             return None
         result = await ctx.run_blocking(apply_plan, plan)
-        self._reread(ctx)
+        ctx.refresh(SOURCE)  # after a write, and after a refusal, show what is there now
         if not result.ok:
             raise ActionError(result.message)
         return result.message
@@ -195,11 +191,6 @@ class DynamoActions:
             headline = problem.headline if problem is not None else "no state"
             raise ActionError(f"cannot {verb}: {headline}{detail}")
         return view.snapshot
-
-    def _reread(self, ctx: Context) -> None:
-        """Read every file again now: after a write, and after a refusal, show what is there."""
-        self._folder().reload()
-        ctx.refresh(SOURCE)
 
     # ---- watchers ------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from deck.widgets import Banner, Cell, Column, Gauge, KeyValue, badge, local_tim
 
 from .client import SCALABLE_COMPONENTS, StateError, StateSnapshot, Watcher, gpu_sort_key
 from .model_command import short_command
-from .source import SOURCE, DynamoView, Problem
+from .source import SOURCE, FolderView, Problem
 
 __all__ = [
     "ComponentRow",
@@ -61,9 +61,9 @@ class _FollowsView:
     def _follow(self) -> None:
         self.content = self.widget
         self.notice = _Notice()
-        self.current: DynamoView | None = None
+        self.current: FolderView | None = None
 
-    def update(self, result: Result[DynamoView]) -> None:
+    def update(self, result: Result[FolderView]) -> None:
         view = result.value
         assert view is not None
         self.current = view
@@ -77,7 +77,7 @@ class _FollowsView:
         self.widget = self.content
         self.show(view.snapshot, view)
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         """Draw a readable state."""
 
     def clear(self) -> None:
@@ -93,7 +93,7 @@ class _FollowsTable(_FollowsView):
         self.table.update([])
 
 
-def _namespace_title(view: DynamoView | None, fallback: str) -> str:
+def _namespace_title(view: FolderView | None, fallback: str) -> str:
     if view is None or view.namespace is None:
         return fallback
     return f"{fallback} · {view.namespace}"
@@ -112,9 +112,9 @@ class OverviewPanel(Panel):
         self.widget = urwid.Columns(
             [(width, urwid.Filler(self.banner, valign="top")), self.facts], dividechars=3
         )
-        self.current: DynamoView | None = None
+        self.current: FolderView | None = None
 
-    def update(self, result: Result[DynamoView]) -> None:
+    def update(self, result: Result[FolderView]) -> None:
         view = result.value
         assert view is not None
         self.current = view
@@ -130,7 +130,7 @@ class OverviewPanel(Panel):
             return ""
         return f"{len(self.current.namespaces)} namespaces · n switches"
 
-    def _pairs(self, view: DynamoView) -> list[tuple[str | None, Cell]]:
+    def _pairs(self, view: FolderView) -> list[tuple[str | None, Cell]]:
         state = view.state
         namespace: Cell = [("accent", view.namespace)] if view.namespace else [("muted", "—")]
         if state is not None:
@@ -226,7 +226,7 @@ class ComponentsPanel(_FollowsTable, TablePanel[ComponentRow]):
         super().__init__(ctx, row_id=lambda r: r.component, empty="no components")
         self._follow()
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         self.table.update(_component_rows(state))
 
     @property
@@ -266,7 +266,7 @@ class WatchersPanel(_FollowsTable, TablePanel[Watcher]):
         super().__init__(ctx, row_id=lambda w: w.key, empty="no watchers")
         self._follow()
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         self.table.update(state.watchers)
 
 
@@ -314,7 +314,7 @@ class GpusPanel(_FollowsTable, TablePanel[GpuRow]):
         self.widget = urwid.Pile([("pack", self.gauge), self.table])
         self._follow()
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         listed = len(state.gpu_info)
         used = listed - len(state.free_gpus)
         self.gauge.update(used / listed if listed else None, f"{used}/{listed}")
@@ -337,7 +337,7 @@ class StatePanel(_FollowsView, JsonPanel):
         self._follow()
         self._file: Path | None = None
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         self.view.value = view.document
         if state.path != self._file:
             self._file = state.path

@@ -21,14 +21,14 @@ from . import actions_cli
 from .actions import DynamoActions
 from .client import STATE_DIR_ENV, resolve_state_dir
 from .panels import ComponentsPanel, GpusPanel, OverviewPanel, StatePanel, WatchersPanel
-from .source import SOURCE, DynamoView, StateFolderSource
+from .source import PARAMS, SOURCE, FolderView, StateFolderSource
 
 __all__ = ["DynamoPlugin"]
 
 _OPTIONAL_TEXT = (str, type(None))
 
 
-def _segment(result: Result[DynamoView]) -> Any:
+def _segment(result: Result[FolderView]) -> Any:
     view = result.value
     if view is None:
         return ""
@@ -42,13 +42,7 @@ class DynamoPlugin:
     """Dynamo deployments seen through their local state files: inspect, and scale workers."""
 
     def __init__(self) -> None:
-        self._source: StateFolderSource | None = None
-        self._actions = DynamoActions(self._folder)
-
-    def _folder(self) -> StateFolderSource:
-        if self._source is None:
-            raise RuntimeError("the dynamo source is not set up (deck_sources was not called)")
-        return self._source
+        self._actions = DynamoActions()
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -62,14 +56,15 @@ class DynamoPlugin:
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        self._source = StateFolderSource(resolve_state_dir(config.get("state_dir")), config.get("namespace"))
+        folder = StateFolderSource(resolve_state_dir(config.get("state_dir")))
         return [
             Source(
                 SOURCE,
-                self._source.fetch,
+                folder.fetch,
                 interval=max(0.05, float(config.get("poll") or 0.25)),
                 timeout=30.0,
                 description="the Dynamo state folder: stat poll, changed files re-read",
+                params={**PARAMS, "namespace": config.get("namespace")},
             )
         ]
 
@@ -118,5 +113,4 @@ class DynamoPlugin:
 
     @hookimpl
     def deck_startup(self, ctx: Context) -> None:
-        if self._source is not None and self._source.namespace is None:
-            ctx.spawn(self._actions.pick_on_start(ctx), "dynamo namespace picker")
+        ctx.spawn(self._actions.pick_on_start(ctx), "dynamo namespace picker")

@@ -84,6 +84,6 @@ def test_temp_files_left_by_a_killed_writer_are_cleaned_on_the_next_write(copy_f
 
 
 def test_remove_is_destructive_and_mutating():
-    actions = {action.id: action for action in DynamoActions(lambda: None).actions()}  # type: ignore[arg-type,return-value]
+    actions = {action.id: action for action in DynamoActions().actions()}
     assert actions["dynamo.remove"].destructive and actions["dynamo.remove"].mutating
     assert actions["dynamo.add"].mutating and not actions["dynamo.add"].destructive
