@@ -20,10 +20,14 @@ from .client import (
     plan_add,
     plan_remove,
 )
+from .client_live import StoreError, get_busy_thresholds, set_busy_threshold
 from .model_command import command_text
+from .model_live import StoreView
+from .panels_live import ModelRow
 from .source import SOURCE, FolderView
+from .source_live import FRONTEND, STORE
 
-__all__ = ["PANEL_TYPES", "DynamoActions"]
+__all__ = ["PANEL_TYPES", "DynamoActions", "LiveActions"]
 
 #: Every legacy dynamo panel type: namespace, add and remove work from each of them.
 PANEL_TYPES = ("dynamo.overview", "dynamo.components", "dynamo.watchers", "dynamo.gpus", "dynamo.state")
@@ -122,15 +126,25 @@ class DynamoActions:
             self.select(ctx, chosen)
         return chosen
 
-    async def pick_on_start(self, ctx: Context, timeout: float = 30.0) -> None:
-        """With several namespaces and none configured, ask once the folder has been read."""
-        if ctx.params(SOURCE)["namespace"] is not None:
-            return
+    async def start(self, ctx: Context, timeout: float = 30.0) -> None:
+        """Open on the mode found: the state files when there are any, else the live fleet."""
         deadline = time.monotonic() + timeout
         while _shown(ctx) is None and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         view = _shown(ctx)
-        if view is None or len(view.namespaces) < 2 or ctx.params(SOURCE)["namespace"] is not None:
+        if view is not None and view.files:
+            await self._pick_on_start(ctx, view)
+            return
+        while not ctx.result(STORE).has_value and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        store = ctx.result(STORE).value
+        fleet = ctx.panels("dynamo.fleet")
+        if isinstance(store, StoreView) and store.error is None and fleet:
+            ctx.focus_panel(fleet[0])
+
+    async def _pick_on_start(self, ctx: Context, view: FolderView) -> None:
+        """With several namespaces and none configured, ask once the folder has been read."""
+        if len(view.namespaces) < 2 or ctx.params(SOURCE)["namespace"] is not None:
             return
         chosen = await self.pick(ctx, view)
         if chosen is None:
@@ -200,3 +214,72 @@ class DynamoActions:
         if not isinstance(watcher, Watcher):
             raise ActionError("select a watcher first")
         ctx.show_text(f"Command of {watcher.key}", command_text(watcher))
+
+
+# ---- Dynamo 1.x ----------------------------------------------------------------------------------
+
+
+def _fraction(text: str) -> str | None:
+    """Validate a busy threshold: a fraction of the KV blocks, above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        return "a number between 0 and 1, e.g. 0.9"
+    if not 0 < value <= 1:
+        return "a fraction above 0 and at most 1 (of the worker's KV blocks)"
+    return None
+
+
+class LiveActions:
+    """The one live change Dynamo 1.x allows from here: the frontend's busy threshold."""
+
+    def __init__(self, frontend: str) -> None:
+        self.frontend = frontend
+
+    def actions(self) -> list[Action]:
+        """b on the models panel."""
+        return [
+            Action(
+                "dynamo.busy_threshold",
+                "Busy threshold",
+                self.busy_threshold,
+                keys=("b",),
+                scope="dynamo.models",
+                mutating=True,
+                description="set the frontend's busy threshold (active decode blocks) of the selected model",
+            )
+        ]
+
+    async def busy_threshold(self, ctx: ActionContext) -> str | None:
+        """Show the value the frontend uses now, ask for the new one, confirm, POST, read back."""
+        row = ctx.selection
+        if not isinstance(row, ModelRow):
+            raise ActionError("select a model first")
+        try:
+            current = await ctx.run_blocking(get_busy_thresholds, self.frontend)
+        except StoreError as exc:
+            raise ActionError(str(exc)) from None
+        found = next((t for t in current if t.model == row.name), None)
+        now = "not set" if found is None or found.decode_blocks is None else f"{found.decode_blocks:g}"
+        text = await ctx.prompt(
+            f"Busy threshold of {row.name}: active decode blocks, 0-1 (now {now})",
+            default="" if found is None or found.decode_blocks is None else f"{found.decode_blocks:g}",
+            validate=_fraction,
+        )
+        if text is None:
+            return None
+        value = float(text)
+        question = (
+            f"Set the busy threshold of {row.name} from {now} to {value:g}?\n\n"
+            f"The frontend at {self.frontend} marks a worker busy above this share of its KV\n"
+            "blocks in use; it changes routing and overload behaviour for every client."
+        )
+        if not await ctx.confirm(question, title="Busy threshold", ok="Set"):
+            ctx.notify(f"busy threshold of {row.name}: cancelled, unchanged", "info")
+            return None
+        try:
+            applied = await ctx.run_blocking(set_busy_threshold, self.frontend, row.name, value)
+        except StoreError as exc:
+            raise ActionError(str(exc)) from None
+        ctx.refresh(FRONTEND)
+        return f"busy threshold of {row.name}: {applied.decode_blocks:g} (the frontend now uses it)"

@@ -1,0 +1,155 @@
+"""The live sources: the discovery store, the frontend, the workers' own ports, the planner.
+
+Each is its own source so a slow frontend or worker never holds back the fleet. A source
+keeps only what its next fetch needs (a file cache, the previous scrape for rates); nothing
+is shared with the panels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+
+from deck.prometheus import Scrape
+
+from .client_live import (
+    DEFAULT_ETCD,
+    FileStore,
+    StoreError,
+    etcd_range,
+    get_frontend,
+    get_worker,
+    http_problem,
+    read_store,
+)
+from .model_live import (
+    FrontendView,
+    LiveStore,
+    PlannerView,
+    StoreView,
+    WorkerLoad,
+    WorkersView,
+    build_store_view,
+    planner_from_entries,
+    traffic_between,
+    worker_load,
+)
+
+__all__ = [
+    "FRONTEND",
+    "PLANNER",
+    "STORE",
+    "WORKERS",
+    "FrontendSource",
+    "PlannerSource",
+    "StoreSource",
+    "WorkersSource",
+]
+
+STORE = "dynamo.live.store"
+FRONTEND = "dynamo.live.frontend"
+WORKERS = "dynamo.live.workers"
+PLANNER = "dynamo.live.planner"
+
+#: Worker ports asked at once; a fleet of 1,000 is asked 16 at a time.
+WORKER_CONCURRENCY = 16
+HTTP_TIMEOUT = 2.0
+
+
+class StoreSource:
+    """The discovery store as a StoreView; a store that cannot be read is a view that says why."""
+
+    def __init__(self, store: LiveStore, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self._files = FileStore(Path(store.location), clock) if store.kind == "file" else None
+        self._client = httpx.Client(timeout=HTTP_TIMEOUT)
+
+    def fetch(self) -> StoreView:
+        """Read the store (in a worker thread)."""
+        try:
+            entries = read_store(self.store, self._files, self._client)
+        except StoreError as exc:
+            return StoreView(self.store, (), (), error=str(exc))
+        return build_store_view(self.store, entries)
+
+    def close(self) -> None:
+        """Close the etcd connection."""
+        self._client.close()
+
+
+class FrontendSource:
+    """The frontend; keeps its previous scrape to turn counters into rates."""
+
+    def __init__(self, url: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.url = url
+        self._clock = clock
+        self._previous: Scrape | None = None
+
+    async def fetch(self) -> FrontendView:
+        """Ask the frontend everything at once (on the event loop, never blocking it)."""
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
+            try:
+                view = await get_frontend(client, self.url, self._clock())
+            except httpx.HTTPError as exc:
+                self._previous = None
+                return FrontendView(self.url, http_problem(exc), reachable=False)
+        traffic = traffic_between(self._previous, view.scrape)
+        self._previous = view.scrape
+        return replace(view, traffic=traffic)
+
+
+class WorkersSource:
+    """Each worker's own /health and /metrics, at the system port its model card names."""
+
+    def __init__(self, store: LiveStore, clock: Callable[[], float] = time.time) -> None:
+        self._store = StoreSource(store, clock)
+
+    async def fetch(self) -> WorkersView:
+        """Find the workers in the store, then ask their ports, a few at a time."""
+        view = await asyncio.to_thread(self._store.fetch)
+        gate = asyncio.Semaphore(WORKER_CONCURRENCY)
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
+
+            async def ask(instance_id: int, url: str | None) -> WorkerLoad:
+                if url is None:
+                    return WorkerLoad(instance_id, None, "no system port")
+                async with gate:
+                    health, scrape = await get_worker(client, url)
+                return worker_load(instance_id, url, health, scrape)
+
+            workers = [w for w in view.workers if not w.stale]
+            urls = [
+                (w.instance_id, c.system_url if (c := view.card(w.instance_id)) else None) for w in workers
+            ]
+            loads = await asyncio.gather(*(ask(i, u) for i, u in urls))
+        return WorkersView({load.instance_id: load for load in loads})
+
+    def close(self) -> None:
+        """Close the store's connection."""
+        self._store.close()
+
+
+class PlannerSource:
+    """Planner decisions from etcd (`v1/{ns}/planner/*`), where the planner writes them even
+    when discovery uses the file store."""
+
+    def __init__(self, etcd: str | None) -> None:
+        self.etcd = etcd or DEFAULT_ETCD
+        self._client = httpx.Client(timeout=HTTP_TIMEOUT)
+
+    def fetch(self) -> PlannerView:
+        """Read the planner keys (in a worker thread)."""
+        try:
+            entries = etcd_range(self._client, self.etcd, "v1/")
+        except StoreError as exc:
+            return PlannerView(self.etcd, (), error=str(exc))
+        return planner_from_entries(self.etcd, entries)
+
+    def close(self) -> None:
+        """Close the etcd connection."""
+        self._client.close()
