@@ -115,7 +115,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(_width(cell) for cell in column) for column in zip(*rows, strict=True)]
     return [
         "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -126,17 +126,18 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 def list_namespaces(state_dir: Path) -> CommandOutput:
     """Every namespace in the folder; a missing or empty folder is "no deployments"."""
     results = discover(state_dir)
-    payload = {"state_dir": str(state_dir), "namespaces": []}
+    namespaces: list[dict[str, Any]] = []
+    payload = {"state_dir": str(state_dir), "namespaces": namespaces}
     if not results:
         where = "does not exist" if not state_dir.is_dir() else "has no *.json state files"
         return CommandOutput(EXIT_OK, f"No deployments: {state_dir} {where}.", payload)
     rows = [("NAMESPACE", "WATCHERS", "GPUS USED", "FILE", "STATUS")]
     for result in results:
         if isinstance(result, StateError):
-            payload["namespaces"].append(_error_payload(result))
+            namespaces.append(_error_payload(result))
             rows.append((result.namespace, "-", "-", result.path.name, f"error: {result.problem}"))
             continue
-        payload["namespaces"].append(_summary_payload(result))
+        namespaces.append(_summary_payload(result))
         listed = len(result.gpu_info)
         used = f"{listed - len(result.free_gpus)}/{listed}"
         status = f"{len(result.warnings)} warning(s)" if result.warnings else "ok"
@@ -247,7 +248,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Build the `dynamo` subcommand on an argparse subparsers object; `main` is its handler."""
-    parser = subparsers.add_parser(COMMAND, help=DESCRIPTION, description=DESCRIPTION)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        COMMAND, help=DESCRIPTION, description=DESCRIPTION
+    )
     configure(parser)
     parser.set_defaults(handler=main)
     return parser

@@ -55,7 +55,7 @@ class _Notice(urwid.WidgetWrap[urwid.Widget]):
 class _FollowsView:
     """Mixin: a panel fed by the dynamo view, showing the view's problem in place of its content."""
 
-    sources = (SOURCE,)
+    sources: Sequence[str] = (SOURCE,)
     widget: urwid.Widget
 
     def _follow(self) -> None:
@@ -167,7 +167,7 @@ class OverviewPanel(Panel):
         return [("good", f"✓ {summary}")]
 
 
-def _when(seconds: float) -> list[tuple[str, str]]:
+def _when(seconds: float) -> list[tuple[str | None, str]]:
     """A file time: the clock time when today, with the date otherwise."""
     same_day = time.strftime("%Y%m%d", time.localtime(seconds)) == time.strftime("%Y%m%d")
     text = local_time(seconds, "%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S")

@@ -384,8 +384,8 @@ def load_rows(latest: _Latest) -> list[LoadRow]:
     return rows
 
 
-def _kv(value: float | None, width: int) -> Cell:
-    return progress_bar(value, max(3, width - 5))
+def _kv(value: float | None) -> Cell:
+    return progress_bar(value, 6)
 
 
 class LoadPanel(TablePanel[LoadRow]):
@@ -478,7 +478,7 @@ def _rate(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def _as_list(cell: Cell) -> list[tuple[str, str]]:
+def _as_list(cell: Cell) -> list[tuple[str | None, str]]:
     return [("text", cell)] if isinstance(cell, str) else list(cell)
 
 

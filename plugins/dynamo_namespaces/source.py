@@ -153,7 +153,7 @@ class StateFolderSource:
             loaded = known[1] if known is not None and known[0] == stat_key else None
             if loaded is None:
                 loaded = load_state(self.state_dir / name)
-                logger.debug("read %s: %s", name, "ok" if loaded.ok else loaded.problem)
+                logger.debug("read %s: %s", name, loaded.problem if isinstance(loaded, StateError) else "ok")
             cache[name] = (stat_key, loaded)
         self._cache = cache
         return tuple(sorted((entry for _, entry in cache.values()), key=lambda r: (r.namespace, r.path.name)))

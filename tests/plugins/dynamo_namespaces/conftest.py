@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from dynamo_deployment import MAKE_MODEL, ci_tool
+from dynamo_deployment import MAKE_MODEL, ci_tool, free_port
 
 from deck.testing import Harness, open_deck
 
@@ -66,7 +66,9 @@ def open_dynamo(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
         folder: Path, *, size: tuple[int, int] = (120, 40), read_only: bool = False, **config: Any
     ) -> Harness:
         document = yaml.safe_load(LAYOUT.read_text())
-        document["plugins"]["dynamo"].update(state_dir=str(folder), **config)
+        nobody = f"http://127.0.0.1:{free_port()}"  # the live sources find nothing unless told
+        hermetic = {"discovery": f"file:{tmp_path / 'no-store'}", "frontend": nobody, "etcd": nobody}
+        document["plugins"]["dynamo"].update(state_dir=str(folder), **{**hermetic, **config})
         layout = tmp_path / f"dynamo-{len(opened) + 1}.yaml"
         layout.write_text(yaml.safe_dump(document))
         harness = open_deck(layout, size=size, read_only=read_only)
