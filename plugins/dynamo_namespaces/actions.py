@@ -34,6 +34,9 @@ PANEL_TYPES = ("dynamo.overview", "dynamo.components", "dynamo.watchers", "dynam
 
 Verb = Literal["add", "remove"]
 
+#: What add and remove really do: deck edits the file; Dynamo's own watcher acts on it.
+WHAT_SCALING_DOES = "Recorded in the state file; Dynamo's own watcher starts or stops the process."
+
 
 def _shown(ctx: Context) -> FolderView | None:
     """The view the panels show (not a newer one still on its way)."""
@@ -49,7 +52,7 @@ def _namespace_label(loaded: StateSnapshot | StateError, width: int, current: st
 
 
 def _question(plan: Plan) -> str:
-    lines = [plan.describe(), ""]
+    lines = [plan.describe(), "", WHAT_SCALING_DOES, ""]
     lines += [f"note: {note}" for note in plan.notes]
     lines += [
         f"namespace {plan.namespace} · {plan.path}",
@@ -83,7 +86,8 @@ class DynamoActions:
                 keys=("a",),
                 scope=PANEL_TYPES,
                 mutating=True,
-                description="add a VllmWorker or PrefillWorker watcher on the first free GPU",
+                description="record a new VllmWorker or PrefillWorker watcher on the first free GPU in the "
+                "state file (Dynamo's watcher starts the process)",
             ),
             Action(
                 "dynamo.remove",
@@ -93,7 +97,8 @@ class DynamoActions:
                 scope=PANEL_TYPES,
                 mutating=True,
                 destructive=True,
-                description="remove the newest VllmWorker or PrefillWorker watcher",
+                description="remove the newest VllmWorker or PrefillWorker watcher from the state file "
+                "(Dynamo's watcher stops the process)",
             ),
         ]
         found.append(

@@ -34,6 +34,7 @@ def test_add_through_the_keys_writes_exactly_the_plan(
     screen = deck.wait_for("Add dynamo_VllmWorker_1 on GPU 2")
     assert "Add VllmWorker" in screen  # the dialog's title
     assert "written only if still version" in screen
+    assert "Recorded in the state file; Dynamo's own watcher starts or stops the process." in screen
     deck.press("y")
     assert deck.wait_until(lambda: deck.deck.status.text == "Added dynamo_VllmWorker_1 on GPU 2", 5)
     assert path.read_bytes() == expected
