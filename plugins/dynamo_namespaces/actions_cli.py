@@ -1,19 +1,25 @@
-"""`deck dynamo list|show|add|remove`: the scriptable side of the plugin, same code as the panels.
+"""`deck dynamo open|list|show|add|remove`: the scriptable side of the plugin, same code as the panels.
 
-The four commands mirror Dynamo's `examples/planner/test_controller.py` (state, add, remove)
-plus discovery. Exit codes: 0 ok, 1 error (bad file, nothing to do, refused write), 2 usage.
+`open` starts the dynamo dashboard with settings given as flags; the other four mirror Dynamo's
+`examples/planner/test_controller.py` (state, add, remove) plus discovery. Exit codes: 0 ok,
+1 error (bad file, nothing to do, refused write), 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TextIO
+
+import yaml
 
 from deck import sanitize
 
@@ -28,6 +34,7 @@ from .client import (
     resolve_state_dir,
     scale,
 )
+from .client_live import locate_store
 
 __all__ = [
     "COMMAND",
@@ -228,6 +235,41 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
 
 
+def _add_open_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--namespace", help="namespace of the state files to show (default: ask when several)"
+    )
+    parser.add_argument("--discovery", metavar="file:DIR|etcd:URL", help="the Dynamo 1.x discovery store")
+    parser.add_argument("--frontend", metavar="URL", help="the Dynamo 1.x frontend (default: localhost:8000)")
+    parser.add_argument("--etcd", metavar="URL", help="etcd holding the planner's keys")
+    parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
+    parser.add_argument("--snapshot", action="store_true", help="print the screen as text and exit")
+    parser.add_argument("--size", metavar="COLSxROWS", help="screen size for --snapshot")
+
+
+def open_dashboard(args: argparse.Namespace) -> int:
+    """`deck dynamo open`: the shipped dynamo layout with the given settings, in a deck of its own."""
+    document = yaml.safe_load(resources.files("deck.layouts").joinpath("dynamo.yaml").read_text())
+    config = document.setdefault("plugins", {}).get("dynamo") or {}
+    document["plugins"]["dynamo"] = config
+    for option in ("state_dir", "namespace", "discovery", "frontend", "etcd"):
+        value = getattr(args, option, None)
+        if value:
+            config[option] = value
+    if args.discovery:
+        try:
+            locate_store(args.discovery)
+        except ValueError as exc:
+            print(f"deck dynamo open: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    flags = ["--read-only"] * args.read_only + ["--snapshot"] * args.snapshot
+    flags += ["--size", args.size] if args.size else []
+    with tempfile.TemporaryDirectory(prefix="deck-dynamo-") as folder:
+        layout = Path(folder, "dynamo.yaml")
+        layout.write_text(yaml.safe_dump(document, sort_keys=False))
+        return subprocess.run([sys.executable, "-m", "deck", "--layout", str(layout), *flags]).returncode
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the dynamo subcommands and options to `parser`."""
     _add_common_options(parser)
@@ -238,6 +280,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         _add_common_options(created)
         return created
 
+    _add_open_command(command("open", "open the dynamo dashboard with these settings"))
     command("list", "list the namespaces in the state folder")
     command("show", "show one namespace").add_argument("namespace")
     for name, text in (("add", "add a watcher"), ("remove", "remove the newest watcher")):
@@ -268,6 +311,8 @@ def main(args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: Text
     """Run the parsed command, print its output, return the exit code."""
     state_dir = resolve_state_dir(getattr(args, "state_dir", None))
     command = args.dynamo_command
+    if command == "open":
+        return open_dashboard(args)
     if command == "list":
         output = list_namespaces(state_dir)
     elif command == "show":

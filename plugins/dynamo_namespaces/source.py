@@ -29,6 +29,9 @@ PARAMS: Mapping[str, Any] = {"namespace": None}
 
 Loaded = StateSnapshot | StateError
 
+#: Said wherever no state file is found: Dynamo 1.x deployments are in its discovery store.
+NO_STATE_IN_1X = "Dynamo 1.x has no state files: see the Fleet screen."
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -83,12 +86,13 @@ class FolderView:
                 (
                     f"{folder} does not exist.",
                     "Dynamo creates it when `dynamo serve` starts and removes it when it stops.",
+                    NO_STATE_IN_1X,
                 ),
             )
         if self.folder != "ok":
-            return Problem("bad", "No deployments", (f"{folder} is not a folder.",))
+            return Problem("bad", "No deployments", (f"{folder} is not a folder.", NO_STATE_IN_1X))
         if not self.files:
-            return Problem("warn", "No deployments", (f"{folder} has no *.json state files.",))
+            return Problem("warn", "No deployments", (f"{folder} has no *.json state files.", NO_STATE_IN_1X))
         if self.state is None:
             found = ", ".join(self.namespaces)
             return Problem(

@@ -187,3 +187,18 @@ def test_the_deck_command_line_runs_the_dynamo_subcommands(deployment):
     assert json.loads(added.stdout)["message"] == "Added dynamo_VllmWorker_1 on GPU 2"
     refused = deck_dynamo("add", "nope", "VllmWorker", "--state-dir", str(deployment))
     assert refused.returncode == 1 and "no namespace 'nope'" in refused.stderr
+
+
+def test_open_starts_the_dashboard_with_the_flags_as_settings(tmp_path, capfd):
+    dead = "http://127.0.0.1:9"
+    flags = ["--discovery", f"file:{tmp_path / 'kv'}", "--frontend", dead, "--etcd", dead]
+    code = actions_cli.run(["open", "--state-dir", str(tmp_path), *flags, "--snapshot", "--size", "100x30"])
+    screen = capfd.readouterr().out
+    assert code == 0
+    assert "no 1.x store" in screen and "Dynamo 1.x has no state files: see the Fleet screen." in screen
+    assert f"{tmp_path} has no *.json state files." in screen
+
+
+def test_open_refuses_a_store_it_cannot_name(tmp_path, capfd):
+    assert actions_cli.run(["open", "--discovery", "consul:x"]) == 2
+    assert "discovery must be file:<folder> or etcd:<url>" in capfd.readouterr().err
