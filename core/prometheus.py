@@ -13,7 +13,7 @@ into rates and a histogram's buckets into quantiles the way Prometheus does.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from deck._errors import DeckError
 
-__all__ = ["MetricsError", "Sample", "Scrape", "parse", "quantile", "rate", "rate_by"]
+__all__ = ["MetricsError", "Sample", "Scrape", "mean", "parse", "quantile", "rate", "rate_by"]
 
 _PARSE_ERRORS = (ValueError, IndexError, TypeError, KeyError)
 _NO_LABELS: Mapping[str, str] = {}
@@ -106,12 +106,39 @@ def parse(text: str, *, at: float = 0.0, families: Sequence[str] = ("*",)) -> Sc
 
 
 def _family_lines(text: str, families: Sequence[str]) -> list[str]:
-    """The TYPE and sample lines of the wanted families; HELP and other comments are dropped."""
-    keep_all = "*" in families
+    """The TYPE and sample lines of the wanted families; HELP and other comments are dropped.
+
+    A family's lines run from its `# TYPE` line to the next one, so whole families are kept or
+    skipped at the cost of one split of the page; lines before the first TYPE go one by one.
+    """
+    wanted = _matcher(families)
+    head, *blocks = text.split("\n# TYPE ")
+    lines = _untyped_lines(head.splitlines(), wanted)
+    for block in blocks:
+        name = block.split(None, 1)[0] if block.strip() else ""
+        if not wanted(name):
+            continue
+        block_lines = block.splitlines()
+        lines.append("# TYPE " + block_lines[0].strip())
+        lines += [line for line in (raw.strip() for raw in block_lines[1:]) if line and line[0] != "#"]
+    return lines
+
+
+def _matcher(families: Sequence[str]) -> Callable[[str], bool]:
+    """A test of a family name against the globs: a set lookup for plain names, fnmatch for the rest."""
+    if "*" in families:
+        return lambda name: True
+    plain = frozenset(g for g in families if not any(c in g for c in "*?["))
+    globs = [g for g in families if g not in plain]
+    return lambda name: name in plain or any(fnmatchcase(name, g) for g in globs)
+
+
+def _untyped_lines(raw_lines: Iterable[str], wanted: Callable[[str], bool]) -> list[str]:
+    """Lines one by one (a page that starts without TYPE lines): each sample judged by its family."""
     lines: list[str] = []
     family = ""
-    keep = keep_all
-    for raw in text.splitlines():
+    keep = False
+    for raw in raw_lines:
         line = raw.strip()
         if not line:
             continue
@@ -119,14 +146,14 @@ def _family_lines(text: str, families: Sequence[str]) -> list[str]:
             parts = line.split(None, 3)
             if len(parts) >= 3 and parts[1] == "TYPE":
                 family = parts[2]
-                keep = keep_all or any(fnmatchcase(family, g) for g in families)
+                keep = wanted(family)
                 if keep:
                     lines.append(line)
             continue
         name = line.split("{", 1)[0].split(None, 1)[0]
         if not (family and name.startswith(family) and name[len(family) :] in _FAMILY_SUFFIXES):
             family = ""
-            keep = keep_all or any(fnmatchcase(name, g) for g in families)
+            keep = wanted(name)
         if keep:
             lines.append(line)
     return lines
@@ -184,6 +211,26 @@ def _series_rates(
         if old is not None:
             rates.append((sample, _counter_increase(old.value, sample.value) / elapsed))
     return rates
+
+
+def mean(
+    scrape: Scrape,
+    family: str,
+    labels: Mapping[str, str] = _NO_LABELS,
+    *,
+    since: Scrape | None = None,
+) -> float | None:
+    """The mean observation of a histogram or summary (`_sum` / `_count`), over every matching
+    series; with `since`, of the observations made after that earlier scrape. None without any."""
+    total, count = scrape.sum(family + "_sum", labels), scrape.sum(family + "_count", labels)
+    if total is None or count is None:
+        return None
+    if since is not None:
+        total_before = since.sum(family + "_sum", labels) or 0.0
+        count_before = since.sum(family + "_count", labels) or 0.0
+        if count >= count_before:  # else the process restarted: everything counts
+            total, count = total - total_before, count - count_before
+    return total / count if count > 0 else None
 
 
 def quantile(

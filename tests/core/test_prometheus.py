@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deck.prometheus import MetricsError, Scrape, parse, quantile, rate, rate_by
+from deck.prometheus import MetricsError, Scrape, mean, parse, quantile, rate, rate_by
 
 PAGE = (Path(__file__).parents[1] / "fixtures" / "dynamo-1x" / "metrics-trimmed.txt").read_text()
 TTFT = "dynamo_frontend_time_to_first_token_seconds"
@@ -162,3 +162,23 @@ def test_any_damage_to_a_page_gives_metrics_error_or_samples_never_another_excep
             assert str(exc).startswith("not Prometheus text")
         else:
             assert all(isinstance(s.value, float) for s in scrape.samples)
+
+
+def test_a_family_runs_from_its_type_line_to_the_next() -> None:
+    text = "x 1\n# HELP a doc\n# TYPE a gauge\na 1\n# HELP b doc\n# TYPE b counter\nb_total 2\nb_created 9\n"
+    assert [s.name for s in parse(text, families=["b"]).samples] == ["b_total", "b_created"]
+    assert [s.name for s in parse(text, families=["a", "x"]).samples] == ["x", "a"]
+    assert parse(text, families=["c*"]).samples == ()
+
+
+def test_histogram_means_overall_and_since_an_earlier_scrape() -> None:
+    def page(total: float, count: int) -> str:
+        return f"# TYPE t histogram\nt_sum {total}\nt_count {count}\n"
+
+    before, after = parse(page(10.0, 100)), parse(page(16.0, 110))
+    assert mean(after, "t") == pytest.approx(16.0 / 110)
+    assert mean(after, "t", since=before) == pytest.approx(0.6)
+    assert mean(after, "t", since=after) is None  # nothing observed in between
+    assert mean(parse(page(1.0, 4)), "t", since=after) == pytest.approx(0.25)  # restarted
+    assert mean(parse(PAGE), "vllm:time_to_first_token_seconds") == pytest.approx(0.281802615 / 26)
+    assert mean(after, "missing") is None
