@@ -12,8 +12,7 @@ import base64
 import logging
 import os
 import tempfile
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -58,13 +57,13 @@ FRONTEND_FAMILIES = (
     "dynamo_frontend_request_duration_seconds",
     "dynamo_frontend_model_ready",
     "dynamo_frontend_worker_active_decode_blocks",
-    "dynamo_frontend_worker_last_time_to_first_token_seconds",
 )
 WORKER_FAMILIES = (
     "vllm:num_requests_running",
     "vllm:num_requests_waiting",
     "vllm:kv_cache_usage_perc",
     "dynamo_component_inflight_requests",
+    "vllm:time_to_first_token_seconds",
 )
 
 
@@ -98,19 +97,21 @@ def locate_store(option: str | None, environ: Mapping[str, str] | None = None) -
 class FileStore:
     """Reads the file store; a file is read again only when its mtime or size changed."""
 
-    def __init__(self, root: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self._clock = clock
-        self._cache: dict[str, tuple[tuple[int, int], Any, str | None]] = {}
+        self._cache: dict[str, tuple[tuple[int, int], str, Any, str | None]] = {}
 
     def read(self) -> list[Entry]:
-        """Every instance and model card entry, with its age from the file's mtime."""
+        """Every instance and model card entry, with the time its owner last touched it (mtime).
+
+        A file is read again only when its inode or size changed: owners touch their entries
+        (the mtime moves every few seconds) but never rewrite them in place.
+        """
         if not (self.root / "v1").is_dir():
             what = "does not exist" if not self.root.exists() else "has no v1/ folder"
             raise StoreError(f"no Dynamo 1.x file store: {self.root} {what}")
-        now = self._clock()
         entries: list[Entry] = []
-        cache: dict[str, tuple[tuple[int, int], Any, str | None]] = {}
+        cache: dict[str, tuple[tuple[int, int], str, Any, str | None]] = {}
         for bucket in _BUCKETS:
             folder = self.root / "v1" / bucket
             try:
@@ -122,29 +123,29 @@ class FileStore:
             for item in listing:
                 if item.name.startswith(".tmp_"):  # Dynamo's own write in progress
                     continue
-                entry = self._entry(bucket, item, now, cache)
+                entry = self._entry(bucket, item, cache)
                 if entry is not None:
                     entries.append(entry)
         self._cache = cache
         return entries
 
-    def _entry(self, bucket: str, item: os.DirEntry[str], now: float, cache: dict[str, Any]) -> Entry | None:
+    def _entry(self, bucket: str, item: os.DirEntry[str], cache: dict[str, Any]) -> Entry | None:
         try:
             st = item.stat()
         except OSError:  # expired and deleted between the listing and now
             return None
-        stamp = (st.st_mtime_ns, st.st_size)
+        stamp = (st.st_ino, st.st_size)
         known = self._cache.get(item.path)
         if known is not None and known[0] == stamp:
-            value, problem = known[1], known[2]
+            key, value, problem = known[1], known[2], known[3]
         else:
             try:
                 value, problem = decode_json(Path(item.path).read_bytes())
             except OSError:
                 return None
-        cache[item.path] = (stamp, value, problem)
-        key = f"v1/{bucket}/{unquote(item.name)}"
-        return Entry(key, value, max(0.0, now - st.st_mtime_ns / 1e9), problem)
+            key = f"v1/{bucket}/{unquote(item.name)}"
+        cache[item.path] = (stamp, key, value, problem)
+        return Entry(key, value, st.st_mtime, problem)
 
     @staticmethod
     def file_name(key_rest: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deck.prometheus import Scrape, quantile, rate, rate_by
+from deck.prometheus import Scrape, mean, quantile, rate, rate_by
 
 __all__ = [
     "STALE_AFTER",
@@ -66,7 +66,7 @@ class Entry:
 
     key: str  # etcd form: v1/instances/{ns}/{component}/{endpoint}/{hex}
     value: Any
-    age: float | None  # seconds since the owner last touched it (file store); None for etcd
+    touched: float | None  # when the owner last touched it (file mtime); None for etcd (a lease)
     problem: str | None = None
 
 
@@ -80,12 +80,7 @@ class Instance:
     instance_id: int
     address: str
     device: str
-    age: float | None
-
-    @property
-    def stale(self) -> bool:
-        """Not touched for longer than Dynamo's TTL: the owner is most likely gone (SIGKILL)."""
-        return self.age is not None and self.age > STALE_AFTER
+    touched: float | None
 
     @property
     def is_worker(self) -> bool:
@@ -108,12 +103,7 @@ class ModelCard:
     max_seqs: int | None
     context: int | None
     system_url: str | None  # the worker's system port, found in the card's file URLs
-    age: float | None
-
-    @property
-    def stale(self) -> bool:
-        """See Instance.stale."""
-        return self.age is not None and self.age > STALE_AFTER
+    touched: float | None
 
 
 @dataclass(frozen=True)
@@ -125,6 +115,21 @@ class StoreView:
     cards: tuple[ModelCard, ...]
     problems: tuple[str, ...] = ()
     error: str | None = None  # the store itself could not be read
+    at: float = 0.0  # when it was read (unix time), for the entries' ages
+
+    def age(self, entry: Instance | ModelCard) -> float | None:
+        """Seconds since the owner last touched the entry; None in etcd, where a lease keeps it."""
+        return None if entry.touched is None else max(0.0, self.at - entry.touched)
+
+    def stale(self, entry: Instance | ModelCard) -> bool:
+        """Not touched for longer than Dynamo's TTL: the owner is most likely gone (SIGKILL)."""
+        age = self.age(entry)
+        return age is not None and age > STALE_AFTER
+
+    @property
+    def stale_workers(self) -> int:
+        """Workers whose entries went stale."""
+        return sum(1 for w in self.workers if self.stale(w))
 
     @property
     def workers(self) -> tuple[Instance, ...]:
@@ -173,7 +178,7 @@ def _instance(entry: Entry) -> Instance:
         instance_id=instance_id,
         address=_address(value.get("transport")),
         device=_text(value.get("device_type")),
-        age=entry.age,
+        touched=entry.touched,
     )
 
 
@@ -217,32 +222,51 @@ def _card(entry: Entry) -> ModelCard:
         max_seqs=_int(runtime.get("max_num_seqs")),
         context=context,
         system_url=_system_url(card),
-        age=entry.age,
+        touched=entry.touched,
     )
 
 
-def build_store_view(store: LiveStore, entries: Iterable[Entry]) -> StoreView:
-    """Instances and model cards out of the store's entries; a bad entry is named, never fatal."""
-    instances: list[Instance] = []
-    cards: list[ModelCard] = []
-    problems: list[str] = []
+Parsed = Instance | ModelCard | str  # a str says why the entry cannot be used
+
+
+def _parse_entry(entry: Entry) -> Parsed:
+    bucket = entry.key.split("/", 2)[1] if entry.key.count("/") >= 2 else ""
+    if entry.problem is not None:
+        return f"{entry.key}: {entry.problem}"
+    try:
+        return _instance(entry) if bucket == "instances" else _card(entry)
+    except ValueError as exc:
+        return f"{entry.key}: {exc}"
+
+
+def build_store_view(
+    store: LiveStore, entries: Iterable[Entry], at: float, memo: dict[str, tuple[Entry, Parsed]] | None = None
+) -> StoreView:
+    """Instances and model cards out of the store's entries; a bad entry is named, never fatal.
+
+    `memo` (kept by the caller between reads) skips entries whose value and touch are unchanged.
+    """
+    known = {} if memo is None else memo
+    seen: dict[str, tuple[Entry, Parsed]] = {}
     for entry in entries:
-        bucket = entry.key.split("/", 2)[1] if entry.key.count("/") >= 2 else ""
-        if bucket not in ("instances", "mdc"):
+        if not entry.key.startswith(("v1/instances/", "v1/mdc/")):
             continue
-        if entry.problem is not None:
-            problems.append(f"{entry.key}: {entry.problem}")
-            continue
-        try:
-            if bucket == "instances":
-                instances.append(_instance(entry))
-            else:
-                cards.append(_card(entry))
-        except ValueError as exc:
-            problems.append(f"{entry.key}: {exc}")
-    instances.sort(key=lambda i: (i.namespace, i.component, i.endpoint, i.instance_id))
-    cards.sort(key=lambda c: (c.name, c.namespace, c.instance_id))
-    return StoreView(store, tuple(instances), tuple(cards), tuple(problems))
+        old = known.get(entry.key)
+        same = old is not None and old[0].value is entry.value and old[0].touched == entry.touched
+        seen[entry.key] = old if same and old is not None else (entry, _parse_entry(entry))
+    if memo is not None:
+        memo.clear()
+        memo.update(seen)
+    parsed = [p for _, p in seen.values()]
+    instances = sorted(
+        (p for p in parsed if isinstance(p, Instance)),
+        key=lambda i: (i.namespace, i.component, i.endpoint, i.instance_id),
+    )
+    cards = sorted(
+        (p for p in parsed if isinstance(p, ModelCard)), key=lambda c: (c.name, c.namespace, c.instance_id)
+    )
+    problems = sorted(p for p in parsed if isinstance(p, str))
+    return StoreView(store, tuple(instances), tuple(cards), tuple(problems), at=at)
 
 
 def decode_json(content: bytes) -> tuple[Any, str | None]:
@@ -328,6 +352,7 @@ class WorkerLoad:
     waiting: float | None = None
     kv_usage: float | None = None  # 0..1
     inflight: float | None = None
+    ttft: float | None = None  # mean time to first token of the requests since the last look
 
 
 @dataclass(frozen=True)
@@ -435,8 +460,10 @@ def _mean(values: Iterable[float]) -> float | None:
     return sum(found) / len(found) if found else None
 
 
-def worker_load(instance_id: int, url: str | None, health: str, scrape: Scrape | None) -> WorkerLoad:
-    """A worker's figures out of its own metrics page."""
+def worker_load(
+    instance_id: int, url: str | None, health: str, scrape: Scrape | None, before: Scrape | None = None
+) -> WorkerLoad:
+    """A worker's figures out of its own metrics page (and the one before, for recent latency)."""
     if scrape is None:
         return WorkerLoad(instance_id, url, health)
     return WorkerLoad(
@@ -447,4 +474,5 @@ def worker_load(instance_id: int, url: str | None, health: str, scrape: Scrape |
         waiting=scrape.sum("vllm:num_requests_waiting"),
         kv_usage=_mean(s.value for s in scrape.select("vllm:kv_cache_usage_perc")),
         inflight=scrape.sum("dynamo_component_inflight_requests", {"dynamo_endpoint": "generate"}),
+        ttft=mean(scrape, "vllm:time_to_first_token_seconds", since=before),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,7 +123,7 @@ class LivePanel(Panel):
             if store.error is not None:
                 pairs.append(("", [("warn", f"! {store.error}")]))
             else:
-                stale = sum(1 for w in store.workers if w.stale)
+                stale = store.stale_workers
                 models = len({c.name for c in store.cards})
                 summary = " · ".join(
                     _plural(n, noun)
@@ -164,12 +164,16 @@ class FleetRow:
     instance: Instance | None = None
     count: int = 0
     health: str | None = None
+    age: float | None = None  # seconds since the owner touched it (file store)
+    stale: bool = False
 
 
-def worker_health(instance: Instance, load: WorkerLoad | None, frontend: FrontendView | None) -> str | None:
+def worker_health(
+    instance: Instance, store: StoreView, load: WorkerLoad | None, frontend: FrontendView | None
+) -> str | None:
     """stale, else the worker's own word when it is "ready", else "routed" when the frontend routes
     to it (a 1.6 worker answers 503 "notready" while serving), else what its port said."""
-    if instance.stale:
+    if store.stale(instance):
         return "stale"
     if not instance.is_worker:
         return None
@@ -181,28 +185,32 @@ def worker_health(instance: Instance, load: WorkerLoad | None, frontend: Fronten
 
 
 def fleet_rows(store: StoreView, latest: _Latest) -> list[FleetRow]:
-    """namespaces → components → endpoints → instances, with counts on the group lines."""
+    """namespaces → components → endpoints → instances; group lines count workers (instances for
+    an endpoint)."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for i in store.instances:
+        path = (i.namespace, i.component, i.endpoint)
+        counts[path] += 1
+        if i.is_worker:
+            counts[path[:1]] += 1
+            counts[path[:2]] += 1
     rows: list[FleetRow] = []
     last: tuple[str, ...] = ()
     for instance in store.instances:
         path = (instance.namespace, instance.component, instance.endpoint)
         for depth in range(3):
-            if path[: depth + 1] != last[: depth + 1]:
-                members = [
-                    i
-                    for i in store.instances
-                    if (i.namespace, i.component, i.endpoint)[: depth + 1] == path[: depth + 1]
-                ]
-                count = sum(1 for i in members if i.is_worker) if depth < 2 else len(members)
-                rows.append(FleetRow(path[: depth + 1], "  " * depth + path[depth], count=count))
+            group = path[: depth + 1]
+            if group != last[: depth + 1]:
+                rows.append(FleetRow(group, "  " * depth + path[depth], count=counts[group]))
         last = path
-        health = worker_health(instance, latest.load(instance.instance_id), latest.frontend)
         rows.append(
             FleetRow(
                 (*path, str(instance.instance_id)),
                 "      " + id_text(instance.instance_id),
                 instance,
-                health=health,
+                health=worker_health(instance, store, latest.load(instance.instance_id), latest.frontend),
+                age=store.age(instance),
+                stale=store.stale(instance),
             )
         )
     return rows
@@ -210,7 +218,7 @@ def fleet_rows(store: StoreView, latest: _Latest) -> list[FleetRow]:
 
 def _row_age(row: FleetRow) -> Cell:
     """Seconds since the owner touched the entry (file store); etcd entries live by lease."""
-    return _age(row.instance.age) if row.instance is not None else ""
+    return _age(row.age) if row.instance is not None else ""
 
 
 def _count(row: FleetRow) -> Cell:
@@ -223,7 +231,7 @@ def _label(row: FleetRow) -> Cell:
     roles = ("accent", "magenta", "text")
     if row.instance is None:
         return [(roles[len(row.path) - 1], row.label)]
-    return [("bad" if row.instance.stale else "text", row.label)]
+    return [("bad" if row.stale else "text", row.label)]
 
 
 class FleetPanel(TablePanel[FleetRow]):
@@ -254,7 +262,7 @@ class FleetPanel(TablePanel[FleetRow]):
         store = self.latest.store
         if store is None or store.error is not None:
             return ""
-        stale = sum(1 for i in store.workers if i.stale)
+        stale = store.stale_workers
         return f"{len(store.workers)} workers" + (f" · {stale} stale" if stale else "")
 
 
@@ -291,8 +299,8 @@ def model_rows(store: StoreView, frontend: FrontendView | None) -> list[ModelRow
             ModelRow(
                 name=name,
                 worker_type=kind,
-                workers=sum(1 for c in cards if not c.stale),
-                stale=sum(1 for c in cards if c.stale),
+                workers=sum(1 for c in cards if not store.stale(c)),
+                stale=sum(1 for c in cards if store.stale(c)),
                 frontend_workers=status.workers.get(kind) if status is not None else None,
                 ready=status.ready if status is not None else None,
                 kv_blocks=first.kv_blocks,
@@ -356,7 +364,6 @@ class LoadRow:
     model: str
     load: WorkerLoad | None
     decode_blocks: float | None
-    last_ttft: float | None
     health: str | None
 
 
@@ -377,8 +384,7 @@ def load_rows(latest: _Latest) -> list[LoadRow]:
                 card.name if card else "?",
                 load,
                 gauge("dynamo_frontend_worker_active_decode_blocks", worker.instance_id),
-                gauge("dynamo_frontend_worker_last_time_to_first_token_seconds", worker.instance_id),
-                worker_health(worker, load, frontend),
+                worker_health(worker, store, load, frontend),
             )
         )
     return rows
@@ -402,7 +408,7 @@ class LoadPanel(TablePanel[LoadRow]):
             "Flight", lambda r: r.load.inflight if r.load else None, width=6, align="right", render=_number
         ),
         Column("Blocks", lambda r: r.decode_blocks, width=6, align="right", render=_number),
-        Column("TTFT", lambda r: r.last_ttft, width=6, align="right", render=_seconds),
+        Column("TTFT", lambda r: r.load.ttft if r.load else None, width=6, align="right", render=_seconds),
         Column("Health", lambda r: r.health, width=9, render=_HEALTH),
     )
 
@@ -499,7 +505,9 @@ def planner_rows(planners: PlannerView, store: StoreView | None) -> list[Planner
     rows = []
     for planner in planners.planners:
         cards = [
-            c for c in (store.cards if store else ()) if c.namespace == planner.namespace and not c.stale
+            c
+            for c in (store.cards if store else ())
+            if c.namespace == planner.namespace and store is not None and not store.stale(c)
         ]
         prefill = sum(1 for c in cards if c.worker_type == "prefill")
         decode = sum(1 for c in cards if c.worker_type in ("decode", "aggregated"))

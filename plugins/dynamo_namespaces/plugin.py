@@ -59,7 +59,7 @@ def _live_segment(result: Result[StoreView]) -> Any:
         return ""
     if view.error is not None:
         return [("muted", "no 1.x store")]
-    stale = sum(1 for w in view.workers if w.stale)
+    stale = view.stale_workers
     count = len(view.workers)
     workers = [("accent", f"{count} worker{'' if count == 1 else 's'}")] + (
         [("bad", f" {stale} stale")] if stale else []

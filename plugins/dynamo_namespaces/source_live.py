@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -66,16 +67,19 @@ class StoreSource:
 
     def __init__(self, store: LiveStore, clock: Callable[[], float] = time.time) -> None:
         self.store = store
-        self._files = FileStore(Path(store.location), clock) if store.kind == "file" else None
+        self._clock = clock
+        self._files = FileStore(Path(store.location)) if store.kind == "file" else None
         self._client = httpx.Client(timeout=HTTP_TIMEOUT)
+        self._memo: dict[str, Any] = {}  # entries parsed before, reused while unchanged
 
     def fetch(self) -> StoreView:
         """Read the store (in a worker thread)."""
+        at = self._clock()
         try:
             entries = read_store(self.store, self._files, self._client)
         except StoreError as exc:
-            return StoreView(self.store, (), (), error=str(exc))
-        return build_store_view(self.store, entries)
+            return StoreView(self.store, (), (), error=str(exc), at=at)
+        return build_store_view(self.store, entries, at, self._memo)
 
     def close(self) -> None:
         """Close the etcd connection."""
@@ -108,6 +112,7 @@ class WorkersSource:
 
     def __init__(self, store: LiveStore, clock: Callable[[], float] = time.time) -> None:
         self._store = StoreSource(store, clock)
+        self._previous: dict[int, Scrape] = {}  # each worker's last page, for recent latency
 
     async def fetch(self) -> WorkersView:
         """Find the workers in the store, then ask their ports, a few at a time."""
@@ -115,19 +120,21 @@ class WorkersSource:
         gate = asyncio.Semaphore(WORKER_CONCURRENCY)
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
 
-            async def ask(instance_id: int, url: str | None) -> WorkerLoad:
+            async def ask(instance_id: int, url: str | None) -> tuple[WorkerLoad, Scrape | None]:
                 if url is None:
-                    return WorkerLoad(instance_id, None, "no system port")
+                    return WorkerLoad(instance_id, None, "no system port"), None
                 async with gate:
                     health, scrape = await get_worker(client, url)
-                return worker_load(instance_id, url, health, scrape)
+                load = worker_load(instance_id, url, health, scrape, self._previous.get(instance_id))
+                return load, scrape
 
-            workers = [w for w in view.workers if not w.stale]
+            workers = [w for w in view.workers if not view.stale(w)]
             urls = [
                 (w.instance_id, c.system_url if (c := view.card(w.instance_id)) else None) for w in workers
             ]
-            loads = await asyncio.gather(*(ask(i, u) for i, u in urls))
-        return WorkersView({load.instance_id: load for load in loads})
+            answers = await asyncio.gather(*(ask(i, u) for i, u in urls))
+        self._previous = {load.instance_id: scrape for load, scrape in answers if scrape is not None}
+        return WorkersView({load.instance_id: load for load, _ in answers})
 
     def close(self) -> None:
         """Close the store's connection."""
