@@ -90,7 +90,7 @@ class FolderView:
                 ),
             )
         if self.folder != "ok":
-            return Problem("bad", "No deployments", (f"{folder} is not a folder.", NO_STATE_IN_1X))
+            return Problem("bad", "No deployments", (f"{folder} is not a folder.",))
         if not self.files:
             return Problem("warn", "No deployments", (f"{folder} has no *.json state files.", NO_STATE_IN_1X))
         if self.state is None:
