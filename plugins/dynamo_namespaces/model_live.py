@@ -36,8 +36,10 @@ __all__ = [
     "worker_load",
 ]
 
-#: Dynamo's TTL for file-store entries: a live owner re-touches its files every ~3.3 s.
-STALE_AFTER = 10.0
+#: An entry not re-touched for this long has missed two of its owner's touches (every ~3.3 s):
+#: the owner is most likely gone. Dynamo itself expires entries at 10 s, so this leaves the
+#: operator a few seconds to see it before it disappears.
+STALE_AFTER = 7.0
 _SYSTEM_URL = re.compile(r"^(https?://[^/\s]+)/v1/metadata/")
 
 
@@ -122,7 +124,7 @@ class StoreView:
         return None if entry.touched is None else max(0.0, self.at - entry.touched)
 
     def stale(self, entry: Instance | ModelCard) -> bool:
-        """Not touched for longer than Dynamo's TTL: the owner is most likely gone (SIGKILL)."""
+        """Not touched for STALE_AFTER seconds: the owner is most likely gone (SIGKILL)."""
         age = self.age(entry)
         return age is not None and age > STALE_AFTER
 

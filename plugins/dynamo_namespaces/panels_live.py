@@ -11,6 +11,7 @@ from deck import Panel, PanelContext, Result, TablePanel
 from deck.widgets import Cell, Column, KeyValue, badge, progress_bar, sparkline
 
 from .model_live import (
+    STALE_AFTER,
     FrontendView,
     Instance,
     ModelCard,
@@ -52,10 +53,11 @@ _HEALTH = badge(
 
 
 def _age(seconds: float | None) -> Cell:
+    """Seconds since the owner touched the entry; red past Dynamo's TTL."""
     if seconds is None:
         return [("muted", "lease")]
     text = f"{seconds:.0f}s" if seconds < 100 else f"{seconds / 60:.0f}m"
-    return [("bad", f"{text} stale")] if seconds > 10 else text
+    return [("bad", text)] if seconds > STALE_AFTER else text
 
 
 def _number(value: float | None, digits: int = 0) -> Cell:
@@ -201,12 +203,12 @@ def fleet_rows(store: StoreView, latest: _Latest) -> list[FleetRow]:
         for depth in range(3):
             group = path[: depth + 1]
             if group != last[: depth + 1]:
-                rows.append(FleetRow(group, "  " * depth + path[depth], count=counts[group]))
+                rows.append(FleetRow(group, " " * depth + path[depth], count=counts[group]))
         last = path
         rows.append(
             FleetRow(
                 (*path, str(instance.instance_id)),
-                "      " + id_text(instance.instance_id),
+                "    " + id_text(instance.instance_id),
                 instance,
                 health=worker_health(instance, store, latest.load(instance.instance_id), latest.frontend),
                 age=store.age(instance),
@@ -221,17 +223,17 @@ def _row_age(row: FleetRow) -> Cell:
     return _age(row.age) if row.instance is not None else ""
 
 
-def _count(row: FleetRow) -> Cell:
-    if row.instance is not None:
-        return ""
-    return [("muted", _plural(row.count, "instance" if len(row.path) == 3 else "worker"))]
-
-
 def _label(row: FleetRow) -> Cell:
+    """The tree line: a group with its count (workers; instances of an endpoint), or an id."""
     roles = ("accent", "magenta", "text")
     if row.instance is None:
-        return [(roles[len(row.path) - 1], row.label)]
+        count = _plural(row.count, "instance" if len(row.path) == 3 else "worker")
+        return [(roles[len(row.path) - 1], row.label), ("muted", f"  {count}")]
     return [("bad" if row.stale else "text", row.label)]
+
+
+def _fleet_health(value: str | None) -> Cell:
+    return _HEALTH(value) if value else ""
 
 
 class FleetPanel(TablePanel[FleetRow]):
@@ -240,10 +242,9 @@ class FleetPanel(TablePanel[FleetRow]):
     sources = (STORE, WORKERS, FRONTEND)
     columns = (
         Column("Name", lambda r: r, weight=3, min_width=24, render=_label, sortable=False),
-        Column("Count", lambda r: r, width=11, render=_count, sortable=False),
-        Column("Address", lambda r: r.instance.address if r.instance else "", weight=2, sortable=False),
-        Column("Health", lambda r: r.health, width=10, render=_HEALTH, sortable=False),
-        Column("Age", lambda r: r, width=10, render=_row_age, sortable=False),
+        Column("Address", lambda r: r.instance.address if r.instance else "", weight=1, min_width=8),
+        Column("Health", lambda r: r.health, width=10, render=_fleet_health, sortable=False),
+        Column("Age", lambda r: r, width=5, align="right", render=_row_age, sortable=False),
     )
 
     def __init__(self, ctx: PanelContext) -> None:
@@ -319,8 +320,10 @@ def _ready(value: bool | None) -> Cell:
 
 
 def _workers(row: ModelRow) -> Cell:
-    text = str(row.workers)
-    cells: list[tuple[str, str]] = [("text", text)]
+    """Live cards in the store; the frontend's count beside it when the two disagree."""
+    cells: list[tuple[str | None, str]] = [("text", str(row.workers))]
+    if row.frontend_workers is not None and row.frontend_workers != row.workers:
+        cells.append(("warn", f" fe {row.frontend_workers}"))
     if row.stale:
         cells.append(("bad", f" +{row.stale} stale"))
     return cells
@@ -331,15 +334,14 @@ class ModelsPanel(TablePanel[ModelRow]):
 
     sources = (STORE, FRONTEND)
     columns = (
-        Column("Model", lambda r: r.name, weight=2),
-        Column("Type", lambda r: r.worker_type, width=11),
-        Column("Ready", lambda r: r.ready, width=12, render=_ready),
-        Column("Workers", lambda r: r, width=12, render=_workers, sort_key=lambda r: r.workers),
-        Column("Frontend", lambda r: r.frontend_workers, width=9, align="right"),
-        Column("KV blocks", lambda r: r.kv_blocks, width=10, align="right"),
-        Column("Max seqs", lambda r: r.max_seqs, width=9, align="right"),
-        Column("Context", lambda r: r.context, width=8, align="right"),
-        Column("Busy at", lambda r: r.threshold, width=8, align="right", render=lambda v: _number(v, 2)),
+        Column("Model", lambda r: r.name, weight=2, min_width=6),
+        Column("Type", lambda r: r.worker_type, width=10),
+        Column("Ready", lambda r: r.ready, width=11, render=_ready),
+        Column("Workers", lambda r: r, width=9, render=_workers, sort_key=lambda r: r.workers),
+        Column("KV blocks", lambda r: r.kv_blocks, width=9, align="right"),
+        Column("Max seqs", lambda r: r.max_seqs, width=8, align="right"),
+        Column("Context", lambda r: r.context, width=7, align="right"),
+        Column("Busy at", lambda r: r.threshold, width=7, align="right", render=lambda v: _number(v, 2)),
     )
 
     def __init__(self, ctx: PanelContext) -> None:
