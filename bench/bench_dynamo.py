@@ -242,29 +242,35 @@ def build_store(root: Path) -> list[str]:
     return ids
 
 
-def live_first_render(root: Path, ids: list[str]) -> Harness:
-    """Open a Fleet screen on the store; time until the last worker is on screen."""
+def live_first_render(root: Path, ids: list[str], runs: int = 5) -> Harness:
+    """Build and start a deck on a Fleet screen of the store; time until the workers are on screen.
+
+    The first run pays Python's imports; the median is of every run. The last deck is returned open.
+    """
     layout = root / "live.yaml"
-    document = {
-        "plugins": {
-            "dynamo": {
-                "state_dir": str(root / "no-state"),
-                "discovery": f"file:{root}",
-                "frontend": DEAD,
-                "etcd": DEAD,
-            }
-        },
-        "screens": [
-            {"name": "Fleet", "rows": [{"height": 6, "panel": "dynamo.live"}, {"panel": "dynamo.fleet"}]}
-        ],
+    config = {
+        "state_dir": str(root / "no-state"),
+        "discovery": f"file:{root}",
+        "frontend": DEAD,
+        "etcd": DEAD,
     }
-    layout.write_text(yaml.safe_dump(document))
-    start, cpu = time.perf_counter(), time.process_time()
-    harness = open_deck(layout, size=(120, 40))
-    harness.wait_for(f"{ids[0]} ·", timeout=30)
-    elapsed, used = (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
+    fleet = [{"height": 6, "panel": "dynamo.live"}, {"panel": "dynamo.fleet"}]
+    layout.write_text(
+        yaml.safe_dump({"plugins": {"dynamo": config}, "screens": [{"name": "Fleet", "rows": fleet}]})
+    )
+    walls, cpus = [], []
+    for run in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
+        harness = open_deck(layout, size=(120, 40))
+        harness.wait_for(f"{ids[0]} ·", timeout=30)
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+        if run < runs - 1:
+            harness.stop()
     print(
-        f"1.x store, {INSTANCES} instances: first render {elapsed:.0f} ms ({used:.0f} ms CPU; budget 200 ms)"
+        f"1.x store, {INSTANCES} instances: build + read + first render "
+        f"median {statistics.median(walls):.0f} ms "
+        f"({statistics.median(cpus):.0f} ms CPU), first run {walls[0]:.0f} ms (budget 200 ms)"
     )
     return harness
 

@@ -36,7 +36,7 @@ __all__ = [
     "get_worker",
     "http_problem",
     "locate_store",
-    "read_store",
+    "read_etcd_store",
     "set_busy_threshold",
 ]
 
@@ -182,14 +182,11 @@ def etcd_range(client: httpx.Client, url: str, prefix: str) -> list[tuple[str, b
     return found
 
 
-def read_store(store: LiveStore, file_store: FileStore | None, client: httpx.Client) -> list[Entry]:
-    """The store's entries, whichever kind it is; raises StoreError when it cannot be read."""
-    if store.kind == "file":
-        assert file_store is not None
-        return file_store.read()
+def read_etcd_store(client: httpx.Client, url: str) -> list[Entry]:
+    """The instance and model card entries of an etcd store; raises StoreError when unreadable."""
     entries = []
     for bucket in _BUCKETS:
-        for key, raw in etcd_range(client, store.location, f"v1/{bucket}/"):
+        for key, raw in etcd_range(client, url, f"v1/{bucket}/"):
             value, problem = decode_json(raw)
             entries.append(Entry(key, value, None, problem))
     return entries

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from deck.prometheus import Scrape, mean, quantile, rate, rate_by
@@ -128,12 +129,12 @@ class StoreView:
         age = self.age(entry)
         return age is not None and age > STALE_AFTER
 
-    @property
+    @cached_property
     def stale_workers(self) -> int:
         """Workers whose entries went stale."""
         return sum(1 for w in self.workers if self.stale(w))
 
-    @property
+    @cached_property
     def workers(self) -> tuple[Instance, ...]:
         """One instance per worker process (its `generate` endpoint)."""
         return tuple(i for i in self.instances if i.is_worker)
@@ -143,9 +144,14 @@ class StoreView:
         """Every namespace with an instance, sorted."""
         return tuple(sorted({i.namespace for i in self.instances}))
 
+    @cached_property
+    def cards_by_instance(self) -> Mapping[int, ModelCard]:
+        """The model card each worker published."""
+        return {c.instance_id: c for c in self.cards}
+
     def card(self, instance_id: int) -> ModelCard | None:
         """The model card a worker published, if any."""
-        return next((c for c in self.cards if c.instance_id == instance_id), None)
+        return self.cards_by_instance.get(instance_id)
 
 
 def _int(value: Any) -> int | None:

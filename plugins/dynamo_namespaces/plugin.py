@@ -126,7 +126,7 @@ class DynamoPlugin:
             FrontendSource(str(config.get("frontend") or DEFAULT_FRONTEND)),
             PlannerSource(etcd),
         )
-        self._closers += [fleet, workers, planner]
+        self._closers += [fleet, workers, frontend, planner]
         return [
             Source(
                 STORE,
@@ -236,6 +236,6 @@ class DynamoPlugin:
         ctx.spawn(self._actions.start(ctx), "dynamo start")
 
     @hookimpl
-    def deck_shutdown(self, ctx: Context) -> None:
+    async def deck_shutdown(self, ctx: Context) -> None:
         for source in self._closers:
-            source.close()
+            await source.aclose()

@@ -26,7 +26,7 @@ from .client_live import (
     get_frontend,
     get_worker,
     http_problem,
-    read_store,
+    read_etcd_store,
 )
 from .model_live import (
     FrontendView,
@@ -62,6 +62,35 @@ WORKER_CONCURRENCY = 16
 HTTP_TIMEOUT = 2.0
 
 
+class _Clients:
+    """httpx clients made on first use and kept: one without TLS for http:// (no certificates to
+    load, which costs ~0.1 s a client) and one for https://."""
+
+    def __init__(self) -> None:
+        self._sync: dict[bool, httpx.Client] = {}
+        self._async: dict[bool, httpx.AsyncClient] = {}
+
+    def sync(self, url: str) -> httpx.Client:
+        tls = url.startswith("https://")
+        if tls not in self._sync:
+            self._sync[tls] = httpx.Client(timeout=HTTP_TIMEOUT, verify=tls)
+        return self._sync[tls]
+
+    def async_(self, url: str) -> httpx.AsyncClient:
+        tls = url.startswith("https://")
+        if tls not in self._async:
+            self._async[tls] = httpx.AsyncClient(timeout=HTTP_TIMEOUT, verify=tls)
+        return self._async[tls]
+
+    async def aclose(self) -> None:
+        for client in self._sync.values():
+            client.close()
+        for aclient in self._async.values():
+            await aclient.aclose()
+        self._sync.clear()
+        self._async.clear()
+
+
 class StoreSource:
     """The discovery store as a StoreView; a store that cannot be read is a view that says why."""
 
@@ -69,21 +98,24 @@ class StoreSource:
         self.store = store
         self._clock = clock
         self._files = FileStore(Path(store.location)) if store.kind == "file" else None
-        self._client = httpx.Client(timeout=HTTP_TIMEOUT)
+        self._clients = _Clients()
         self._memo: dict[str, Any] = {}  # entries parsed before, reused while unchanged
 
     def fetch(self) -> StoreView:
         """Read the store (in a worker thread)."""
         at = self._clock()
         try:
-            entries = read_store(self.store, self._files, self._client)
+            if self._files is not None:
+                entries = self._files.read()
+            else:
+                entries = read_etcd_store(self._clients.sync(self.store.location), self.store.location)
         except StoreError as exc:
             return StoreView(self.store, (), (), error=str(exc), at=at)
         return build_store_view(self.store, entries, at, self._memo)
 
-    def close(self) -> None:
-        """Close the etcd connection."""
-        self._client.close()
+    async def aclose(self) -> None:
+        """Close the etcd connection, if one was made."""
+        await self._clients.aclose()
 
 
 class FrontendSource:
@@ -92,19 +124,23 @@ class FrontendSource:
     def __init__(self, url: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.url = url
         self._clock = clock
+        self._clients = _Clients()
         self._previous: Scrape | None = None
 
     async def fetch(self) -> FrontendView:
         """Ask the frontend everything at once (on the event loop, never blocking it)."""
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
-            try:
-                view = await get_frontend(client, self.url, self._clock())
-            except httpx.HTTPError as exc:
-                self._previous = None
-                return FrontendView(self.url, http_problem(exc), reachable=False)
+        try:
+            view = await get_frontend(self._clients.async_(self.url), self.url, self._clock())
+        except httpx.HTTPError as exc:
+            self._previous = None
+            return FrontendView(self.url, http_problem(exc), reachable=False)
         traffic = traffic_between(self._previous, view.scrape)
         self._previous = view.scrape
         return replace(view, traffic=traffic)
+
+    async def aclose(self) -> None:
+        """Close the connections to the frontend."""
+        await self._clients.aclose()
 
 
 class WorkersSource:
@@ -112,33 +148,32 @@ class WorkersSource:
 
     def __init__(self, store: LiveStore, clock: Callable[[], float] = time.time) -> None:
         self._store = StoreSource(store, clock)
+        self._clients = _Clients()
         self._previous: dict[int, Scrape] = {}  # each worker's last page, for recent latency
 
     async def fetch(self) -> WorkersView:
         """Find the workers in the store, then ask their ports, a few at a time."""
         view = await asyncio.to_thread(self._store.fetch)
         gate = asyncio.Semaphore(WORKER_CONCURRENCY)
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
 
-            async def ask(instance_id: int, url: str | None) -> tuple[WorkerLoad, Scrape | None]:
-                if url is None:
-                    return WorkerLoad(instance_id, None, "no system port"), None
-                async with gate:
-                    health, scrape = await get_worker(client, url)
-                load = worker_load(instance_id, url, health, scrape, self._previous.get(instance_id))
-                return load, scrape
+        async def ask(instance_id: int, url: str | None) -> tuple[WorkerLoad, Scrape | None]:
+            if url is None:
+                return WorkerLoad(instance_id, None, "no system port"), None
+            async with gate:
+                health, scrape = await get_worker(self._clients.async_(url), url)
+            return worker_load(instance_id, url, health, scrape, self._previous.get(instance_id)), scrape
 
-            workers = [w for w in view.workers if not view.stale(w)]
-            urls = [
-                (w.instance_id, c.system_url if (c := view.card(w.instance_id)) else None) for w in workers
-            ]
-            answers = await asyncio.gather(*(ask(i, u) for i, u in urls))
+        cards = view.cards_by_instance
+        workers = [w for w in view.workers if not view.stale(w)]
+        urls = [(w.instance_id, c.system_url if (c := cards.get(w.instance_id)) else None) for w in workers]
+        answers = await asyncio.gather(*(ask(i, u) for i, u in urls))
         self._previous = {load.instance_id: scrape for load, scrape in answers if scrape is not None}
         return WorkersView({load.instance_id: load for load, _ in answers})
 
-    def close(self) -> None:
-        """Close the store's connection."""
-        self._store.close()
+    async def aclose(self) -> None:
+        """Close every connection made."""
+        await self._clients.aclose()
+        await self._store.aclose()
 
 
 class PlannerSource:
@@ -147,16 +182,16 @@ class PlannerSource:
 
     def __init__(self, etcd: str | None) -> None:
         self.etcd = etcd or DEFAULT_ETCD
-        self._client = httpx.Client(timeout=HTTP_TIMEOUT)
+        self._clients = _Clients()
 
     def fetch(self) -> PlannerView:
         """Read the planner keys (in a worker thread)."""
         try:
-            entries = etcd_range(self._client, self.etcd, "v1/")
+            entries = etcd_range(self._clients.sync(self.etcd), self.etcd, "v1/")
         except StoreError as exc:
             return PlannerView(self.etcd, (), error=str(exc))
         return planner_from_entries(self.etcd, entries)
 
-    def close(self) -> None:
-        """Close the etcd connection."""
-        self._client.close()
+    async def aclose(self) -> None:
+        """Close the etcd connection, if one was made."""
+        await self._clients.aclose()
