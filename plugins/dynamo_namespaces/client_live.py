@@ -95,23 +95,24 @@ def locate_store(option: str | None, environ: Mapping[str, str] | None = None) -
 
 
 class FileStore:
-    """Reads the file store; a file is read again only when its mtime or size changed."""
+    """Reads the file store; a file is read again only when it was replaced (a new inode)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._cache: dict[str, tuple[tuple[int, int], str, Any, str | None]] = {}
+        self._cache: dict[str, tuple[int, str, Any, str | None]] = {}
 
     def read(self) -> list[Entry]:
         """Every instance and model card entry, with the time its owner last touched it (mtime).
 
-        A file is read again only when its inode or size changed: owners touch their entries
-        (the mtime moves every few seconds) but never rewrite them in place.
+        Owners touch their entries (the mtime moves every few seconds) but never rewrite them in
+        place, so a file is read again only when its inode changed. Only instance entries are
+        stat'ed for their mtime: a model card is touched with its worker's instance entry.
         """
         if not (self.root / "v1").is_dir():
             what = "does not exist" if not self.root.exists() else "has no v1/ folder"
             raise StoreError(f"no Dynamo 1.x file store: {self.root} {what}")
         entries: list[Entry] = []
-        cache: dict[str, tuple[tuple[int, int], str, Any, str | None]] = {}
+        cache: dict[str, tuple[int, str, Any, str | None]] = {}
         for bucket in _BUCKETS:
             folder = self.root / "v1" / bucket
             try:
@@ -130,13 +131,15 @@ class FileStore:
         return entries
 
     def _entry(self, bucket: str, item: os.DirEntry[str], cache: dict[str, Any]) -> Entry | None:
+        touched = None
         try:
-            st = item.stat()
+            inode = item.inode()
+            if bucket == "instances":
+                touched = item.stat().st_mtime
         except OSError:  # expired and deleted between the listing and now
             return None
-        stamp = (st.st_ino, st.st_size)
         known = self._cache.get(item.path)
-        if known is not None and known[0] == stamp:
+        if known is not None and known[0] == inode:
             key, value, problem = known[1], known[2], known[3]
         else:
             try:
@@ -144,8 +147,8 @@ class FileStore:
             except OSError:
                 return None
             key = f"v1/{bucket}/{unquote(item.name)}"
-        cache[item.path] = (stamp, key, value, problem)
-        return Entry(key, value, st.st_mtime, problem)
+        cache[item.path] = (inode, key, value, problem)
+        return Entry(key, value, touched, problem)
 
     @staticmethod
     def file_name(key_rest: str) -> str:

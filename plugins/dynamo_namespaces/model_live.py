@@ -106,7 +106,6 @@ class ModelCard:
     max_seqs: int | None
     context: int | None
     system_url: str | None  # the worker's system port, found in the card's file URLs
-    touched: float | None
 
 
 @dataclass(frozen=True)
@@ -121,8 +120,14 @@ class StoreView:
     at: float = 0.0  # when it was read (unix time), for the entries' ages
 
     def age(self, entry: Instance | ModelCard) -> float | None:
-        """Seconds since the owner last touched the entry; None in etcd, where a lease keeps it."""
-        return None if entry.touched is None else max(0.0, self.at - entry.touched)
+        """Seconds since the owner last touched the entry (a card: its worker's instance entry);
+        None in etcd, where a lease keeps it."""
+        touched = entry.touched if isinstance(entry, Instance) else self._touched.get(entry.instance_id)
+        return None if touched is None else max(0.0, self.at - touched)
+
+    @cached_property
+    def _touched(self) -> Mapping[int, float | None]:
+        return {i.instance_id: i.touched for i in self.workers}
 
     def stale(self, entry: Instance | ModelCard) -> bool:
         """Not touched for STALE_AFTER seconds: the owner is most likely gone (SIGKILL)."""
@@ -230,7 +235,6 @@ def _card(entry: Entry) -> ModelCard:
         max_seqs=_int(runtime.get("max_num_seqs")),
         context=context,
         system_url=_system_url(card),
-        touched=entry.touched,
     )
 
 
