@@ -228,7 +228,10 @@ def main() -> None:
 def build_store(root: Path) -> list[str]:
     """A file store with INSTANCES workers (a generate entry and a model card each), as Dynamo names them."""
     instance = json.loads((FIXTURES_1X / "instance-backend-generate.json").read_bytes())
-    card = json.loads((FIXTURES_1X / "mdc-backend-generate.json").read_bytes())
+    # the workers' system ports: a closed loopback port, so the workers source fails at once
+    card = json.loads(
+        (FIXTURES_1X / "mdc-backend-generate.json").read_text().replace("192.0.2.2:8082", "127.0.0.1:9")
+    )
     (root / "v1" / "instances").mkdir(parents=True)
     (root / "v1" / "mdc").mkdir(parents=True)
     ids = []

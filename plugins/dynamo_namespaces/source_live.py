@@ -57,8 +57,10 @@ FRONTEND = "dynamo.live.frontend"
 WORKERS = "dynamo.live.workers"
 PLANNER = "dynamo.live.planner"
 
-#: Worker ports asked at once; a fleet of 1,000 is asked 16 at a time.
+#: Worker ports asked at once, and at most per fetch: a fleet of 1,000 is asked 100 workers a
+#: fetch in turn (each worker every 10 fetches), so the deck's cost stays bounded.
 WORKER_CONCURRENCY = 16
+WORKER_BATCH = 100
 HTTP_TIMEOUT = 2.0
 
 
@@ -144,12 +146,17 @@ class FrontendSource:
 
 
 class WorkersSource:
-    """Each worker's own /health and /metrics, at the system port its model card names."""
+    """Each worker's own /health and /metrics, at the system port its model card names.
+
+    Up to WORKER_BATCH workers are asked per fetch, in turn; the others keep what they said last.
+    """
 
     def __init__(self, store: LiveStore, clock: Callable[[], float] = time.time) -> None:
         self._store = StoreSource(store, clock)
         self._clients = _Clients()
         self._previous: dict[int, Scrape] = {}  # each worker's last page, for recent latency
+        self._loads: dict[int, WorkerLoad] = {}
+        self._turn = 0
 
     async def fetch(self) -> WorkersView:
         """Find the workers in the store, then ask their ports, a few at a time."""
@@ -164,11 +171,23 @@ class WorkersSource:
             return worker_load(instance_id, url, health, scrape, self._previous.get(instance_id)), scrape
 
         cards = view.cards_by_instance
-        workers = [w for w in view.workers if not view.stale(w)]
-        urls = [(w.instance_id, c.system_url if (c := cards.get(w.instance_id)) else None) for w in workers]
+        workers = [w.instance_id for w in view.workers if not view.stale(w)]
+        if len(workers) > WORKER_BATCH:
+            self._turn %= len(workers)
+            turn = (workers + workers)[self._turn : self._turn + WORKER_BATCH]
+            self._turn += WORKER_BATCH
+        else:
+            turn = workers
+        urls = [(i, c.system_url if (c := cards.get(i)) else None) for i in turn]
         answers = await asyncio.gather(*(ask(i, u) for i, u in urls))
-        self._previous = {load.instance_id: scrape for load, scrape in answers if scrape is not None}
-        return WorkersView({load.instance_id: load for load, _ in answers})
+        for load, scrape in answers:
+            self._loads[load.instance_id] = load
+            if scrape is not None:
+                self._previous[load.instance_id] = scrape
+        alive = set(workers)
+        self._loads = {i: load for i, load in self._loads.items() if i in alive}
+        self._previous = {i: scrape for i, scrape in self._previous.items() if i in alive}
+        return WorkersView(dict(self._loads))
 
     async def aclose(self) -> None:
         """Close every connection made."""

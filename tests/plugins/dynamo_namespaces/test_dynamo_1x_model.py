@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -13,11 +14,12 @@ from deck.plugins.dynamo_namespaces.client_live import FileStore, StoreError, lo
 from deck.plugins.dynamo_namespaces.model_live import (
     Entry,
     LiveStore,
+    WorkersView,
     build_store_view,
     planner_from_entries,
     traffic_between,
 )
-from deck.plugins.dynamo_namespaces.source_live import StoreSource
+from deck.plugins.dynamo_namespaces.source_live import WORKER_BATCH, StoreSource, WorkersSource
 from deck.prometheus import parse
 
 RECORDED = Path(__file__).resolve().parents[2] / "fixtures" / "dynamo-1x"
@@ -171,3 +173,35 @@ def test_names_from_the_store_reach_the_screen_escaped(tmp_path, open_dynamo):
     screen = deck.wait_for("PWNED")
     assert "\x1b" not in screen and "\x07" not in screen
     assert "tiny\\e]2;PWNED\\x07" in screen
+
+
+def test_a_large_fleet_is_asked_a_batch_of_workers_at_a_time(tmp_path):
+    dead = f"127.0.0.1:{free_port()}"
+    card = json.loads(json.dumps(CARD).replace("192.0.2.2:8082", dead))
+    entries = []
+    for n in range(WORKER_BATCH * 2 + 50):
+        instance_id = f"{int(HEX, 16) + n:x}"
+        rest = f"dynamo/backend/generate/{instance_id}"
+        entries.append(
+            ("instances", rest, json.dumps({**INSTANCE, "instance_id": int(instance_id, 16)}).encode())
+        )
+        entries.append(("mdc", rest, json.dumps({**card, "instance_id": int(instance_id, 16)}).encode()))
+    root = _store(tmp_path, *entries)
+    source = WorkersSource(LiveStore("file", str(root), "layout"))
+
+    async def three_fetches() -> list[int]:
+        try:
+            return [len((await source.fetch()).loads) for _ in range(3)]
+        finally:
+            await source.aclose()
+
+    assert asyncio.run(three_fetches()) == [WORKER_BATCH, WORKER_BATCH * 2, WORKER_BATCH * 2 + 50]
+    view = asyncio.run(_one_fetch(source))
+    assert {load.health for load in view.loads.values()} == {"not reachable (connection refused)"}
+
+
+async def _one_fetch(source: WorkersSource) -> WorkersView:
+    try:
+        return await source.fetch()
+    finally:
+        await source.aclose()
