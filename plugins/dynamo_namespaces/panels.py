@@ -25,6 +25,7 @@ __all__ = [
     "OverviewPanel",
     "StatePanel",
     "WatchersPanel",
+    "namespace_segment",
 ]
 
 BANNER = "DYNAMO"
@@ -362,3 +363,14 @@ class StatePanel(_FollowsView, JsonPanel):
 
     def hints(self) -> Sequence[tuple[str, str]]:
         return (("enter", "fold"), ("z", "fold all"), ("Z", "unfold all"))
+
+
+def namespace_segment(result: Result[FolderView]) -> Any:
+    """The header's word on the state files: the namespace on show, or that there are none."""
+    view = result.value
+    if view is None:
+        return ""
+    if view.problem is not None and view.namespace is None:
+        return [("muted", "no state files")]
+    role = "bad" if view.state is not None and not view.state.ok else "accent"
+    return [("muted", "ns "), (role, view.namespace or "—")]

@@ -35,6 +35,7 @@ __all__ = [
     "PlannerPanel",
     "PlannerRow",
     "TrafficPanel",
+    "store_segment",
 ]
 
 #: Samples kept for the traffic sparklines (one per frontend fetch).
@@ -566,3 +567,14 @@ class PlannerPanel(TablePanel[PlannerRow]):
         planners = self.latest.planner
         self.table.empty = planners.error or f"no planner keys in etcd at {planners.etcd}"
         self.table.update(planner_rows(planners, self.latest.store))
+
+
+def store_segment(result: Result[StoreView]) -> Any:
+    """The header's word on the 1.x store: where it is and its workers, or that there is none."""
+    view = result.value
+    if view is None:
+        return ""
+    if view.error is not None:
+        return [("muted", "no 1.x store")]
+    stale = [("bad", f" {view.stale_workers} stale")] if view.stale_workers else []
+    return [("muted", f"{view.store.label} · "), ("accent", _plural(len(view.workers), "worker")), *stale]

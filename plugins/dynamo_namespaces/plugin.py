@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,8 +11,6 @@ from deck import (
     Context,
     Option,
     PanelType,
-    PluginError,
-    Result,
     Source,
     StatusSegment,
     hookimpl,
@@ -22,49 +19,23 @@ from deck import (
 from . import actions_cli
 from .actions import DynamoActions, LiveActions
 from .client import STATE_DIR_ENV, resolve_state_dir
-from .client_live import DEFAULT_FRONTEND, locate_store
-from .model_live import StoreView
-from .panels import ComponentsPanel, GpusPanel, OverviewPanel, StatePanel, WatchersPanel
-from .panels_live import FleetPanel, LivePanel, LoadPanel, ModelsPanel, PlannerPanel, TrafficPanel
-from .source import PARAMS, SOURCE, FolderView, StateFolderSource
-from .source_live import (
-    FRONTEND,
-    PLANNER,
-    STORE,
-    WORKERS,
-    FrontendSource,
-    PlannerSource,
-    StoreSource,
-    WorkersSource,
+from .client_live import DEFAULT_FRONTEND
+from .panels import ComponentsPanel, GpusPanel, OverviewPanel, StatePanel, WatchersPanel, namespace_segment
+from .panels_live import (
+    FleetPanel,
+    LivePanel,
+    LoadPanel,
+    ModelsPanel,
+    PlannerPanel,
+    TrafficPanel,
+    store_segment,
 )
+from .source import PARAMS, SOURCE, StateFolderSource
+from .source_live import STORE, live_sources
 
 __all__ = ["DynamoPlugin"]
 
 _OPTIONAL_TEXT = (str, type(None))
-
-
-def _segment(result: Result[FolderView]) -> Any:
-    view = result.value
-    if view is None:
-        return ""
-    if view.problem is not None and view.namespace is None:
-        return [("muted", "no state files")]
-    role = "bad" if view.state is not None and not view.state.ok else "accent"
-    return [("muted", "ns "), (role, view.namespace or "—")]
-
-
-def _live_segment(result: Result[StoreView]) -> Any:
-    view = result.value
-    if view is None:
-        return ""
-    if view.error is not None:
-        return [("muted", "no 1.x store")]
-    stale = view.stale_workers
-    count = len(view.workers)
-    workers = [("accent", f"{count} worker{'' if count == 1 else 's'}")] + (
-        [("bad", f" {stale} stale")] if stale else []
-    )
-    return [("muted", f"{view.store.label} · "), *workers]
 
 
 class DynamoPlugin:
@@ -109,49 +80,7 @@ class DynamoPlugin:
                 description="the Dynamo state folder: stat poll, changed files re-read",
                 params={**PARAMS, "namespace": config.get("namespace")},
             ),
-            *self._live_sources(config),
-        ]
-
-    def _live_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        try:
-            store = locate_store(config.get("discovery"))
-        except ValueError as exc:
-            raise PluginError(str(exc), where="plugins.dynamo.discovery") from None
-        etcd = config.get("etcd") or (store.location if store.kind == "etcd" else None)
-        if etcd is None and os.environ.get("ETCD_ENDPOINTS"):
-            etcd = os.environ["ETCD_ENDPOINTS"].split(",")[0]
-        every = max(0.2, float(config.get("live_interval") or 1.0))
-        fleet, workers = StoreSource(store), WorkersSource(store)
-        frontend, planner = (
-            FrontendSource(str(config.get("frontend") or DEFAULT_FRONTEND)),
-            PlannerSource(etcd),
-        )
-        self._closers += [fleet, workers, frontend, planner]
-        return [
-            Source(
-                STORE,
-                fleet.fetch,
-                interval=every,
-                timeout=10.0,
-                description=f"Dynamo 1.x store {store.label}",
-            ),
-            Source(
-                WORKERS, workers.fetch, interval=2 * every, timeout=10.0, description="workers' system ports"
-            ),
-            Source(
-                FRONTEND,
-                frontend.fetch,
-                interval=2 * every,
-                timeout=10.0,
-                description=f"frontend {frontend.url}",
-            ),
-            Source(
-                PLANNER,
-                planner.fetch,
-                interval=2 * every,
-                timeout=10.0,
-                description=f"planner keys in etcd {planner.etcd}",
-            ),
+            *live_sources(config, self._closers.append),
         ]
 
     @hookimpl
@@ -216,8 +145,8 @@ class DynamoPlugin:
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
         return [
-            StatusSegment("dynamo.namespace", SOURCE, _segment),
-            StatusSegment("dynamo.store", STORE, _live_segment),
+            StatusSegment("dynamo.namespace", SOURCE, namespace_segment),
+            StatusSegment("dynamo.store", STORE, store_segment),
         ]
 
     @hookimpl

@@ -8,24 +8,28 @@ is shared with the panels.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from deck import PluginError, Source
 from deck.prometheus import Scrape
 
 from .client_live import (
     DEFAULT_ETCD,
+    DEFAULT_FRONTEND,
     FileStore,
     StoreError,
     etcd_range,
     get_frontend,
     get_worker,
     http_problem,
+    locate_store,
     read_etcd_store,
 )
 from .model_live import (
@@ -50,6 +54,7 @@ __all__ = [
     "PlannerSource",
     "StoreSource",
     "WorkersSource",
+    "live_sources",
 ]
 
 STORE = "dynamo.live.store"
@@ -214,3 +219,36 @@ class PlannerSource:
     async def aclose(self) -> None:
         """Close the etcd connection, if one was made."""
         await self._clients.aclose()
+
+
+def live_sources(config: Mapping[str, Any], opened: Callable[[Any], None]) -> list[Source[Any]]:
+    """The four live sources for the plugin's config; `opened` gets each object to close at exit."""
+    try:
+        store = locate_store(config.get("discovery"))
+    except ValueError as exc:
+        raise PluginError(str(exc), where="plugins.dynamo.discovery") from None
+    etcd = config.get("etcd") or (store.location if store.kind == "etcd" else None)
+    if etcd is None and os.environ.get("ETCD_ENDPOINTS"):
+        etcd = os.environ["ETCD_ENDPOINTS"].split(",")[0]
+    every = max(0.2, float(config.get("live_interval") or 1.0))
+    fleet, workers = StoreSource(store), WorkersSource(store)
+    frontend = FrontendSource(str(config.get("frontend") or DEFAULT_FRONTEND))
+    planner = PlannerSource(etcd)
+    for source in (fleet, workers, frontend, planner):
+        opened(source)
+    return [
+        Source(
+            STORE, fleet.fetch, interval=every, timeout=10.0, description=f"Dynamo 1.x store {store.label}"
+        ),
+        Source(WORKERS, workers.fetch, interval=2 * every, timeout=10.0, description="workers' system ports"),
+        Source(
+            FRONTEND, frontend.fetch, interval=2 * every, timeout=10.0, description=f"frontend {frontend.url}"
+        ),
+        Source(
+            PLANNER,
+            planner.fetch,
+            interval=2 * every,
+            timeout=10.0,
+            description=f"planner keys in etcd {etcd}",
+        ),
+    ]
