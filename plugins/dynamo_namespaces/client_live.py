@@ -99,56 +99,53 @@ class FileStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._cache: dict[str, tuple[int, str, Any, str | None]] = {}
+        self._cache: dict[str, tuple[int, Entry]] = {}  # path -> (inode, the entry last read)
 
     def read(self) -> list[Entry]:
         """Every instance and model card entry, with the time its owner last touched it (mtime).
 
         Owners touch their entries (the mtime moves every few seconds) but never rewrite them in
-        place, so a file is read again only when its inode changed. Only instance entries are
-        stat'ed for their mtime: a model card is touched with its worker's instance entry.
+        place, so a file is read again only when its inode changed, and an entry whose mtime did
+        not move is the same object as last time. Only instance entries are stat'ed: a model
+        card is touched with its worker's instance entry.
         """
         if not (self.root / "v1").is_dir():
             what = "does not exist" if not self.root.exists() else "has no v1/ folder"
             raise StoreError(f"no Dynamo 1.x file store: {self.root} {what}")
-        entries: list[Entry] = []
-        cache: dict[str, tuple[int, str, Any, str | None]] = {}
+        cache: dict[str, tuple[int, Entry]] = {}
         for bucket in _BUCKETS:
             folder = self.root / "v1" / bucket
             try:
-                listing = list(os.scandir(folder))
+                listing = os.scandir(folder)
             except FileNotFoundError:
                 continue
             except OSError as exc:
                 raise StoreError(f"cannot list {folder}: {exc.strerror or exc}") from None
-            for item in listing:
-                if item.name.startswith(".tmp_"):  # Dynamo's own write in progress
-                    continue
-                entry = self._entry(bucket, item, cache)
-                if entry is not None:
-                    entries.append(entry)
+            with listing:
+                for item in listing:
+                    if not item.name.startswith(".tmp_"):  # Dynamo's own write in progress
+                        self._read_entry(bucket, item, cache)
         self._cache = cache
-        return entries
+        return [entry for _, entry in cache.values()]
 
-    def _entry(self, bucket: str, item: os.DirEntry[str], cache: dict[str, Any]) -> Entry | None:
-        touched = None
+    def _read_entry(self, bucket: str, item: os.DirEntry[str], cache: dict[str, tuple[int, Entry]]) -> None:
         try:
             inode = item.inode()
-            if bucket == "instances":
-                touched = item.stat().st_mtime
+            touched = item.stat().st_mtime if bucket == "instances" else None
         except OSError:  # expired and deleted between the listing and now
-            return None
+            return
         known = self._cache.get(item.path)
         if known is not None and known[0] == inode:
-            key, value, problem = known[1], known[2], known[3]
+            entry = known[1]
+            if entry.touched != touched:
+                entry = Entry(entry.key, entry.value, touched, entry.problem)
         else:
             try:
                 value, problem = decode_json(Path(item.path).read_bytes())
             except OSError:
-                return None
-            key = f"v1/{bucket}/{unquote(item.name)}"
-        cache[item.path] = (inode, key, value, problem)
-        return Entry(key, value, touched, problem)
+                return
+            entry = Entry(f"v1/{bucket}/{unquote(item.name)}", value, touched, problem)
+        cache[item.path] = (inode, entry)
 
     @staticmethod
     def file_name(key_rest: str) -> str:

@@ -256,7 +256,7 @@ def build_store_view(
 ) -> StoreView:
     """Instances and model cards out of the store's entries; a bad entry is named, never fatal.
 
-    `memo` (kept by the caller between reads) skips entries whose value and touch are unchanged.
+    `memo` (kept by the caller between reads) skips entries that are the same objects as before.
     """
     known = {} if memo is None else memo
     seen: dict[str, tuple[Entry, Parsed]] = {}
@@ -264,8 +264,7 @@ def build_store_view(
         if not entry.key.startswith(("v1/instances/", "v1/mdc/")):
             continue
         old = known.get(entry.key)
-        same = old is not None and old[0].value is entry.value and old[0].touched == entry.touched
-        seen[entry.key] = old if same and old is not None else (entry, _parse_entry(entry))
+        seen[entry.key] = old if old is not None and old[0] is entry else (entry, _parse_entry(entry))
     if memo is not None:
         memo.clear()
         memo.update(seen)
