@@ -125,7 +125,9 @@ class DynamoActions:
         for loaded in view.files:
             first.setdefault(loaded.namespace, loaded)
         width = max(len(namespace) for namespace in first)
-        options = [(_namespace_label(loaded, width, view.namespace), ns) for ns, loaded in first.items()]
+        options: list[str | tuple[str, str]] = [
+            (_namespace_label(loaded, width, view.namespace), ns) for ns, loaded in first.items()
+        ]
         chosen = await ctx.choose(f"Choose a namespace ({view.state_dir})", options)
         if chosen is not None:
             self.select(ctx, chosen)

@@ -150,8 +150,12 @@ class LivePanel(Panel):
             if planner.error is not None:
                 pairs.append(("Planner", [("muted", f"none read: {planner.error}")]))
             else:
+                pending = [p.namespace for p in planner.planners if p.pending]
                 names = ", ".join(p.namespace for p in planner.planners) or "no planner keys"
-                pairs.append(("Planner", [("text", f"etcd {planner.etcd}: {names}")]))
+                cell: Cell = [("text", names), ("muted", f"  (etcd {planner.etcd})")]
+                if pending:
+                    cell = [("warn", f"! {', '.join(pending)}: decision not applied yet  "), *cell]
+                pairs.append(("Planner", cell))
         return pairs
 
 
