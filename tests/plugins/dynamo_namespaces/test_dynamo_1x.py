@@ -210,7 +210,8 @@ def test_the_etcd_store_and_the_planner(
         etcd.put("v1/dynamo/planner/scaled_decision_id", "1")
         deck.press(PLANNER_SCREEN)
         screen = deck.wait_for("not applied yet")
-        row = next(line for line in screen.splitlines() if "not applied yet" in line)
+        assert "! dynamo: decision not applied yet" in screen  # the summary above the table
+        row = next(line for line in screen.splitlines() if "not applied yet" in line and "/ 3" in line)
         assert "0 / 0" in row and "1 / 3" in row and "2 → 1" in row
         etcd.put("v1/dynamo/planner/scaled_decision_id", "2")
         deck.wait_for("2 → 2 applied")
