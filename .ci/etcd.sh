@@ -21,8 +21,13 @@ found=$(command -v etcd || true)
 if [[ -z $found ]]; then
     sudo=()
     [[ $(id -u) == 0 ]] || sudo=(sudo -n)
-    exec 9>"${DECK_CACHE:-$HOME/.cache/deck}/etcd-install.lock" 2>/dev/null || exec 9>/dev/null
-    command -v flock >/dev/null && flock 9
+    cache=${DECK_CACHE:-$HOME/.cache/deck}
+    mkdir -p "$cache"
+    # One installer at a time: parallel CI jobs wait here.
+    exec 9>"$cache/etcd-install.lock"
+    if command -v flock >/dev/null; then
+        flock 9
+    fi
     found=$(command -v etcd || true)
     if [[ -z $found ]]; then
         log "installing etcd-server with apt-get"
