@@ -196,7 +196,14 @@ def _instance(entry: Entry) -> Instance:
 
 
 def _system_url(card: Any) -> str | None:
-    """The first `http://host:port/v1/metadata/...` URL anywhere in the card."""
+    """The worker's system port: the config file's URL, else the first `http://host:port/v1/metadata/...`
+    URL anywhere in the card."""
+    try:
+        match = _SYSTEM_URL.match(card["model_info"]["hf_config_json"]["path"])
+    except (KeyError, TypeError):
+        match = None
+    if match:
+        return match.group(1)
     stack = [card]
     while stack:
         item = stack.pop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -107,18 +108,20 @@ class StoreSource:
         self._files = FileStore(Path(store.location)) if store.kind == "file" else None
         self._clients = _Clients()
         self._memo: dict[str, Any] = {}  # entries parsed before, reused while unchanged
+        self._lock = threading.Lock()  # the fleet and the workers sources read through one reader
 
     def fetch(self) -> StoreView:
-        """Read the store (in a worker thread)."""
-        at = self._clock()
-        try:
-            if self._files is not None:
-                entries = self._files.read()
-            else:
-                entries = read_etcd_store(self._clients.sync(self.store.location), self.store.location)
-        except StoreError as exc:
-            return StoreView(self.store, (), (), error=str(exc), at=at)
-        return build_store_view(self.store, entries, at, self._memo)
+        """Read the store (in a worker thread); one read at a time, each after the last one's cache."""
+        with self._lock:
+            at = self._clock()
+            try:
+                if self._files is not None:
+                    entries = self._files.read()
+                else:
+                    entries = read_etcd_store(self._clients.sync(self.store.location), self.store.location)
+            except StoreError as exc:
+                return StoreView(self.store, (), (), error=str(exc), at=at)
+            return build_store_view(self.store, entries, at, self._memo)
 
     async def aclose(self) -> None:
         """Close the etcd connection, if one was made."""
@@ -153,11 +156,13 @@ class FrontendSource:
 class WorkersSource:
     """Each worker's own /health and /metrics, at the system port its model card names.
 
-    Up to WORKER_BATCH workers are asked per fetch, in turn; the others keep what they said last.
+    The workers are found through the fleet's own StoreSource (its reads are serialised and
+    cached). Up to WORKER_BATCH workers are asked per fetch, in turn; the others keep what they
+    said last.
     """
 
-    def __init__(self, store: LiveStore, clock: Callable[[], float] = time.time) -> None:
-        self._store = StoreSource(store, clock)
+    def __init__(self, store: StoreSource) -> None:
+        self._store = store
         self._clients = _Clients()
         self._previous: dict[int, Scrape] = {}  # each worker's last page, for recent latency
         self._loads: dict[int, WorkerLoad] = {}
@@ -195,9 +200,8 @@ class WorkersSource:
         return WorkersView(dict(self._loads))
 
     async def aclose(self) -> None:
-        """Close every connection made."""
+        """Close every connection made to the workers."""
         await self._clients.aclose()
-        await self._store.aclose()
 
 
 class PlannerSource:
@@ -231,7 +235,8 @@ def live_sources(config: Mapping[str, Any], opened: Callable[[Any], None]) -> li
     if etcd is None and os.environ.get("ETCD_ENDPOINTS"):
         etcd = os.environ["ETCD_ENDPOINTS"].split(",")[0]
     every = max(0.2, float(config.get("live_interval") or 1.0))
-    fleet, workers = StoreSource(store), WorkersSource(store)
+    fleet = StoreSource(store)
+    workers = WorkersSource(fleet)
     frontend = FrontendSource(str(config.get("frontend") or DEFAULT_FRONTEND))
     planner = PlannerSource(etcd)
     for source in (fleet, workers, frontend, planner):

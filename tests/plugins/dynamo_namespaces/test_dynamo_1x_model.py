@@ -187,7 +187,7 @@ def test_a_large_fleet_is_asked_a_batch_of_workers_at_a_time(tmp_path):
         )
         entries.append(("mdc", rest, json.dumps({**card, "instance_id": int(instance_id, 16)}).encode()))
     root = _store(tmp_path, *entries)
-    source = WorkersSource(LiveStore("file", str(root), "layout"))
+    source = WorkersSource(StoreSource(LiveStore("file", str(root), "layout")))
 
     async def three_fetches() -> list[int]:
         try:
