@@ -9,15 +9,17 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import urwid
 
 from deck._actions import StatusSegment
 from deck._assemble import Assembly
+from deck._clock import now
 from deck._context import Context, Level
 from deck._dispatch import ActionRunner
 from deck._frame import PanelFrame
+from deck._grid import ShrinkingPile
 from deck._keys import KeyRouter
 from deck._layout import Node, PanelSpec, ScreenSpec
 from deck._overlays import Overlays
@@ -50,18 +52,21 @@ class Status:
 
     text: str
     level: Level
-    at: float = field(default_factory=time.time)
+    at: float = field(default_factory=now)
 
 
 class Deck:
     """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
 
-    def __init__(self, parts: Assembly, *, read_only: bool = False, workers: int = 8) -> None:
+    def __init__(
+        self, parts: Assembly, *, read_only: bool = False, workers: int = 8, ascii: bool = False
+    ) -> None:
         self.parts = parts
         self.layout = parts.layout
         self.theme = parts.theme
         self.keymap = parts.keymap
         self.read_only = read_only
+        self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
         self.scheduler = Scheduler(self._on_result, self.executor)
         self.overlays = Overlays(self)
@@ -76,11 +81,14 @@ class Deck:
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
         self.on_theme: Callable[[Theme], None] | None = None
+        self.on_clipboard: Callable[[str], None] | None = None  # writes an escape to the terminal
         self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
+        #: Where each panel (or row of panels) sits: its container, its place there, and the size
+        #: the layout gave.
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
@@ -100,13 +108,12 @@ class Deck:
             frame = self._build_frame(node)
             frames.append(frame)
             return frame
-        children = []
+        children: list[tuple[Literal["given"], int, Any] | tuple[Literal["weight"], float, Any]] = []
         for child in node.children:
             widget = self._build_node(child, frames)
             kind, amount = child.size
             children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
-        container = urwid.Pile if node.direction == "rows" else urwid.Columns
-        return container(children)
+        return ShrinkingPile(children) if node.direction == "rows" else urwid.Columns(children)
 
     def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
         return PanelFrame(
@@ -130,7 +137,7 @@ class Deck:
         problem = self.parts.problems.get(owner)
         if problem:
             return self._broken(spec.type, title, f"plugin {owner!r} {problem}")
-        options = {k: o.default for k, o in panel_type.options.items()} | dict(spec.options)
+        options = self.parts.panel_options[spec.path]
         ctx = PanelContext(type=spec.type, options=options, title=title, deck=self.contexts[owner])
         try:
             panel: Panel | None = panel_type.factory(ctx)
@@ -158,7 +165,8 @@ class Deck:
         """Run the plugins' startup hooks, then start every source."""
         self.loop = asyncio.get_running_loop()
         self.closed = self.loop.create_future()
-        icons.ascii = self.theme.ascii_icons  # glyphs are process-wide: one running deck owns them
+        # glyphs are process-wide: one running deck owns them
+        icons.ascii = self.theme.ascii_icons or self.ascii
         for name, ctx in self.contexts.items():
             if name in self.parts.problems:
                 continue
@@ -242,13 +250,17 @@ class Deck:
 
     def _on_result(self, result: Result[Any]) -> None:
         # Panels on hidden screens get only the latest result, when they are next shown:
-        # a ten-screen layout then costs about what its visible screen costs.
+        # a ten-screen layout then costs about what its visible screen costs. Each result of an
+        # append source holds new data, so those reach every panel at once.
         visible = self.screen.frames
+        everywhere = self.scheduler.appends(result.source)
         for frame in self._subscribers.get(result.source, ()):
-            if frame in visible:
+            if everywhere or frame in visible:
                 frame.deliver(result)
             else:
                 frame.pending[result.source] = result
+        if self.focused is not None and self.focused.hidden:
+            self.move_focus(1)  # the focused panel just gave its row away
         self.request_redraw()
 
     def _catch_up(self, frames: list[PanelFrame]) -> None:
@@ -271,7 +283,7 @@ class Deck:
         """Switch themes while running (a built-in, a plugin's, or a file); ThemeError if unknown."""
         theme = load_theme(find_theme(name_or_path, self.parts.themes))
         self.theme = theme
-        icons.ascii = theme.ascii_icons
+        icons.ascii = theme.ascii_icons or self.ascii
         for screen in self.screens:
             for frame in screen.frames:
                 frame.border = theme.border
@@ -332,9 +344,14 @@ class Deck:
     def move_focus(self, step: int) -> None:
         """Give the focus to the next (or previous) panel on this screen."""
         screen = self.screen
-        if not screen.frames:
-            return
-        self._focus_frame(screen.frames[(screen.focus + step) % len(screen.frames)])
+        count = len(screen.frames)
+        shown = [
+            frame
+            for offset in range(1, count + 1)
+            if not (frame := screen.frames[(screen.focus + offset * step) % count]).hidden
+        ]
+        if shown:
+            self._focus_frame(shown[0])
 
     def _focus_frame(self, frame: PanelFrame) -> None:
         for index, screen in enumerate(self.screens):
