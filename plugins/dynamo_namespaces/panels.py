@@ -13,9 +13,9 @@ import urwid
 from deck import JsonPanel, Panel, PanelContext, Result, TablePanel, sanitize
 from deck.widgets import Banner, Cell, Column, Gauge, KeyValue, badge, local_time
 
-from .commandline import short_command
-from .source import SOURCE, DynamoView, Problem
-from .state import SCALABLE_COMPONENTS, StateError, StateSnapshot, Watcher, gpu_sort_key
+from .client import SCALABLE_COMPONENTS, StateError, StateSnapshot, Watcher, gpu_sort_key
+from .model_command import short_command
+from .source import SOURCE, FolderView, Problem
 
 __all__ = [
     "ComponentRow",
@@ -25,6 +25,7 @@ __all__ = [
     "OverviewPanel",
     "StatePanel",
     "WatchersPanel",
+    "namespace_segment",
 ]
 
 BANNER = "DYNAMO"
@@ -55,15 +56,15 @@ class _Notice(urwid.WidgetWrap[urwid.Widget]):
 class _FollowsView:
     """Mixin: a panel fed by the dynamo view, showing the view's problem in place of its content."""
 
-    sources = (SOURCE,)
+    sources: Sequence[str] = (SOURCE,)
     widget: urwid.Widget
 
     def _follow(self) -> None:
         self.content = self.widget
         self.notice = _Notice()
-        self.current: DynamoView | None = None
+        self.current: FolderView | None = None
 
-    def update(self, result: Result[DynamoView]) -> None:
+    def update(self, result: Result[FolderView]) -> None:
         view = result.value
         assert view is not None
         self.current = view
@@ -77,7 +78,7 @@ class _FollowsView:
         self.widget = self.content
         self.show(view.snapshot, view)
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         """Draw a readable state."""
 
     def clear(self) -> None:
@@ -93,7 +94,7 @@ class _FollowsTable(_FollowsView):
         self.table.update([])
 
 
-def _namespace_title(view: DynamoView | None, fallback: str) -> str:
+def _namespace_title(view: FolderView | None, fallback: str) -> str:
     if view is None or view.namespace is None:
         return fallback
     return f"{fallback} · {view.namespace}"
@@ -112,9 +113,9 @@ class OverviewPanel(Panel):
         self.widget = urwid.Columns(
             [(width, urwid.Filler(self.banner, valign="top")), self.facts], dividechars=3
         )
-        self.current: DynamoView | None = None
+        self.current: FolderView | None = None
 
-    def update(self, result: Result[DynamoView]) -> None:
+    def update(self, result: Result[FolderView]) -> None:
         view = result.value
         assert view is not None
         self.current = view
@@ -130,7 +131,7 @@ class OverviewPanel(Panel):
             return ""
         return f"{len(self.current.namespaces)} namespaces · n switches"
 
-    def _pairs(self, view: DynamoView) -> list[tuple[str | None, Cell]]:
+    def _pairs(self, view: FolderView) -> list[tuple[str | None, Cell]]:
         state = view.state
         namespace: Cell = [("accent", view.namespace)] if view.namespace else [("muted", "—")]
         if state is not None:
@@ -167,7 +168,7 @@ class OverviewPanel(Panel):
         return [("good", f"✓ {summary}")]
 
 
-def _when(seconds: float) -> list[tuple[str, str]]:
+def _when(seconds: float) -> list[tuple[str | None, str]]:
     """A file time: the clock time when today, with the date otherwise."""
     same_day = time.strftime("%Y%m%d", time.localtime(seconds)) == time.strftime("%Y%m%d")
     text = local_time(seconds, "%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S")
@@ -226,7 +227,7 @@ class ComponentsPanel(_FollowsTable, TablePanel[ComponentRow]):
         super().__init__(ctx, row_id=lambda r: r.component, empty="no components")
         self._follow()
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         self.table.update(_component_rows(state))
 
     @property
@@ -266,7 +267,7 @@ class WatchersPanel(_FollowsTable, TablePanel[Watcher]):
         super().__init__(ctx, row_id=lambda w: w.key, empty="no watchers")
         self._follow()
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         self.table.update(state.watchers)
 
 
@@ -314,7 +315,7 @@ class GpusPanel(_FollowsTable, TablePanel[GpuRow]):
         self.widget = urwid.Pile([("pack", self.gauge), self.table])
         self._follow()
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         listed = len(state.gpu_info)
         used = listed - len(state.free_gpus)
         self.gauge.update(used / listed if listed else None, f"{used}/{listed}")
@@ -337,7 +338,7 @@ class StatePanel(_FollowsView, JsonPanel):
         self._follow()
         self._file: Path | None = None
 
-    def show(self, state: StateSnapshot, view: DynamoView) -> None:
+    def show(self, state: StateSnapshot, view: FolderView) -> None:
         self.view.value = view.document
         if state.path != self._file:
             self._file = state.path
@@ -362,3 +363,14 @@ class StatePanel(_FollowsView, JsonPanel):
 
     def hints(self) -> Sequence[tuple[str, str]]:
         return (("enter", "fold"), ("z", "fold all"), ("Z", "unfold all"))
+
+
+def namespace_segment(result: Result[FolderView]) -> Any:
+    """The header's word on the state files: the namespace on show, or that there are none."""
+    view = result.value
+    if view is None:
+        return ""
+    if view.problem is not None and view.namespace is None:
+        return [("muted", "no state files")]
+    role = "bad" if view.state is not None and not view.state.ok else "accent"
+    return [("muted", "ns "), (role, view.namespace or "—")]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._model import thaw
-from .state import (
+from .client import (
     DirectoryStamp,
     StateError,
     StateSnapshot,
@@ -17,15 +16,21 @@ from .state import (
     find_namespace,
     load_state,
 )
+from .model import thaw
 
-__all__ = ["SOURCE", "DynamoView", "Problem", "StateFolderSource"]
+__all__ = ["PARAMS", "SOURCE", "FolderView", "Problem", "StateFolderSource"]
 
 logger = logging.getLogger(__name__)
 
 #: The one source of the plugin; every dynamo panel follows it.
 SOURCE = "dynamo.state"
+#: The source's one parameter: the namespace the operator (or the layout) chose; None shows the first.
+PARAMS: Mapping[str, Any] = {"namespace": None}
 
 Loaded = StateSnapshot | StateError
+
+#: Said wherever no state file is found: Dynamo 1.x deployments are in its discovery store.
+NO_STATE_IN_1X = "Dynamo 1.x has no state files: see the Fleet screen."
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class Problem:
 
 
 @dataclass(frozen=True, eq=False)
-class DynamoView:
+class FolderView:
     """What the panels show: the folder, its namespaces, and the one namespace on show.
 
     Equality is by `key` (the folder's stat stamp, the namespace, a reload counter), so the
@@ -55,7 +60,7 @@ class DynamoView:
     key: tuple[Any, ...] = field(repr=False)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, DynamoView) and other.key == self.key
+        return isinstance(other, FolderView) and other.key == self.key
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -81,12 +86,13 @@ class DynamoView:
                 (
                     f"{folder} does not exist.",
                     "Dynamo creates it when `dynamo serve` starts and removes it when it stops.",
+                    NO_STATE_IN_1X,
                 ),
             )
         if self.folder != "ok":
             return Problem("bad", "No deployments", (f"{folder} is not a folder.",))
         if not self.files:
-            return Problem("warn", "No deployments", (f"{folder} has no *.json state files.",))
+            return Problem("warn", "No deployments", (f"{folder} has no *.json state files.", NO_STATE_IN_1X))
         if self.state is None:
             found = ", ".join(self.namespaces)
             return Problem(
@@ -107,45 +113,27 @@ class DynamoView:
 
 
 class StateFolderSource:
-    """The plugin's fetch: returns the previous view unless the folder or the choice changed.
+    """The plugin's fetch: returns the previous view unless the folder or the chosen namespace changed.
 
-    `fetch` runs in a worker thread (never two at once); `namespace` is read there and set on
-    the event loop, a single attribute either way.
+    `fetch` runs in a worker thread (never two at once); the namespace on show reaches it only
+    as its parameter (`ctx.retarget(SOURCE, namespace=...)`).
     """
 
-    def __init__(self, state_dir: Path, namespace: str | None = None) -> None:
+    def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
-        self.namespace = namespace  # the operator's (or the layout's) choice
         self._automatic: str | None = None  # the first namespace found, shown while none is chosen
         self._cache: dict[str, tuple[tuple[int, int, int], Loaded]] = {}
         self._stamp: DirectoryStamp | None = None
-        self._view: DynamoView | None = None
-        self._generation = 0
-        self._reload = threading.Event()
+        self._view: FolderView | None = None
 
-    def reload(self) -> None:
-        """Make the next fetch read every file again, even if the folder looks unchanged."""
-        self._reload.set()
-
-    @property
-    def view(self) -> DynamoView | None:
-        """The latest view, if any fetch finished."""
-        return self._view
-
-    def fetch(self) -> DynamoView:
+    def fetch(self, params: Mapping[str, Any] = PARAMS) -> FolderView:
         """The current view; a plain function, so the scheduler runs it in a worker thread."""
         stamp = directory_stamp(self.state_dir)
         folder = self._folder_state(stamp)
-        forced = self._reload.is_set()
-        self._reload.clear()
-        if forced:
-            self._cache.clear()
-            self._generation += 1
-        wanted = self.namespace
+        wanted = params["namespace"]
         previous = self._view
         if (
             previous is not None
-            and not forced
             and stamp == self._stamp
             and folder == previous.folder
             and wanted == (previous.namespace if previous.chosen else None)
@@ -169,14 +157,14 @@ class StateFolderSource:
             loaded = known[1] if known is not None and known[0] == stat_key else None
             if loaded is None:
                 loaded = load_state(self.state_dir / name)
-                logger.debug("read %s: %s", name, "ok" if loaded.ok else loaded.problem)
+                logger.debug("read %s: %s", name, loaded.problem if isinstance(loaded, StateError) else "ok")
             cache[name] = (stat_key, loaded)
         self._cache = cache
         return tuple(sorted((entry for _, entry in cache.values()), key=lambda r: (r.namespace, r.path.name)))
 
     def _build(
-        self, stamp: DirectoryStamp, folder: str, wanted: str | None, previous: DynamoView | None
-    ) -> DynamoView:
+        self, stamp: DirectoryStamp, folder: str, wanted: str | None, previous: FolderView | None
+    ) -> FolderView:
         files = self._load(stamp)
         names = [loaded.namespace for loaded in files]
         if wanted is None and names and self._automatic is None:
@@ -187,7 +175,7 @@ class StateFolderSource:
             document = previous.document
         else:
             document = thaw(state.data) if isinstance(state, StateSnapshot) else None
-        return DynamoView(
+        return FolderView(
             state_dir=self.state_dir,
             folder=folder,
             files=files,
@@ -195,5 +183,5 @@ class StateFolderSource:
             chosen=wanted is not None,
             state=state,
             document=document,
-            key=(stamp, folder, namespace, wanted is not None, self._generation),
+            key=(stamp, folder, namespace, wanted is not None),
         )

@@ -6,13 +6,16 @@ and are only ever read; every test that writes works on a copy in its own tmp fo
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from dynamo_deployment import MAKE_MODEL, ci_tool, free_port
 
 from deck.testing import Harness, open_deck
 
@@ -63,7 +66,9 @@ def open_dynamo(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
         folder: Path, *, size: tuple[int, int] = (120, 40), read_only: bool = False, **config: Any
     ) -> Harness:
         document = yaml.safe_load(LAYOUT.read_text())
-        document["plugins"]["dynamo"].update(state_dir=str(folder), **config)
+        nobody = f"http://127.0.0.1:{free_port()}"  # the live sources find nothing unless told
+        hermetic = {"discovery": f"file:{tmp_path / 'no-store'}", "frontend": nobody, "etcd": nobody}
+        document["plugins"]["dynamo"].update(state_dir=str(folder), **{**hermetic, **config})
         layout = tmp_path / f"dynamo-{len(opened) + 1}.yaml"
         layout.write_text(yaml.safe_dump(document))
         harness = open_deck(layout, size=size, read_only=read_only)
@@ -74,3 +79,35 @@ def open_dynamo(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     yield open_layout
     for harness in opened:
         harness.stop()
+
+
+def _backend(script: str) -> str:
+    """What a `.ci/` installer prints; with CI=true a backend that cannot be built fails the test."""
+    try:
+        return ci_tool(script)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(f"{script} could not provide the backend here: {str(exc)[:300]}")
+
+
+@pytest.fixture(scope="session")
+def dynamo_python() -> str:
+    """The python of a venv with a real Dynamo 1.6.1 (.ci/dynamo-venv.sh, cached)."""
+    return _backend("dynamo-venv.sh")
+
+
+@pytest.fixture(scope="session")
+def etcd_binary() -> str:
+    """Debian's etcd (.ci/etcd.sh)."""
+    return _backend("etcd.sh")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(dynamo_python: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tokenizer-only model folder for the mocker, built offline."""
+    folder = tmp_path_factory.mktemp("tiny-model")
+    subprocess.run(
+        [dynamo_python, str(MAKE_MODEL), str(folder)], check=True, capture_output=True, timeout=120
+    )
+    return folder

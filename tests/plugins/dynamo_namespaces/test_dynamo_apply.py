@@ -11,7 +11,7 @@ from pathlib import Path
 
 import filelock
 
-from deck.plugins.dynamo_namespaces.state import (
+from deck.plugins.dynamo_namespaces.client import (
     AddPlan,
     PlanError,
     RemovePlan,

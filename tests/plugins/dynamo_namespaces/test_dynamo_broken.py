@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from deck.plugins.dynamo_namespaces import commands
-from deck.plugins.dynamo_namespaces.state import (
+from deck.plugins.dynamo_namespaces import actions_cli
+from deck.plugins.dynamo_namespaces.client import (
     StateError,
     StateSnapshot,
     discover,
@@ -58,10 +58,10 @@ def test_unusable_file_is_byte_identical_after_every_action(copy_fixture, state_
         assert not result.ok and result.reason == "corrupt"
         assert str(path) in result.message and "nothing written" in result.message
         assert path.read_bytes() == before
-        code = commands.run(["--state-dir", str(state_dir), action, path.stem, component])
+        code = actions_cli.run(["--state-dir", str(state_dir), action, path.stem, component])
         assert code == 1
         assert path.read_bytes() == before
-    assert commands.run(["--state-dir", str(state_dir), "show", path.stem]) == 1
+    assert actions_cli.run(["--state-dir", str(state_dir), "show", path.stem]) == 1
     assert UNUSABLE[name][1] in capsys.readouterr().err
     assert sorted(p.name for p in state_dir.iterdir()) == [name, f"{path.stem}.lock"]
 

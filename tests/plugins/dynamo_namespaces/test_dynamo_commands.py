@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deck.plugins.dynamo_namespaces import commands
+from deck.plugins.dynamo_namespaces import actions_cli
 
 
 @pytest.fixture
@@ -22,12 +22,12 @@ def deployment(copy_fixture, state_dir):
 
 
 def run_json(state_dir, *argv: str, capsys) -> tuple[int, dict]:
-    code = commands.run(["--state-dir", str(state_dir), "--json", *argv])
+    code = actions_cli.run(["--state-dir", str(state_dir), "--json", *argv])
     return code, json.loads(capsys.readouterr().out)
 
 
 def test_list_text(deployment, capsys):
-    assert commands.run(["--state-dir", str(deployment), "list"]) == 0
+    assert actions_cli.run(["--state-dir", str(deployment), "list"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "NAMESPACE  WATCHERS  GPUS USED  FILE         STATUS",
         "agg        3         1/2        agg.json     ok",
@@ -36,7 +36,7 @@ def test_list_text(deployment, capsys):
 
 
 def test_list_json_and_options_after_the_subcommand(deployment, capsys):
-    assert commands.run(["list", "--json", "--state-dir", str(deployment)]) == 0
+    assert actions_cli.run(["list", "--json", "--state-dir", str(deployment)]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["state_dir"] == str(deployment)
     dynamo = payload["namespaces"][1]
@@ -52,14 +52,14 @@ def test_list_json_and_options_after_the_subcommand(deployment, capsys):
 
 
 def test_list_of_a_missing_folder_is_no_deployments(tmp_path, capsys):
-    assert commands.run(["--state-dir", str(tmp_path / "gone"), "list"]) == 0
+    assert actions_cli.run(["--state-dir", str(tmp_path / "gone"), "list"]) == 0
     assert capsys.readouterr().out == f"No deployments: {tmp_path / 'gone'} does not exist.\n"
     code, payload = run_json(tmp_path / "gone", "list", capsys=capsys)
     assert (code, payload["namespaces"]) == (0, [])
 
 
 def test_show_text_and_json(deployment, capsys):
-    assert commands.run(["--state-dir", str(deployment), "show", "dynamo"]) == 0
+    assert actions_cli.run(["--state-dir", str(deployment), "show", "dynamo"]) == 0
     text = capsys.readouterr().out
     assert "VllmWorker     1      0     dynamo_VllmWorker" in text
     assert "  GPU 2    free" in text
@@ -81,19 +81,19 @@ def test_add_and_remove(deployment, capsys):
     assert code == 0
     assert payload["message"] == "Added dynamo_VllmWorker_1 on GPU 2"
     assert (payload["watcher"], payload["gpus"]) == ("dynamo_VllmWorker_1", ["2"])
-    assert commands.run(["--state-dir", str(deployment), "remove", "dynamo", "VllmWorker"]) == 0
+    assert actions_cli.run(["--state-dir", str(deployment), "remove", "dynamo", "VllmWorker"]) == 0
     assert capsys.readouterr().out == "Removed dynamo_VllmWorker_1 (GPU 2 freed)\n"
 
 
 def test_errors_exit_1_on_stderr(deployment, capsys):
     argv = ["--state-dir", str(deployment)]
-    assert commands.run([*argv, "add", "agg", "VllmWorker"]) == 0
+    assert actions_cli.run([*argv, "add", "agg", "VllmWorker"]) == 0
     capsys.readouterr()
-    assert commands.run([*argv, "add", "agg", "VllmWorker"]) == 1
+    assert actions_cli.run([*argv, "add", "agg", "VllmWorker"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "no free GPU: 2 of 2 allocated; nothing written\n"
-    assert commands.run([*argv, "show", "nope"]) == 1
+    assert actions_cli.run([*argv, "show", "nope"]) == 1
     assert "no namespace 'nope'" in capsys.readouterr().err
     code, payload = run_json(deployment, "add", "agg", "PrefillWorker", capsys=capsys)
     assert code == 1 and payload["ok"] is False and payload["reason"] == "refused"
@@ -104,7 +104,7 @@ def test_errors_exit_1_on_stderr(deployment, capsys):
     [[], ["add", "dynamo"], ["add", "dynamo", "Processor"], ["show"], ["frobnicate"]],
 )
 def test_usage_errors_exit_2(deployment, argv, capsys):
-    assert commands.run(["--state-dir", str(deployment), *argv]) == 2
+    assert actions_cli.run(["--state-dir", str(deployment), *argv]) == 2
     assert "usage:" in capsys.readouterr().err
 
 
@@ -120,14 +120,14 @@ def test_control_characters_in_a_file_are_escaped_in_text_output(copy_fixture, s
     document = json.loads(path.read_bytes())
     document["namespace"] = "evil\x1b[2J"
     path.write_text(json.dumps(document))
-    assert commands.run(["--state-dir", str(state_dir), "list"]) == 0
+    assert actions_cli.run(["--state-dir", str(state_dir), "list"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "evil\\e[2J" in out
 
 
 def test_register_builds_a_dynamo_subcommand(deployment, capsys):
     parser = argparse.ArgumentParser(prog="deck")
-    commands.register(parser.add_subparsers(dest="command"))
+    actions_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["dynamo", "show", "agg", "--json", "--state-dir", str(deployment)])
     assert args.handler(args) == 0
     assert json.loads(capsys.readouterr().out)["namespace"] == "agg"
@@ -135,7 +135,7 @@ def test_register_builds_a_dynamo_subcommand(deployment, capsys):
 
 def test_as_a_real_process_using_the_environment_variable(deployment):
     env = {**os.environ, "DYN_LOCAL_STATE_DIR": str(deployment)}
-    module = "deck.plugins.dynamo_namespaces.commands"
+    module = "deck.plugins.dynamo_namespaces.actions_cli"
 
     def deck_dynamo(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", module, *argv], env=env, capture_output=True, text=True)
@@ -158,7 +158,7 @@ def test_default_folder_is_under_home(tmp_path, copy_fixture):
     source = copy_fixture("initial/agg.json")
     (home / ".dynamo/state/agg.json").write_bytes(source.read_bytes())
     listed = subprocess.run(
-        [sys.executable, "-m", "deck.plugins.dynamo_namespaces.commands", "list", "--json"],
+        [sys.executable, "-m", "deck.plugins.dynamo_namespaces.actions_cli", "list", "--json"],
         env=env,
         capture_output=True,
         text=True,
@@ -187,3 +187,18 @@ def test_the_deck_command_line_runs_the_dynamo_subcommands(deployment):
     assert json.loads(added.stdout)["message"] == "Added dynamo_VllmWorker_1 on GPU 2"
     refused = deck_dynamo("add", "nope", "VllmWorker", "--state-dir", str(deployment))
     assert refused.returncode == 1 and "no namespace 'nope'" in refused.stderr
+
+
+def test_open_starts_the_dashboard_with_the_flags_as_settings(tmp_path, capfd):
+    dead = "http://127.0.0.1:9"
+    flags = ["--discovery", f"file:{tmp_path / 'kv'}", "--frontend", dead, "--etcd", dead]
+    code = actions_cli.run(["open", "--state-dir", str(tmp_path), *flags, "--snapshot", "--size", "100x30"])
+    screen = capfd.readouterr().out
+    assert code == 0
+    assert "no 1.x store" in screen and "Dynamo 1.x has no state files: see the Fleet screen." in screen
+    assert f"{tmp_path} has no *.json state files." in screen
+
+
+def test_open_refuses_a_store_it_cannot_name(tmp_path, capfd):
+    assert actions_cli.run(["open", "--discovery", "consul:x"]) == 2
+    assert "discovery must be file:<folder> or etcd:<url>" in capfd.readouterr().err

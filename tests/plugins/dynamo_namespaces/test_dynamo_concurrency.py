@@ -23,7 +23,7 @@ from pathlib import Path
 
 import filelock
 
-from deck.plugins.dynamo_namespaces.state import load_state, lock_path, scale
+from deck.plugins.dynamo_namespaces.client import load_state, lock_path, scale
 
 ROUNDS = 20
 WRITERS = 8

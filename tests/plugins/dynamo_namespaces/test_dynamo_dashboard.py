@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from deck.plugins.dynamo_namespaces.commandline import command_text, short_command
-from deck.plugins.dynamo_namespaces.state import load_state
+from deck.plugins.dynamo_namespaces.client import load_state
+from deck.plugins.dynamo_namespaces.model_command import command_text, short_command
 from deck.testing import Harness
 
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from deck.plugins.dynamo_namespaces.state import scale
+from deck.plugins.dynamo_namespaces.client import scale
 
 #: A change in the folder must be on screen within this many seconds (the issue's budget).
 ON_SCREEN_WITHIN = 1.0

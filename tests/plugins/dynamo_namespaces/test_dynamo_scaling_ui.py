@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
 
-from deck.plugins.dynamo_namespaces.state import load_state, scale
+from deck.plugins.dynamo_namespaces.client import load_state, scale
+from deck.testing import open_deck
 
 
 def expected_after(path, tmp_path, action: str, component: str) -> bytes:
@@ -32,6 +34,7 @@ def test_add_through_the_keys_writes_exactly_the_plan(
     screen = deck.wait_for("Add dynamo_VllmWorker_1 on GPU 2")
     assert "Add VllmWorker" in screen  # the dialog's title
     assert "written only if still version" in screen
+    assert "Recorded in the state file; Dynamo's own watcher starts or stops the process." in screen
     deck.press("y")
     assert deck.wait_until(lambda: deck.deck.status.text == "Added dynamo_VllmWorker_1 on GPU 2", 5)
     assert path.read_bytes() == expected
@@ -148,3 +151,34 @@ def test_read_only_disables_add_and_remove(copy_fixture, state_dir, open_dynamo)
     assert path.read_bytes() == before
     deck.press("esc", "n")  # looking around is still allowed
     deck.wait_for("Choose a namespace")
+
+
+def test_the_dynamo_layout_moves_refresh_to_capital_r_and_help_says_so(copy_fixture, state_dir, open_dynamo):
+    copy_fixture("initial/dynamo.json")
+    deck = open_dynamo(state_dir)
+    deck.wait_for("dynamo_Frontend")
+    deck.press("R")
+    assert deck.deck.status.text.startswith("refreshing dynamo.state")
+    deck.press("?")
+    screen = deck.wait_for("Help: every action")
+    assert re.search(r"\bR +Refresh this panel \(moved from r\)", screen), screen
+    assert re.search(r"\br +Remove worker", screen), screen
+
+
+def test_elsewhere_r_refreshes_and_x_removes(copy_fixture, state_dir, tmp_path):
+    copy_fixture("initial/dynamo.json")
+    layout = tmp_path / "mine.yaml"
+    layout.write_text(
+        f"plugins:\n  dynamo:\n    state_dir: {state_dir}\nscreens:\n  - name: Mine\n    panel: dynamo.watchers\n"
+    )
+    deck = open_deck(layout, size=(120, 40))
+    try:
+        deck.first_results()
+        deck.wait_for("dynamo_Frontend")
+        deck.press("r")
+        assert deck.deck.status.text.startswith("refreshing dynamo.state")
+        assert "which worker?" not in deck.text()
+        deck.press("x")
+        deck.wait_for("Remove which worker?")
+    finally:
+        deck.stop()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+from deck.plugins.dynamo_namespaces.client import StateSnapshot, scale
 from deck.plugins.dynamo_namespaces.source import StateFolderSource
-from deck.plugins.dynamo_namespaces.state import StateSnapshot, scale
 
 
 def test_an_unchanged_folder_gives_the_same_view_object(copy_fixture, state_dir):
@@ -22,10 +22,10 @@ def test_an_unchanged_folder_gives_the_same_view_object(copy_fixture, state_dir)
 def test_only_the_changed_file_is_read_again(copy_fixture, state_dir):
     dynamo = copy_fixture("initial/dynamo.json")
     copy_fixture("initial/agg.json")
-    source = StateFolderSource(state_dir, "dynamo")
-    before = source.fetch()
+    source = StateFolderSource(state_dir)
+    before = source.fetch({"namespace": "dynamo"})
     assert scale(dynamo, "add", "VllmWorker").ok
-    after = source.fetch()
+    after = source.fetch({"namespace": "dynamo"})
     assert after != before
     agg_before, dynamo_before = before.files
     agg_after, dynamo_after = after.files
@@ -34,23 +34,12 @@ def test_only_the_changed_file_is_read_again(copy_fixture, state_dir):
     assert after.state is dynamo_after and len(dynamo_after.watchers) == 6
 
 
-def test_reload_reads_every_file_again(copy_fixture, state_dir):
-    copy_fixture("initial/dynamo.json")
-    source = StateFolderSource(state_dir)
-    before = source.fetch()
-    source.reload()
-    after = source.fetch()
-    assert after != before and after.files[0] is not before.files[0]
-    assert after.files[0].version == before.files[0].version
-
-
 def test_the_chosen_namespace_is_followed(copy_fixture, state_dir):
     copy_fixture("initial/dynamo.json")
     copy_fixture("initial/agg.json")
     source = StateFolderSource(state_dir)
     assert source.fetch().namespace == "agg"  # the first one, until the operator chooses
-    source.namespace = "dynamo"
-    view = source.fetch()
+    view = source.fetch({"namespace": "dynamo"})
     assert (view.namespace, view.chosen, view.state.namespace) == ("dynamo", True, "dynamo")
     assert view.namespaces == ("agg", "dynamo")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import filelock
 import pytest
 
-from deck.plugins.dynamo_namespaces.state import (
+from deck.plugins.dynamo_namespaces.client import (
     STATE_DIR_ENV,
     StateError,
     StateSnapshot,

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from deck.plugins.dynamo_namespaces.state import load_state, scale
+from deck.plugins.dynamo_namespaces.client import load_state, scale
 
 # Dynamo copies the planner's whole environment into --worker-env; deck keeps only these.
 KEPT_ENV = ("CUDA_VISIBLE_DEVICES", "DYNAMO_SERVICE_CONFIG")

@@ -1,6 +1,7 @@
 """Dynamo namespace state files: find, read, plan and apply scaling, as Dynamo's planner does.
 
-One import point for the panels and the command line; the parts live in the private modules.
+One import point for the panels and the command line; the parts live in client_files (reading),
+client_parse, model_plan and client_write.
 
 Typical flow for a confirmed action::
 
@@ -11,20 +12,7 @@ Typical flow for a confirmed action::
 
 from __future__ import annotations
 
-from ._apply import DEFAULT_LOCK_TIMEOUT, ApplyResult, FailureReason, apply_plan, scale
-from ._model import (
-    SCALABLE_COMPONENTS,
-    ComponentSummary,
-    ErrorKind,
-    FileVersion,
-    GpuSlot,
-    StateError,
-    StateSnapshot,
-    Watcher,
-)
-from ._parse import gpu_sort_key, parse_state
-from ._plan import AddPlan, Plan, PlanError, RemovePlan, plan_add, plan_remove, worker_command
-from ._store import (
+from .client_files import (
     DEFAULT_STATE_DIR,
     STATE_DIR_ENV,
     DirectoryStamp,
@@ -37,6 +25,19 @@ from ._store import (
     resolve_state_dir,
     state_files,
 )
+from .client_parse import gpu_sort_key, parse_state
+from .client_write import DEFAULT_LOCK_TIMEOUT, ApplyResult, FailureReason, apply_plan, scale
+from .model import (
+    SCALABLE_COMPONENTS,
+    ComponentSummary,
+    ErrorKind,
+    FileVersion,
+    GpuSlot,
+    StateError,
+    StateSnapshot,
+    Watcher,
+)
+from .model_plan import AddPlan, Plan, PlanError, RemovePlan, plan_add, plan_remove, worker_command
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",

@@ -8,7 +8,7 @@ import re
 import textwrap
 from typing import Any
 
-from .state import Watcher
+from .client import Watcher
 
 __all__ = ["COMMAND_WIDTH", "command_text", "short_command"]
 

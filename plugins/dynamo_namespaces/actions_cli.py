@@ -1,23 +1,29 @@
-"""`deck dynamo list|show|add|remove`: the scriptable side of the plugin, same code as the panels.
+"""`deck dynamo open|list|show|add|remove`: the scriptable side of the plugin, same code as the panels.
 
-The four commands mirror Dynamo's `examples/planner/test_controller.py` (state, add, remove)
-plus discovery. Exit codes: 0 ok, 1 error (bad file, nothing to do, refused write), 2 usage.
+`open` starts the dynamo dashboard with settings given as flags; the other four mirror Dynamo's
+`examples/planner/test_controller.py` (state, add, remove) plus discovery. Exit codes: 0 ok,
+1 error (bad file, nothing to do, refused write), 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+import yaml
+
 from deck import sanitize
 
-from .state import (
+from .client import (
     SCALABLE_COMPONENTS,
     STATE_DIR_ENV,
     ApplyResult,
@@ -28,6 +34,7 @@ from .state import (
     resolve_state_dir,
     scale,
 )
+from .client_live import locate_store
 
 __all__ = [
     "COMMAND",
@@ -115,7 +122,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(_width(cell) for cell in column) for column in zip(*rows, strict=True)]
     return [
         "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -126,17 +133,18 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 def list_namespaces(state_dir: Path) -> CommandOutput:
     """Every namespace in the folder; a missing or empty folder is "no deployments"."""
     results = discover(state_dir)
-    payload = {"state_dir": str(state_dir), "namespaces": []}
+    namespaces: list[dict[str, Any]] = []
+    payload = {"state_dir": str(state_dir), "namespaces": namespaces}
     if not results:
         where = "does not exist" if not state_dir.is_dir() else "has no *.json state files"
         return CommandOutput(EXIT_OK, f"No deployments: {state_dir} {where}.", payload)
     rows = [("NAMESPACE", "WATCHERS", "GPUS USED", "FILE", "STATUS")]
     for result in results:
         if isinstance(result, StateError):
-            payload["namespaces"].append(_error_payload(result))
+            namespaces.append(_error_payload(result))
             rows.append((result.namespace, "-", "-", result.path.name, f"error: {result.problem}"))
             continue
-        payload["namespaces"].append(_summary_payload(result))
+        namespaces.append(_summary_payload(result))
         listed = len(result.gpu_info)
         used = f"{listed - len(result.free_gpus)}/{listed}"
         status = f"{len(result.warnings)} warning(s)" if result.warnings else "ok"
@@ -227,6 +235,41 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
 
 
+def _add_open_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--namespace", help="namespace of the state files to show (default: ask when several)"
+    )
+    parser.add_argument("--discovery", metavar="file:DIR|etcd:URL", help="the Dynamo 1.x discovery store")
+    parser.add_argument("--frontend", metavar="URL", help="the Dynamo 1.x frontend (default: localhost:8000)")
+    parser.add_argument("--etcd", metavar="URL", help="etcd holding the planner's keys")
+    parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
+    parser.add_argument("--snapshot", action="store_true", help="print the screen as text and exit")
+    parser.add_argument("--size", metavar="COLSxROWS", help="screen size for --snapshot")
+
+
+def open_dashboard(args: argparse.Namespace) -> int:
+    """`deck dynamo open`: the shipped dynamo layout with the given settings, in a deck of its own."""
+    document = yaml.safe_load(resources.files("deck.layouts").joinpath("dynamo.yaml").read_text())
+    config = document.setdefault("plugins", {}).get("dynamo") or {}
+    document["plugins"]["dynamo"] = config
+    for option in ("state_dir", "namespace", "discovery", "frontend", "etcd"):
+        value = getattr(args, option, None)
+        if value:
+            config[option] = value
+    if args.discovery:
+        try:
+            locate_store(args.discovery)
+        except ValueError as exc:
+            print(f"deck dynamo open: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    flags = ["--read-only"] * args.read_only + ["--snapshot"] * args.snapshot
+    flags += ["--size", args.size] if args.size else []
+    with tempfile.TemporaryDirectory(prefix="deck-dynamo-") as folder:
+        layout = Path(folder, "dynamo.yaml")
+        layout.write_text(yaml.safe_dump(document, sort_keys=False))
+        return subprocess.run([sys.executable, "-m", "deck", "--layout", str(layout), *flags]).returncode
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the dynamo subcommands and options to `parser`."""
     _add_common_options(parser)
@@ -237,6 +280,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         _add_common_options(created)
         return created
 
+    _add_open_command(command("open", "open the dynamo dashboard with these settings"))
     command("list", "list the namespaces in the state folder")
     command("show", "show one namespace").add_argument("namespace")
     for name, text in (("add", "add a watcher"), ("remove", "remove the newest watcher")):
@@ -247,7 +291,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Build the `dynamo` subcommand on an argparse subparsers object; `main` is its handler."""
-    parser = subparsers.add_parser(COMMAND, help=DESCRIPTION, description=DESCRIPTION)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        COMMAND, help=DESCRIPTION, description=DESCRIPTION
+    )
     configure(parser)
     parser.set_defaults(handler=main)
     return parser
@@ -265,6 +311,8 @@ def main(args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: Text
     """Run the parsed command, print its output, return the exit code."""
     state_dir = resolve_state_dir(getattr(args, "state_dir", None))
     command = args.dynamo_command
+    if command == "open":
+        return open_dashboard(args)
     if command == "list":
         output = list_namespaces(state_dir)
     elif command == "show":

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import filelock
 
-from ._model import FileVersion, StateError, StateSnapshot, thaw
-from ._parse import parse_state
-from ._plan import Plan, PlanError, apply_to_document, plan_add, plan_remove
-from ._store import lock_path, read_state
+from .client_files import lock_path, read_state
+from .client_parse import parse_state
+from .model import FileVersion, StateError, StateSnapshot, thaw
+from .model_plan import Plan, PlanError, apply_to_document, plan_add, plan_remove
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "ApplyResult", "FailureReason", "apply_plan", "scale"]
 
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT = 10.0
 
-FailureReason = Literal["missing", "corrupt", "stale", "locked", "refused", "write-failed"]
+FailureReason = Literal["missing", "corrupt", "stale", "locked", "refused", "read-only", "write-failed"]
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,41 @@ class ApplyResult:
     state: StateSnapshot | StateError | None = None
 
 
-def _render(document: dict) -> bytes:
-    """Dynamo's LocalConnector format: indent=2, ASCII escapes, no trailing newline."""
-    return json.dumps(document, indent=2).encode("ascii")
+def _render(document: dict[str, Any]) -> bytes:
+    """Dynamo's LocalConnector format: indent=2, ASCII escapes, no trailing newline; strict JSON.
+
+    Raises ValueError for NaN or Infinity, which JSON does not have (Python would write them).
+    """
+    return json.dumps(document, indent=2, allow_nan=False).encode("ascii")
+
+
+def _is_our_temp(name: str, target: str) -> bool:
+    """mkstemp's names for our temp files: `.{file}.` + 8 characters + `.tmp`."""
+    return re.fullmatch(re.escape(f".{target}.") + r"[a-z0-9_]{8}\.tmp", name) is not None
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Temp files of our own naming left by a writer killed mid-write (we hold the lock now)."""
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for name in names:
+        if _is_our_temp(name, target.name):
+            try:
+                os.unlink(target.parent / name)
+                logger.info("removed %s, left by an interrupted write", target.parent / name)
+            except OSError as exc:
+                logger.debug("cannot remove %s: %s", name, exc)
+
+
+def _read_only(target: Path) -> bool:
+    """A file nobody may write (0444), or one this process may not write, is not ours to replace."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return not mode & 0o222 or not os.access(target, os.W_OK)
 
 
 def _write_atomically(path: Path, content: bytes) -> FileVersion:
@@ -94,7 +127,7 @@ def _locked_apply(
 ) -> ApplyResult:
     state = read_state(path)
     if isinstance(state, StateError):
-        reason = "missing" if state.kind == "missing" else "corrupt"
+        reason: FailureReason = "missing" if state.kind == "missing" else "corrupt"
         return ApplyResult(False, f"{state.message}; nothing written", reason, None, state)
     if expected is not None and not state.version.same_content(expected):
         return _stale(state, expected)
@@ -103,9 +136,19 @@ def _locked_apply(
         return ApplyResult(False, f"{plan.message}; nothing written", "refused", None, state)
     document = thaw(state.data)
     apply_to_document(document, plan)
-    content = _render(document)
     try:
-        version = _write_atomically(path, content)
+        content = _render(document)
+    except ValueError:
+        message = f"{path} holds NaN or Infinity, which is not JSON; nothing written"
+        return ApplyResult(False, message, "refused", plan, state)
+    target = Path(os.path.realpath(path))  # a symlinked state file is written through its link
+    if _read_only(target):
+        shown = f"{path} (a link to {target})" if path.is_symlink() else str(path)
+        message = f"{shown} is read-only; nothing written (make it writable to scale from here)"
+        return ApplyResult(False, message, "read-only", plan, state)
+    _remove_stale_temps(target)
+    try:
+        version = _write_atomically(target, content)
     except OSError as exc:
         message = f"{path}: cannot write ({exc.strerror or exc}); the file is unchanged"
         return ApplyResult(False, message, "write-failed", plan, state)

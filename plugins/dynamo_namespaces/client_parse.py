@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ._model import (
+from .model import (
     SCALABLE_COMPONENTS,
     ComponentSummary,
     ErrorKind,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import filelock
 
-from ._model import FileVersion, StateError, StateSnapshot
-from ._parse import parse_state
+from .client_parse import parse_state
+from .model import FileVersion, StateError, StateSnapshot
 
 __all__ = [
     "DEFAULT_STATE_DIR",

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from ._model import SCALABLE_COMPONENTS, FileVersion, StateSnapshot
-from ._parse import numeric_suffix
+from .client_parse import numeric_suffix
+from .model import SCALABLE_COMPONENTS, FileVersion, StateSnapshot
 
 __all__ = [
     "AddPlan",
