@@ -1,6 +1,7 @@
 """deck against the alternatives, side by side in one run: `make bench`.
 
     python bench/run.py                   # everything (about 15-25 minutes), writes bench/results.json
+                                          # and issue 18's budget table as docs/bench.md (budgets.py)
     python bench/run.py --quick           # a fast smoke run: fewer runs, short windows, small tables
     python bench/run.py --only table --sizes 1000 10000 --no-textual
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import bench_core
+import budgets
 import idle
 from _data import TABLE_OPS, WRITTEN, figure_name
 from _report import Line, Section, print_report
@@ -34,7 +36,7 @@ from textual_env import textual_python
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 STARTUP_ROWS = 300  # about a busy machine's process count
-PHASES = ("startup", "table", "idle")
+PHASES = ("budgets", "startup", "table", "idle")
 #: Table figures of one side: {row count: {step: figure}}.
 BySize = dict[int, dict[str, Figure]]
 T = TypeVar("T")
@@ -297,6 +299,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     sections: list[Section] = []
     scaling: list[Line] = []
+    if "budgets" in phases:
+        rows, load = _timed(
+            "budgets",
+            meta,
+            lambda: budgets.measure_all(settings.quick, settings.textual, settings.textual_missing),
+        )
+        budgets.print_table(rows, load)
+        if not settings.quick:  # docs/bench.md holds full runs only
+            budgets.write_docs(rows, load, f"full run, {settings.runs} runs per start-up figure")
     if "startup" in phases:
         lines, load = _timed("startup", meta, lambda: startup(settings))
         sections.append(Section("start-up: process start to first full frame, 200x50", lines, load))

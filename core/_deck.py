@@ -105,6 +105,8 @@ class Deck:
         self.on_clipboard: Callable[[str], None] | None = None  # writes an escape to the terminal
         self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
+        #: True while the only change waiting to be drawn is the header clock's.
+        self.clock_only = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
@@ -288,10 +290,22 @@ class Deck:
         return done.result(timeout=STARTUP_TIMEOUT)
 
     async def _tick(self) -> None:
-        # The clock in the header is the only thing that changes on its own.
+        # The clock in the header (and a stale panel's age) is the only thing that changes on
+        # its own: wake when its text changes, each second or, without seconds, each minute.
         while True:
-            await asyncio.sleep(1.0 - time.time() % 1.0)
-            self.request_redraw()
+            step = 60.0 if self.layout.clock == "minutes" and not self._ages_shown() else 1.0
+            await asyncio.sleep(step - time.time() % step)
+            self._request_clock_redraw()
+
+    def _ages_shown(self) -> bool:
+        """Whether a panel on screen shows the age of stale data, which changes every second."""
+        return any(frame.stale for frame in self.screen.frames)
+
+    def _request_clock_redraw(self) -> None:
+        """Draw the header alone, unless something else is waiting to be drawn too."""
+        if self.on_redraw is not None and self._redraw_pending is None and not self._ages_shown():
+            self.clock_only = True
+        self._schedule_redraw()
 
     def _plugin_failed(self, name: str, problem: str) -> None:
         """Mark a plugin failed and show why in its panels (the problem is logged already)."""
@@ -327,14 +341,21 @@ class Deck:
 
     def request_redraw(self) -> None:
         """Draw soon; many requests within one frame interval become one draw."""
+        self.clock_only = False
+        self._schedule_redraw()
+
+    def _schedule_redraw(self) -> None:
         if self.on_redraw is None or self._redraw_pending is not None:
             return
         self._redraw_pending = asyncio.get_running_loop().call_later(REDRAW_INTERVAL, self._redraw)
 
     def _redraw(self) -> None:
         self._redraw_pending = None
-        if self.on_redraw is not None:
-            self.on_redraw()
+        try:
+            if self.on_redraw is not None:
+                self.on_redraw()
+        finally:
+            self.clock_only = False
 
     def use_theme(self, name_or_path: str) -> Theme:
         """Switch themes while running (a built-in, a plugin's, or a file); ThemeError if unknown."""

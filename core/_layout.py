@@ -25,7 +25,9 @@ __all__ = [
 ]
 
 DEFAULT_THEME: Final = "neon-syndicate"
-_TOP_KEYS: Final = ("title", "theme", "plugins", "screens", "keys")
+_TOP_KEYS: Final = ("title", "theme", "clock", "plugins", "screens", "keys")
+#: How the header clock reads: with seconds (redrawn every second) or without (once a minute).
+CLOCKS: Final = ("seconds", "minutes")
 _SCREEN_KEYS: Final = ("name", "key", "rows", "columns", "panel", "title", "options")
 _NODE_KEYS: Final = ("rows", "columns", "panel", "title", "options", "height", "width", "weight")
 _SCREEN_KEYS_ORDER: Final = "1234567890"
@@ -91,6 +93,7 @@ class Layout:
     keys: Mapping[str, str | None]
     document: Document
     name: str
+    clock: str = "seconds"
 
     def where(self, path: Path_, *, key: bool = False) -> str:
         """Return file:line:column for a path inside the layout (of its key, if `key`)."""
@@ -188,6 +191,9 @@ class _Parser:
         theme = data.get("theme", DEFAULT_THEME)
         if not isinstance(theme, str):
             raise self.fail(("theme",), f"theme must be a name or path, got {_kind(theme)}")
+        clock = data.get("clock", CLOCKS[0])
+        if clock not in CLOCKS:
+            raise self.fail(("clock",), f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}")
         screens_data = data.get("screens")
         if not isinstance(screens_data, list) or not screens_data:
             raise self.fail(("screens",), "screens must be a non-empty list of screens")
@@ -217,6 +223,7 @@ class _Parser:
             keys=self.keys(data.get("keys"), ("keys",)),
             document=self.doc,
             name=name,
+            clock=clock,
         )
 
     def plugins(self, value: Any, path: Path_) -> tuple[PluginSpec, ...]:

@@ -83,6 +83,8 @@ class Shell(urwid.Widget):
         super().__init__()
         self.deck = deck
         self._dim = {role: "muted" for role in ROLES} | {None: "muted"}
+        #: The body as last drawn, and its size: a draw for the clock alone reuses it.
+        self._last_body: tuple[tuple[int, int], urwid.Canvas] | None = None
 
     # ---- lines ---------------------------------------------------------------------------------
 
@@ -104,7 +106,8 @@ class Shell(urwid.Widget):
                 log.debug("status segment %s failed: %s", segment.name, exc, exc_info=True)
                 markup = [("bad", f"{segment.name}: error")]
             pieces.append([*as_segments(markup or ""), (None, "  ")])
-        clock: list[Segment] = [("accent", time.strftime(" %H:%M:%S ", time.localtime(now())))]
+        shape = " %H:%M " if deck.layout.clock == "minutes" else " %H:%M:%S "
+        clock: list[Segment] = [("accent", time.strftime(shape, time.localtime(now())))]
         # Health never gives way: the clock goes first, then the plugins' segments from the right.
         health = self._health()
         while True:
@@ -252,7 +255,13 @@ class Shell(urwid.Widget):
         top = canvas([encode_line(line, "text") for line in top_lines], width, len(top_lines), "text")
         parts.append((top, None, False))
         if body_height:
-            parts.append((self._body(width, body_height), None, True))
+            last = self._last_body
+            if self.deck.clock_only and last is not None and last[0] == (width, body_height):
+                body = last[1]  # only the clock moved: the header is all that is drawn anew
+            else:
+                body = self._body(width, body_height)
+                self._last_body = ((width, body_height), body)
+            parts.append((body, None, True))
         if bottom_lines:
             bottom = canvas(
                 [encode_line(line, "footer") for line in bottom_lines],
@@ -284,6 +293,7 @@ class Shell(urwid.Widget):
     # ---- input --------------------------------------------------------------------------------
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
+        self.deck.clock_only = False
         self.deck.keys.handle(size, key)
         self._invalidate()
         return None
@@ -299,6 +309,7 @@ class Shell(urwid.Widget):
     ) -> bool:
         width, height = size
         deck = self.deck
+        deck.clock_only = False
         if deck.overlays.top is not None:
             return False
         if row == 1 and height >= 6 and event == "mouse press":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -19,8 +18,6 @@ from deck.plugins.system.model import NO_GPU, CpuSnapshot, GpuSnapshot, MemorySn
 __all__ = ["CpuSampler", "GpuSampler", "ProcessSampler", "read_memory", "uptime"]
 
 HISTORY = 60
-#: psutil's percentages are deltas between two reads; closer reads than this are mostly noise.
-MIN_DELTA = 0.2
 
 
 class CpuSampler:
@@ -29,16 +26,19 @@ class CpuSampler:
     def __init__(self, history: int = HISTORY, read_times: Callable[[], Sequence[Any]] | None = None) -> None:
         # Deltas are kept here rather than in psutil.cpu_percent, whose state is per thread.
         self._read_times = read_times or (lambda: psutil.cpu_times(percpu=True))
-        self._last = self._read_times()
-        self._primed = time.monotonic()
-        self._history: list[deque[float]] = [deque(maxlen=history) for _ in self._last]
+        #: None until the first read, which is measured since boot: the first frame never waits.
+        self._last: Sequence[Any] | None = None
+        self._history: list[deque[float]] = []
+        self._size = history
 
     def read(self) -> CpuSnapshot:
-        """Sample every core once (the first time, not sooner than MIN_DELTA after priming)."""
-        _wait_since(self._primed)
+        """Sample every core once; the first sample is each core's average since boot."""
         now = self._read_times()
-        per_core = tuple(_busy_percent(old, new) for old, new in zip(self._last, now))
+        last = self._last or [None] * len(now)
+        per_core = tuple(_busy_percent(old, new) for old, new in zip(last, now))
         self._last = now
+        if len(self._history) != len(per_core):
+            self._history = [deque(maxlen=self._size) for _ in per_core]
         for core, value in zip(self._history, per_core):
             core.append(value)
         return CpuSnapshot(
@@ -50,8 +50,10 @@ class CpuSampler:
 
 
 def _busy_percent(old: Any, new: Any) -> float:
-    idle = (new.idle + getattr(new, "iowait", 0.0)) - (old.idle + getattr(old, "iowait", 0.0))
-    total = sum(new) - sum(old)
+    """The busy share of a core between two reads (`old` None: since boot)."""
+    old_idle = 0.0 if old is None else old.idle + getattr(old, "iowait", 0.0)
+    idle = (new.idle + getattr(new, "iowait", 0.0)) - old_idle
+    total = sum(new) - (0.0 if old is None else sum(old))
     return 0.0 if total <= 0 else max(0.0, min(100.0, 100.0 * (total - idle) / total))
 
 
@@ -73,32 +75,17 @@ _ALL_CORES = 100.0 * (os.cpu_count() or 1)
 _STATIC = ["name", "username", "cmdline"]
 
 
-def _wait_since(started: float) -> None:
-    remaining = MIN_DELTA - (time.monotonic() - started)
-    if remaining > 0:
-        time.sleep(remaining)
-
-
 class ProcessSampler:
-    """Reads every process; primes per-process CPU counters in the background at start."""
+    """Reads every process; CPU% is measured between two reads, so the first read shows 0.0 (as
+    htop's first frame does) rather than holding the first frame back for a second sample."""
 
     def __init__(self) -> None:
-        self._primed = time.monotonic()
         #: (pid, started) -> (cpu seconds, when read), for the CPU% between two reads.
         self._cpu: dict[tuple[int, float], tuple[float, float]] = {}
         self._static: dict[tuple[int, float], tuple[str, str, str]] = {}
-        self._priming = threading.Thread(target=self._prime, name="deck-system-prime", daemon=True)
-        self._priming.start()
-
-    def _prime(self) -> None:
-        now = time.monotonic()
-        self._cpu = {(c.pid, c.started): (c.cpu_seconds, now) for c in read_counters()}
-        self._primed = time.monotonic()
 
     def read(self) -> tuple[ProcessInfo, ...]:
         """Sample every process; ones that vanish or deny access mid-read are blanked."""
-        self._priming.join()
-        _wait_since(self._primed)
         total = psutil.virtual_memory().total or 1
         now = time.monotonic()
         found = []

@@ -70,6 +70,46 @@ def test_filter_words_columns_and_negation() -> None:
     assert table.summary == "0/3 /nothing-like-this"
 
 
+def test_typing_a_filter_on_narrows_and_deleting_widens_like_a_fresh_filter() -> None:
+    rows = [
+        Proc(n, name, None, state)
+        for n, (name, state) in enumerate(
+            [("trainer", "running"), ("train-log", "sleeping"), ("tracer", "zombie"), ("loader", "running")]
+            * 3
+        )
+    ]
+    typed = make(rows)
+    steps = [
+        "t",
+        "tr",
+        "tra",
+        "trai",
+        "train",
+        "trai",
+        "tr",
+        "tr !z",
+        "tr !zo",
+        "tr !z",
+        "state:r",
+        "state:ru",
+        "state:r",
+        "name:tr state:s",
+        "name:tra state:s",
+        "",
+        "!l",
+        "!lo",
+        "!l",
+    ]
+    for text in steps:
+        typed.filter = text
+        fresh = make(rows)
+        fresh.filter = text
+        assert typed.visible_rows == fresh.visible_rows, text
+    typed.filter = "train"
+    typed.update([*rows, Proc(99, "trainer-2", None, "idle")])  # new rows: searched afresh
+    assert [p.pid for p in typed.visible_rows][-1] == 99
+
+
 def test_selection_survives_refresh_resort_and_row_removal_by_id() -> None:
     table = make()
     table.keypress((50, 6), "down")

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import namedtuple
 from pathlib import Path
 
 import psutil
@@ -295,3 +296,12 @@ def test_details_list_the_cwd_open_files_connections_and_children(tmp_path: Path
             process.kill()
         child.kill()
         child.wait()
+
+
+def test_the_first_cpu_sample_is_the_average_since_boot_and_the_next_the_change() -> None:
+    times = namedtuple("times", "user system idle iowait")
+    reads = iter([[times(30.0, 10.0, 50.0, 10.0)], [times(35.0, 10.0, 55.0, 10.0)]])
+    sampler = CpuSampler(read_times=lambda: next(reads))
+    assert sampler.read().per_core == (40.0,)  # 40 of 100 s busy since boot: no wait for a second read
+    second = sampler.read()
+    assert second.per_core == (50.0,) and second.history == ((40.0, 50.0),)
