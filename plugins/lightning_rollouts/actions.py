@@ -21,6 +21,7 @@ from deck.plugins.lightning_rollouts.rollout_actions import (
     open_row,
     page_action,
     requeue_action,
+    reveal_secret,
     show_json,
 )
 from deck.plugins.lightning_rollouts.settings_actions import (
@@ -78,6 +79,7 @@ def lightning_actions(session: LightningSession) -> list[Action]:
             keys=("c",),
             scope=rollouts,
             mutating=True,
+            destructive=True,
             description="cancel the selected rollout, after confirmation",
         ),
         Action(
@@ -90,6 +92,14 @@ def lightning_actions(session: LightningSession) -> list[Action]:
             description="put a failed or cancelled rollout back in the queue",
         ),
         Action("lightning.json", "Raw JSON", show_json, keys=("v",), scope=(*viewers, RESOURCES_PANEL)),
+        Action(
+            "lightning.reveal",
+            "Reveal secret",
+            reveal_secret,
+            keys=("V",),
+            scope=(*viewers, RESOURCES_PANEL),
+            description="show one hidden value (an API key, a token) of the selected row, on screen only",
+        ),
         Action("lightning.invert", "Invert sort", invert_sort, keys=("S",), scope=rollouts),
         Action(
             "lightning.page_size",

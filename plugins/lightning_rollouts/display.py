@@ -13,7 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from deck.plugins.lightning_rollouts.model import Attempt, Rollout
+from deck.plugins.lightning_rollouts.model import Attempt, Rollout, mask_secrets
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -75,9 +75,11 @@ def status_text(rollout: Rollout, attempt: Attempt | None = None) -> str:
 
 
 def input_preview(value: Any, limit: int = INPUT_PREVIEW_CHARS) -> str:
-    """Compact JSON of a rollout's input, cut to `limit` characters with an ellipsis."""
+    """Compact JSON of a rollout's input (secrets masked), cut to `limit` characters."""
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain, allow_nan=True)
+        text = json.dumps(
+            mask_secrets(value), ensure_ascii=False, separators=(",", ":"), default=_plain, allow_nan=True
+        )
     except (TypeError, ValueError, RecursionError):
         text = "…"
     if len(text) > limit:

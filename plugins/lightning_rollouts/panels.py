@@ -18,7 +18,7 @@ from deck.plugins.lightning_rollouts.columns import (
     when,
 )
 from deck.plugins.lightning_rollouts.display import format_duration, input_preview
-from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker
+from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker, mask_secrets
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
 from deck.plugins.lightning_rollouts.settings import auto_refresh_text
 from deck.plugins.lightning_rollouts.source import (
@@ -75,6 +75,7 @@ def describe_resource(entry: Any) -> str:
     """A resource's fields in a line: `model=… endpoint=…` (its type is shown apart)."""
     if not isinstance(entry, Mapping):
         return input_preview(entry, 200)
+    entry = mask_secrets(entry)
     parts = []
     first = [k for k in _FIRST_FIELDS if k in entry]
     for key in [*first, *(k for k in entry if k not in _FIRST_FIELDS)]:
@@ -176,7 +177,8 @@ def resource_columns() -> tuple[Ranked, ...]:
 def _stats(value: Any) -> Cell:
     if not value:
         return [("muted", "—")]
-    return "  ".join(f"{k}={v if isinstance(v, str) else input_preview(v, 20)}" for k, v in value.items())
+    masked = mask_secrets(value)
+    return "  ".join(f"{k}={v if isinstance(v, str) else input_preview(v, 20)}" for k, v in masked.items())
 
 
 RUNNER_COLUMNS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,16 @@ from deck.plugins.lightning_rollouts.display import (
     input_preview,
     status_text,
 )
-from deck.plugins.lightning_rollouts.model import MODES, ROLLOUT_STATUSES, Rollout, Span, Worker, to_json
+from deck.plugins.lightning_rollouts.model import (
+    MODES,
+    ROLLOUT_STATUSES,
+    Rollout,
+    Span,
+    Worker,
+    mask_secrets,
+    secret_paths,
+    to_json,
+)
 from deck.plugins.lightning_rollouts.panels import ResourceRow
 from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
@@ -33,6 +43,7 @@ __all__ = [
     "open_row",
     "page_action",
     "requeue_action",
+    "reveal_secret",
     "show_json",
 ]
 
@@ -56,9 +67,25 @@ def json_of(selection: Any) -> tuple[str, Any]:
 
 
 def show_json(ctx: ActionContext) -> None:
-    """The selected row as raw JSON, in a foldable viewer."""
+    """The selected row as raw JSON (secrets masked), in a foldable viewer."""
     title, value = json_of(ctx.selection)
-    ctx.show_json(title, value)
+    ctx.show_json(title, mask_secrets(value))
+
+
+async def reveal_secret(ctx: ActionContext) -> str | None:
+    """Show one masked value of the selected row, on screen only (never logged)."""
+    title, value = json_of(ctx.selection)
+    secrets = secret_paths(value)
+    if not secrets:
+        raise ActionError(f"{title} holds no hidden secret")
+    options = [(".".join(path), index) for index, (path, _) in enumerate(secrets)]
+    index = options[0][1] if len(options) == 1 else await ctx.choose("Reveal which secret?", options)
+    if index is None:
+        return None
+    path, secret = secrets[index]
+    text = secret if isinstance(secret, str) else json.dumps(secret, ensure_ascii=False)
+    ctx.show_text(f"{'.'.join(path)} (Esc hides it)", text)
+    return None
 
 
 def open_row(ctx: ActionContext) -> None:
@@ -190,8 +217,33 @@ async def _selected_rollout(
     return rollout
 
 
-async def _change(ctx: ActionContext, apply: Callable[[str], Rollout], rollout_id: str) -> str:
-    """Apply a confirmed change, then show the table as the store now has it."""
+async def _confirm_and_apply(
+    ctx: ActionContext,
+    rollout: Rollout,
+    verb: str,
+    consequence: str,
+    apply: Callable[[str], Rollout],
+    *,
+    destructive: bool,
+) -> str | None:
+    """The one confirmation of a change to a rollout, then the change and a refresh.
+
+    Declining changes nothing and says so plainly (not as a success)."""
+    rollout_id = rollout.rollout_id
+    question = (
+        f"{verb.capitalize()} rollout {rollout_id} ({status_text(rollout)})?\n\n"
+        f"Input: {input_preview(rollout.input, 70)}\n\n{consequence}"
+    )
+    confirmed = await ctx.confirm(
+        question,
+        title=f"{verb.capitalize()} rollout",
+        destructive=destructive,
+        ok=f"{verb.capitalize()} it",
+        cancel="Keep it",
+    )
+    if not confirmed:
+        ctx.notify(f"{verb} abandoned: {rollout_id} kept as it was", "info")
+        return None
     updated = await blocking(ctx, apply, rollout_id, missing=_gone(rollout_id))
     ctx.refresh(ROLLOUTS)
     return f"{rollout_id} is now {updated.status}"
@@ -205,14 +257,8 @@ def cancel_action(session: LightningSession) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
         rollout = await _selected_rollout(ctx, session, CANCELLABLE_STATUSES, "cancelled", ", ")
-        question = (
-            f"Cancel rollout {rollout.rollout_id} ({status_text(rollout)})?\n\n"
-            f"Input: {input_preview(rollout.input, 70)}\n\n"
-            "The store marks it cancelled; a runner already working on it is not interrupted."
-        )
-        if not await ctx.confirm(question, title="Cancel rollout", destructive=True, ok="Yes, cancel it"):
-            return "cancel: nothing changed"
-        return await _change(ctx, session.cancel, rollout.rollout_id)
+        consequence = "The store marks it cancelled; a runner already working on it is not interrupted."
+        return await _confirm_and_apply(ctx, rollout, "cancel", consequence, session.cancel, destructive=True)
 
     return cancel
 
@@ -222,12 +268,9 @@ def requeue_action(session: LightningSession) -> Handler:
         """Put a failed or cancelled rollout back in the queue, after asking."""
         rollout = await _selected_rollout(ctx, session, REQUEUEABLE_STATUSES, "requeued", " or ")
         attempts = rollout.attempt.sequence_id if rollout.attempt and rollout.attempt.sequence_id else 0
-        question = (
-            f"Requeue rollout {rollout.rollout_id} ({rollout.status})?\n\n"
-            f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
+        consequence = f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
+        return await _confirm_and_apply(
+            ctx, rollout, "requeue", consequence, session.requeue, destructive=False
         )
-        if not await ctx.confirm(question, title="Requeue rollout", ok="Requeue"):
-            return "requeue: nothing changed"
-        return await _change(ctx, session.requeue, rollout.rollout_id)
 
     return requeue

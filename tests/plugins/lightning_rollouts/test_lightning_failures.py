@@ -168,9 +168,11 @@ def test_cancel_and_requeue_ask_first_and_refuse_what_makes_no_sense(
     table.select("ro-0347ec6024a6")  # running
     deck.press("c")
     screen = deck.wait_for("Cancel rollout ro-0347ec6024a6 (running)?")
-    assert "[ Yes, cancel it ]" in screen and "a runner already working on it is not interrupted" in screen
-    deck.press("enter")  # a destructive question starts on Cancel: Enter changes nothing
-    assert "cancel: nothing changed" in deck.wait_for("nothing changed")
+    assert "[ Cancel it ]" in screen and "[ Keep it ]" in screen
+    assert "a runner already working on it is not interrupted" in screen
+    deck.press("enter")  # a destructive question starts on Keep it: Enter changes nothing
+    line = deck.wait_for("cancel abandoned")
+    assert "cancel abandoned: ro-0347ec6024a6 kept as it was" in line and "✓" not in status_line(deck)
     assert fixture_store.count("POST") == 0
     deck.press("c")
     deck.wait_for("Cancel rollout ro-0347ec6024a6")
@@ -190,6 +192,11 @@ def test_cancel_and_requeue_ask_first_and_refuse_what_makes_no_sense(
     deck.press("R")
     screen = deck.wait_for("Requeue rollout ro-075f4ed6cbcf (failed)?")
     assert "the next free runner starts attempt #2" in screen
+    assert "[ Requeue it ]" in screen and "[ Keep it ]" in screen  # the same dialog, the same words
+    deck.press("esc")
+    assert "requeue abandoned: ro-075f4ed6cbcf kept as it was" in deck.wait_for("requeue abandoned")
+    deck.press("R")
+    deck.wait_for("Requeue rollout ro-075f4ed6cbcf (failed)?")
     deck.press("y")
     wait_until(deck, lambda: "ro-075f4ed6cbcf is now requeuing" in status_line(deck), "the requeue")
     table.select("ro-bbb903f2bb99")  # queuing
