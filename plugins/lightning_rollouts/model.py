@@ -14,6 +14,7 @@ __all__ = [
     "ATTEMPT_STATUSES",
     "MODES",
     "ROLLOUT_STATUSES",
+    "SECRET_MASK",
     "Attempt",
     "Page",
     "ResourceSnapshot",
@@ -22,11 +23,9 @@ __all__ = [
     "Span",
     "Statistics",
     "Worker",
-    "SECRET_MASK",
     "freeze_json",
     "is_secret_key",
     "mask_secrets",
-    "secret_paths",
     "parse_attempt",
     "parse_items",
     "parse_resources",
@@ -34,6 +33,7 @@ __all__ = [
     "parse_span",
     "parse_statistics",
     "parse_worker",
+    "secret_paths",
     "to_json",
 ]
 
