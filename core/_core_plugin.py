@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CorePlugin"]
 
+#: How long `r` waits for the fetch it asked for before saying it is still running.
+_REFRESH_WAIT = 15.0
+
 
 def _deck(ctx: ActionContext) -> Deck:
     return ctx._deck
@@ -217,14 +220,31 @@ async def _sources(ctx: ActionContext) -> None:
         deck.request_redraw()
 
 
-def _refresh(ctx: ActionContext) -> str:
+def _refresh(ctx: ActionContext) -> None:
+    """Fetch the focused panel's sources now; say so, then say how it went (a failure in red)."""
     deck = _deck(ctx)
     frame = deck.focused
     names = list(frame.results) if frame is not None and frame.results else []
     names = names or [s for s in (getattr(ctx.panel, "sources", ()) or ())]
-    for name in names or [None]:
-        deck.scheduler.refresh(name)
-    return f"refreshing {', '.join(names) if names else 'every source'}"
+    if not names:
+        deck.scheduler.refresh()
+        ctx.notify("refreshing every source", "info")
+        return
+    ctx.notify(f"refreshing {', '.join(names)}…", "info")
+    deck.spawn(_report_refresh(ctx, names), "refresh")
+
+
+async def _report_refresh(ctx: ActionContext, names: list[str]) -> None:
+    """Wait for the fetches `r` asked for; a failure is an error, never a success."""
+    done = await _deck(ctx).scheduler.refreshed(names, _REFRESH_WAIT)
+    failed = [r for r in done if r.error]
+    if failed:
+        others = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        ctx.notify(f"refresh failed: {failed[0].source}: {failed[0].error}{others}", "error")
+    elif len(done) < len(names):
+        ctx.notify(f"still refreshing after {_REFRESH_WAIT:g} s: {', '.join(names)}", "warn")
+    else:
+        ctx.notify(f"refreshed {', '.join(names)}", "ok")
 
 
 def _refresh_all(ctx: ActionContext) -> str:

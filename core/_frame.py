@@ -164,6 +164,11 @@ class PanelFrame(urwid.Widget):
             subtitle = "".join(t for _, t in fit([(None, subtitle)], room)) if room > 4 else ""
         right: list[Segment] = [*health, *([("muted", subtitle)] if subtitle else []), (border, h + tr)]
         used = sum(text_width(t) for _, t in left + right)
+        if used > width and health:  # the stale warning is cut, never dropped
+            room = width - sum(text_width(t) for _, t in left) - 2
+            health = fit(health, room) if room > 8 else []
+            right = [*health, (border, h + tr)]
+            used = sum(text_width(t) for _, t in left + right)
         if used > width:
             return [*fit(left, width - 1), (border, tr)]
         return [*left, (border, h * (width - used)), *right]

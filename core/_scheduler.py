@@ -8,7 +8,7 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +106,21 @@ class Scheduler:
             if name is None or state.source.name == name:
                 state.streak = 0
                 state.wake.set()
+
+    async def refreshed(self, names: Sequence[str], timeout: float) -> list[Result[Any]]:
+        """Fetch these sources now and wait for each to finish (up to `timeout`); their results.
+
+        A source still fetching when the time is up is left out, so a caller can say so.
+        """
+        states = [self._states[n] for n in names if n in self._states]
+        before = {s.source.name: s.runs for s in states}
+        for state in states:
+            self.refresh(state.source.name)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while any(s.runs <= before[s.source.name] for s in states) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        return [s.result for s in states if s.runs > before[s.source.name]]
 
     async def first_results(self, timeout: float | None = None) -> bool:
         """Wait until every source has finished one fetch; False if `timeout` ran out first."""

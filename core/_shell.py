@@ -86,19 +86,30 @@ class Shell(urwid.Widget):
                 log.debug("status segment %s failed: %s", segment.name, exc)
                 markup = [("bad", f"{segment.name}: error")]
             right += [*as_segments(markup or ""), (None, "  ")]
-        right += [*self._health(), ("accent", time.strftime(" %H:%M:%S "))]
-        used = sum(text_width(t) for _, t in left + right)
-        if used > width:
-            return fit(left + right[-1:], width)
-        return [*left, (None, " " * (width - used)), *right]
+        clock: Segment = ("accent", time.strftime(" %H:%M:%S "))
+        title, rest = left[:1], left[2:]
+        # Narrow terminals give way in this order: the layout name, the sources' names, the
+        # source count; plugin segments (a server's Online / Offline) and the clock stay.
+        for head, tail in (
+            (left, [*right, *self._health(), clock]),
+            ([*title, *rest], [*right, *self._health(), clock]),
+            ([*title, *rest], [*right, *self._health(short=True), clock]),
+            ([*title, *rest], [*right, clock]),
+        ):
+            used = sum(text_width(t) for _, t in head + tail)
+            if used <= width:
+                return [*head, (None, " " * (width - used)), *tail]
+        return fit([*title, *rest, *right, clock], width)
 
-    def _health(self) -> list[Segment]:
+    def _health(self, short: bool = False) -> list[Segment]:
         stats = self.deck.scheduler.stats()
         if not stats:
             return []
         failing = [s.name for s in stats if s.last_error]
         if not failing:
             return [("good", f"● {len(stats)}/{len(stats)} ok ")]
+        if short:
+            return [("bad", f"● {len(stats) - len(failing)}/{len(stats)} ok ")]
         names = ", ".join(failing[:2]) + ("…" if len(failing) > 2 else "")
         return [("bad", f"● {len(stats) - len(failing)}/{len(stats)} ok: {names} failing ")]
 

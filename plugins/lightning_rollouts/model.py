@@ -26,6 +26,7 @@ __all__ = [
     "freeze_json",
     "is_secret_key",
     "mask_secrets",
+    "names_a_secret",
     "parse_attempt",
     "parse_items",
     "parse_resources",
@@ -104,6 +105,7 @@ _SECRET_LAST_WORDS = frozenset(
 _SECRET_KEY_QUALIFIERS = frozenset({"api", "private", "secret", "access", "signing", "encryption"})
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 SECRET_MASK = "•••••• (hidden secret)"
+_JSON_KEY = re.compile(r'"([^"\\]{1,80})"\s*:')
 
 
 def is_secret_key(key: object) -> bool:
@@ -122,18 +124,28 @@ def is_secret_key(key: object) -> bool:
     return last == "key" and len(words) > 1 and words[-2] in _SECRET_KEY_QUALIFIERS
 
 
-def mask_secrets(value: Any) -> Any:
-    """Plain JSON data with every value under a secret-naming key replaced by SECRET_MASK."""
+def mask_secrets(value: Any, _depth: int = 0) -> Any:
+    """Plain JSON data with every value under a secret-naming key replaced by SECRET_MASK.
+
+    Data nested deeper than any viewer can show is cut to "…" rather than walked.
+    """
+    if _depth > _FREEZE_DEPTH:
+        return "…"
     if is_dataclass(value) and not isinstance(value, type):
         value = to_json(value)
     if isinstance(value, Mapping):
         return {
-            k: (SECRET_MASK if is_secret_key(k) and v not in (None, "") else mask_secrets(v))
+            k: (SECRET_MASK if is_secret_key(k) and v not in (None, "") else mask_secrets(v, _depth + 1))
             for k, v in value.items()
         }
     if isinstance(value, (tuple, list)):
-        return [mask_secrets(v) for v in value]
+        return [mask_secrets(v, _depth + 1) for v in value]
     return value
+
+
+def names_a_secret(json_text: str) -> bool:
+    """True when JSON text has a key naming a secret (a quick test before masking a copy)."""
+    return any(is_secret_key(key) for key in set(_JSON_KEY.findall(json_text)))
 
 
 def secret_paths(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

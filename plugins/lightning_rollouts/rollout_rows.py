@@ -40,6 +40,8 @@ class RolloutRow:
     rollout: Rollout
     attempt: Attempt | None
     nested: bool = False
+    #: When the data went stale: running durations stop there instead of ticking on.
+    frozen_at: float | None = None
 
     @property
     def key(self) -> str:
@@ -102,7 +104,12 @@ RANKED = (
     Ranked(Column("Mode", lambda r: r.rollout.mode, render=maybe(str), width=5), 8),
     Ranked(Column("Start Time", lambda r: start_time(r.rollout, r.attempt), render=when, width=19), 3),
     Ranked(
-        Column("Duration", lambda r: duration_seconds(r.rollout, r.attempt), render=duration_cell, width=11),
+        Column(
+            "Duration",
+            lambda r: duration_seconds(r.rollout, r.attempt, now=r.frozen_at),
+            render=duration_cell,
+            width=11,
+        ),
         4,
     ),
     Ranked(

@@ -102,6 +102,7 @@ class RolloutsPanel(Panel):
         self.page: RolloutPage | None = None
         self.loading = False
         self.stale = False
+        self.frozen_at: float | None = None
         self._ignored: tuple[str, ...] = ()
         ctx.deck.spawn(redraw_every_second(self.table), "lightning rollouts clock")
 
@@ -115,6 +116,7 @@ class RolloutsPanel(Panel):
     def update(self, result: Result[RolloutsSnapshot]) -> None:
         snapshot = result.value
         self.stale = result.stale
+        self.frozen_at = result.fetched_at if result.stale else None
         if snapshot is None:
             return
         if snapshot.url != self.session.url:  # from the backend used before a URL change
@@ -172,7 +174,7 @@ class RolloutsPanel(Panel):
                 self.ctx.deck.spawn(self._prefetch(ahead), "lightning prefetch")
         self.page = page
         self.table.empty = "no rollouts match" if page.matching < page.total else "no rollouts yet"
-        self.table.update([RolloutRow(r, r.attempt) for r in page.rows])
+        self.table.update([RolloutRow(r, r.attempt, frozen_at=self.frozen_at) for r in page.rows])
         self.table.mark_sort(query.sort, query.descending)
         if ignored != self._ignored:
             self._ignored = ignored
@@ -196,7 +198,8 @@ class RolloutsPanel(Panel):
     def _attempt_rows(self, row: RolloutRow) -> Any:
         async def load() -> list[RolloutRow]:
             attempts = await self.ctx.deck.run_blocking(self.session.attempts, row.rollout.rollout_id)
-            return [RolloutRow(row.rollout, attempt, nested=True) for attempt in attempts]
+            frozen = self.frozen_at
+            return [RolloutRow(row.rollout, attempt, nested=True, frozen_at=frozen) for attempt in attempts]
 
         return load()
 

@@ -57,8 +57,10 @@ class Refresher:
         self._online: bool | None = None
 
     def due(self, now: float, online: bool | None) -> str | None:
-        """Why the data should be fetched now (`auto-refresh`, `back online`), or None."""
+        """Why the data should be fetched now (`auto-refresh`, `back online`, `went offline`),
+        or None. Fetching when the server goes away marks every view stale at once."""
         came_back = online is True and self._online is False
+        went_away = online is False and self._online is True
         if online is not None:
             self._online = online
         cadence = self.session.auto_refresh
@@ -67,6 +69,8 @@ class Refresher:
         if came_back:
             self._last = now
             return "back online"
+        if went_away:
+            return "went offline"
         if cadence is not None and now - self._last >= cadence:
             self._last = now
             return "auto-refresh"

@@ -13,6 +13,8 @@ from deck_helpers import keys, loaded, rollouts, status_line, wait_until
 from fixture_store import FixtureStore
 from lightning_support import fixture_json
 
+from deck.plugins.lightning_rollouts.rollout_rows import RANKED
+
 
 def test_server_down_at_start_then_up(fixture_store: FixtureStore, open_lightning) -> None:
     fixture_store.stop()  # nothing listens on its port now
@@ -213,3 +215,24 @@ def test_read_only_disables_cancel_and_requeue(fixture_store: FixtureStore, open
     assert "Requeue: disabled in read-only mode" in status_line(deck)
     assert "READ-ONLY" in deck.text()
     assert fixture_store.count("POST") == 0
+
+
+def test_offline_is_plain_at_80x24_rows_freeze_and_r_says_it_failed(
+    fixture_store: FixtureStore, open_lightning
+) -> None:
+    running = next(r for r in fixture_store.rollouts if r["status"] == "running")
+    deck = loaded(open_lightning(url=fixture_store.url, health_interval=0.5, size=(80, 24)))
+    rollouts(deck).table.select(running["rollout_id"])
+    fixture_store.stop()  # nobody presses a key: the deck notices by itself
+    wait_until(deck, lambda: "stale" in deck.text(), "the table marked stale at 80x24", 5)
+    assert "OfflineError" in deck.text()
+    wait_until(deck, lambda: "● Offline" in deck.text().splitlines()[0], "the header saying Offline", 5)
+    row = rollouts(deck).table.selected
+    assert row is not None and row.frozen_at is not None
+    column = next(r.column for r in RANKED if r.column.title == "Duration")
+    duration = column.value(row)
+    time.sleep(1.1)  # a live running row would be a second older now
+    assert column.value(rollouts(deck).table.selected) == duration
+    deck.press("r")
+    wait_until(deck, lambda: "refresh failed" in status_line(deck), "r reporting the failure", 10)
+    assert "✓" not in status_line(deck) and "OfflineError" in status_line(deck)

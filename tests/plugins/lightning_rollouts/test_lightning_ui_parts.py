@@ -75,7 +75,7 @@ def test_refresher_cadence_off_and_reconnect() -> None:
     assert refresher.due(1006.0, True) == "auto-refresh"
     assert refresher.due(1010.0, True) is None
     assert refresher.due(1011.0, True) == "auto-refresh"
-    assert refresher.due(1012.0, False) is None
+    assert refresher.due(1012.0, False) == "went offline"  # every view fetches, and is marked stale
     assert refresher.due(1012.5, None) is None  # not known yet: nothing changes
     assert refresher.due(1013.0, True) == "back online"
     session.auto_refresh = None
