@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
 from datetime import datetime
 
@@ -200,3 +201,26 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     deck.wait_for("Show rollouts whose mode is")
     deck.press("2")  # train: the server cannot, and the operator is told
     wait_until(deck, lambda: "cannot apply: mode filter" in status_line(deck), "the warning")
+
+
+def test_the_cursor_stays_on_an_expanded_attempt_across_refreshes(
+    fixture_store: FixtureStore, open_lightning
+) -> None:
+    deck = loaded(open_lightning(url=fixture_store.url))
+    table = rollouts(deck).table
+    assert table.select("ro-6eedb2fc3a09")
+    deck.press("right")
+    wait_until(deck, lambda: "at-36cbe283" in keys(deck), "the attempts loading")
+    deck.press("j", "j")
+    assert table.selected.key == "at-36cbe283"
+    gate = threading.Event()  # attempts answer only when the test opens the gate
+    fixture_store.override = lambda method, path: gate.wait(10) and None if "/attempts" in path else None
+    for _ in range(3):  # each refresh reloads the attempts; the cursor never leaves #2
+        before = fixture_store.count("/attempts")
+        gate.clear()
+        deck.press("r")
+        wait_until(deck, lambda b=before: fixture_store.count("/attempts") > b, "the attempts reloading")
+        assert table.selected.key == "at-36cbe283"  # while the new attempts are on their way
+        gate.set()
+        deck.press("j", "k")
+        assert table.selected.key == "at-36cbe283"
