@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from agl1x import Agl1xServer, agl1x_python
 from fixture_store import FixtureStore
 from lightning_support import RecordedServer, agl_executable, free_port, wait_healthy
 
@@ -109,3 +110,17 @@ def open_lightning(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     yield open_
     for harness in opened:
         harness.stop()
+
+
+@pytest.fixture(scope="session")
+def agl1x_python_path() -> Path:
+    """The real 1.x server's venv python, built once per test run by .ci/agl1x-venv.sh."""
+    return agl1x_python()
+
+
+@pytest.fixture
+def agl1x(agl1x_python_path: Path, tmp_path: Path) -> Iterator[Agl1xServer]:
+    """A fresh, empty 1.x server (with the API key `s3cret`) on a free loopback port."""
+    server = Agl1xServer(agl1x_python_path, tmp_path, key="s3cret").start()
+    yield server
+    server.stop()
