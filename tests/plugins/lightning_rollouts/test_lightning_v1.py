@@ -29,7 +29,7 @@ def test_probe_tells_the_servers_apart_and_says_what_answered(
         probe(f"http://127.0.0.1:{free_port()}")
     fixture_store.override = lambda method, path: (404, {"detail": "Not Found"}, "application/json")
     with pytest.raises(
-        BadResponseError, match="HTTP 404 application/json then HTTP 404 .* not a LightningStore"
+        BadResponseError, match=r"HTTP 404 application/json then HTTP 404 .* not a LightningStore"
     ):
         probe(fixture_store.url)
 
@@ -78,7 +78,7 @@ def test_history_keeps_what_the_server_deletes_and_survives_a_restart(
     agl1x.delete("ro-ok")
     agl1x.create({"rollout_id": "ro-done", "input": "x"})
     agl1x.move("ro-done", "failed")
-    with pytest.raises(HTTPStatusError, match="409.*cannot transition failed -> failed"):
+    with pytest.raises(HTTPStatusError, match=r"409.*cannot transition failed -> failed"):
         client.fail("ro-done", "x")
     agl1x.move("ro-run", "failed", error_message="Job failed: BackoffLimitExceeded")
     rows = {row.rollout_id: row for row in history.sync(client).rows}
