@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from deck import Action
 from deck.plugins.lightning_rollouts.action_support import (
+    GATEWAY_PANEL,
     RESOURCES_PANEL,
     ROLLOUTS_PANEL,
     RUNNERS_PANEL,
     SETTINGS_PANEL,
     TRACE_PANELS,
 )
+from deck.plugins.lightning_rollouts.actions_v1 import delete_action, follow_action, gateway_action
 from deck.plugins.lightning_rollouts.rollout_actions import (
     cancel_action,
     choose_mode,
@@ -18,7 +20,7 @@ from deck.plugins.lightning_rollouts.rollout_actions import (
     choose_status,
     clear_filters,
     invert_sort,
-    open_row,
+    open_action,
     page_action,
     requeue_action,
     reveal_secret,
@@ -54,7 +56,7 @@ def lightning_actions(session: LightningSession) -> list[Action]:
         Action(
             "lightning.open",
             "Open",
-            open_row,
+            open_action(session),
             keys=("enter",),
             scope=viewers,
             description="a retried rollout opens into its attempts; other rows show their JSON",
@@ -99,6 +101,26 @@ def lightning_actions(session: LightningSession) -> list[Action]:
             keys=("V",),
             scope=(*viewers, RESOURCES_PANEL),
             description="show one hidden value (an API key, a token) of the selected row, on screen only",
+        ),
+        Action(
+            "lightning.delete",
+            "Delete",
+            delete_action(session),
+            keys=("D",),
+            scope=rollouts,
+            mutating=True,
+            destructive=True,
+            description="1.x: delete the selected rollout from the server (the history keeps it)",
+        ),
+        Action("lightning.follow", "Live follow", follow_action, keys=("F",), scope=rollouts),
+        Action(
+            "lightning.gateway",
+            "Pause/resume gateway",
+            gateway_action(session),
+            keys=("g",),
+            scope=GATEWAY_PANEL,
+            mutating=True,
+            description="1.x: pause the LLM proxy (new calls get 429) or resume it",
         ),
         Action("lightning.invert", "Invert sort", invert_sort, keys=("S",), scope=rollouts),
         Action(

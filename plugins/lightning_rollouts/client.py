@@ -78,7 +78,9 @@ def probe(url: str, *, timeout: float = 3.0, transport: httpx.BaseTransport | No
                     f"timeout: {base} did not answer within {timeout:g}s", where=where
                 ) from exc
             except httpx.TransportError as exc:
-                raise OfflineError(f"{describe(exc)} at {base}", where=where, hint=_OFFLINE_HINT) from exc
+                raise OfflineError(
+                    f"cannot reach {base} ({describe(exc)})", where=where, hint=_OFFLINE_HINT
+                ) from exc
             content_type = response.headers.get("content-type", "")
             if response.is_success and "json" in content_type:
                 try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import (
@@ -29,6 +29,7 @@ from deck.plugins.lightning_rollouts.source import (
     LightningSession,
     ResourcesSnapshot,
     StoreSnapshot,
+    Unsupported,
     WorkersSnapshot,
 )
 from deck.plugins.lightning_rollouts.traces_panels import SpansPanel, WaterfallPanel
@@ -48,6 +49,15 @@ __all__ = [
 WORKER_ROLES = {"busy": "good", "idle": "info", "unknown": "warn"}
 # What tells resources apart, shown before their other fields.
 _FIRST_FIELDS = ("model", "engine", "template", "endpoint")
+
+
+def _unsupported(table: Any, snapshot: object) -> TypeGuard[Unsupported]:
+    """Show in one line that the server cannot fill this page (1.x has no resources...)."""
+    if not isinstance(snapshot, Unsupported):
+        return False
+    table.empty = snapshot.message
+    table.update(())
+    return True
 
 
 # ---- resources ------------------------------------------------------------------------------------
@@ -117,8 +127,10 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
         self.session = session
         self.latest_id: str | None = None
 
-    def update(self, result: Result[ResourcesSnapshot]) -> None:
+    def update(self, result: Result[ResourcesSnapshot | Unsupported]) -> None:
         snapshot = result.value
+        if _unsupported(self.table, snapshot):
+            return
         if snapshot is None or snapshot.url != self.session.url:
             self.table.update(())
             return
@@ -211,8 +223,10 @@ class RunnersPanel(AdaptivePanel[Worker]):
         self.table.sort_by("Worker")
         ctx.deck.spawn(redraw_every_second(self.table), "lightning runners clock")
 
-    def update(self, result: Result[WorkersSnapshot]) -> None:
+    def update(self, result: Result[WorkersSnapshot | Unsupported]) -> None:
         snapshot = result.value
+        if _unsupported(self.table, snapshot):
+            return
         if snapshot is None or snapshot.url != self.session.url:
             self.table.update(())
             return
@@ -249,7 +263,7 @@ class SettingsPanel(Panel):
         self.view.show_cursor = True
         self.widget = self.view
         self.health: Result[Any] | None = None
-        self.store: StoreSnapshot | None = None
+        self.store: StoreSnapshot | Unsupported | None = None
         self._items: list[str | None] = []
         self.redraw()
         self.view.cursor = 1
@@ -257,7 +271,7 @@ class SettingsPanel(Panel):
     def update(self, result: Result[Any]) -> None:
         if result.source == HEALTH:
             self.health = result
-        elif isinstance(result.value, StoreSnapshot):
+        elif isinstance(result.value, (StoreSnapshot, Unsupported)):
             self.store = result.value
         self.redraw()
 
@@ -301,11 +315,15 @@ class SettingsPanel(Panel):
             return [("bad", "● Offline  "), ("muted", health.error)]
         if health.value is not None and not health.value.ok:
             return [("warn", "● Unhealthy: the server does not say ok")]
-        return [("good", "● Online")]
+        backend = getattr(health.value, "backend", "")
+        kind = {"0.3.0": "LightningStore 0.3.0 (agl store)", "1.x": "Agent-lightning 1.x (agl-server)"}
+        return [("good", "● Online  "), ("text", kind.get(backend, backend))]
 
     def _store_rows(self) -> list[tuple[str | None, Cell, str | None]]:
         store = self.store
-        if store is None or store.url != self.session.url:
+        if isinstance(store, Unsupported) and store.url == self.session.url:
+            return [(None, "Store", None), ("Counters", [("muted", store.message)], None)]
+        if not isinstance(store, StoreSnapshot) or store.url != self.session.url:
             return [(None, "Store", None), ("Counters", [("muted", "not read yet (r reads them)")], None)]
         stats = store.statistics
         rows: list[tuple[str | None, Cell, str | None]] = [(None, "Store", None)]

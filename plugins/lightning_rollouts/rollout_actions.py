@@ -9,12 +9,14 @@ from typing import Any
 
 from deck import ActionContext, ActionError
 from deck.plugins.lightning_rollouts.action_support import ROLLOUTS_PANEL, Handler, blocking, redraw_settings
+from deck.plugins.lightning_rollouts.actions_v1 import fail_v1, show_events
 from deck.plugins.lightning_rollouts.display import (
     CANCELLABLE_STATUSES,
     REQUEUEABLE_STATUSES,
     input_preview,
     status_text,
 )
+from deck.plugins.lightning_rollouts.history import HistoryRow
 from deck.plugins.lightning_rollouts.model import (
     MODES,
     ROLLOUT_STATUSES,
@@ -40,7 +42,7 @@ __all__ = [
     "clear_filters",
     "invert_sort",
     "json_of",
-    "open_row",
+    "open_action",
     "page_action",
     "requeue_action",
     "reveal_secret",
@@ -59,6 +61,8 @@ def json_of(selection: Any) -> tuple[str, Any]:
         return f"Span {selection.name} ({selection.span_id})", to_json(selection.raw)
     if isinstance(selection, Worker):
         return f"Runner {selection.worker_id}", to_json(selection)
+    if isinstance(selection, HistoryRow):
+        return f"Rollout {selection.rollout_id}", json.loads(selection.doc)
     if isinstance(selection, ResourceRow):
         if selection.name is not None:
             return f"Resource {selection.name}", {selection.name: to_json(selection.entry)}
@@ -88,13 +92,20 @@ async def reveal_secret(ctx: ActionContext) -> str | None:
     return None
 
 
-def open_row(ctx: ActionContext) -> None:
-    """Enter: a retried rollout opens into its attempts; any other row shows its JSON."""
-    panel, row = ctx.panel, ctx.selection
-    if isinstance(panel, RolloutsPanel) and isinstance(row, RolloutRow) and row.expandable:
-        panel.table.toggle()
-        return
-    show_json(ctx)
+def open_action(session: LightningSession) -> Handler:
+    async def open_row(ctx: ActionContext) -> None:
+        """Enter: a retried rollout opens into its attempts, a 1.x rollout shows its events;
+        any other row shows its JSON."""
+        panel, row = ctx.panel, ctx.selection
+        if isinstance(panel, RolloutsPanel) and isinstance(row, RolloutRow) and row.expandable:
+            panel.table.toggle()
+            return
+        if isinstance(row, HistoryRow):
+            await show_events(ctx, session, row)
+            return
+        show_json(ctx)
+
+    return open_row
 
 
 # ---- the rollout table: pages, order, filters ---------------------------------------------------
@@ -256,6 +267,8 @@ def _gone(rollout_id: str) -> str:
 def cancel_action(session: LightningSession) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
+        if isinstance(ctx.selection, HistoryRow):
+            return await fail_v1(ctx, session)
         rollout = await _selected_rollout(ctx, session, CANCELLABLE_STATUSES, "cancelled", ", ")
         consequence = "The store marks it cancelled; a runner already working on it is not interrupted."
         return await _confirm_and_apply(ctx, rollout, "cancel", consequence, session.cancel, destructive=True)

@@ -16,6 +16,7 @@ from typing import Any
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import AdaptiveTable, redraw_every_second, retitled
 from deck.plugins.lightning_rollouts.errors import LightningError
+from deck.plugins.lightning_rollouts.panels_v1 import HistoryView
 from deck.plugins.lightning_rollouts.rollout_rows import (
     RANKED,
     SORT_COLUMNS,
@@ -24,7 +25,12 @@ from deck.plugins.lightning_rollouts.rollout_rows import (
     describe_filters,
     plain_title,
 )
-from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession, RolloutsSnapshot
+from deck.plugins.lightning_rollouts.source import (
+    ROLLOUTS,
+    HistorySnapshot,
+    LightningSession,
+    RolloutsSnapshot,
+)
 from deck.plugins.lightning_rollouts.table import RolloutPage, RolloutQuery
 from deck.widgets import Column
 
@@ -105,6 +111,10 @@ class RolloutsPanel(Panel):
         self.frozen_at: float | None = None
         self._ignored: tuple[str, ...] = ()
         ctx.deck.spawn(redraw_every_second(self.table), "lightning rollouts clock")
+        # A 1.x server's rollouts come from the deck's history and have a table of their own.
+        self.history = HistoryView()
+        self.backend = "0.3.0"
+        ctx.deck.spawn(redraw_every_second(self.history.table), "lightning history clock")
 
     # ---- data --------------------------------------------------------------------------------
 
@@ -113,12 +123,18 @@ class RolloutsPanel(Panel):
         """What the operator asked to see."""
         return self.session.query
 
-    def update(self, result: Result[RolloutsSnapshot]) -> None:
+    def update(self, result: Result[RolloutsSnapshot | HistorySnapshot]) -> None:
         snapshot = result.value
         self.stale = result.stale
         self.frozen_at = result.fetched_at if result.stale else None
+        if isinstance(snapshot, HistorySnapshot):
+            if snapshot.url == self.session.url:
+                self.backend, self.widget = "1.x", self.history.table
+                self.history.show(snapshot.summary, self.frozen_at)
+            return
         if snapshot is None:
             return
+        self.backend, self.widget = "0.3.0", self.table
         if snapshot.url != self.session.url:  # from the backend used before a URL change
             self.snapshot, self.page = None, None
             self.table.empty = f"waiting for {self.session.url}…"
@@ -237,7 +253,9 @@ class RolloutsPanel(Panel):
     # ---- panel API ----------------------------------------------------------------------------
 
     @property
-    def selection(self) -> RolloutRow | None:
+    def selection(self) -> Any:
+        if self.backend == "1.x":
+            return self.history.table.selected
         return self.table.selected
 
     @property
@@ -245,17 +263,22 @@ class RolloutsPanel(Panel):
         return True
 
     def apply_filter(self, text: str) -> None:
-        """`/` searches rollout ids over the whole list."""
+        """`/` searches rollout ids over the whole list (1.x: any column of the history)."""
+        if self.backend == "1.x":
+            self.history.table.filter = text
+            return
         search = text.strip()
         if search != self.query.search:
             self.set_query(dataclasses.replace(self.query, search=search, page=0))
 
     @property
     def filter_text(self) -> str:
-        return self.query.search
+        return self.history.table.filter if self.backend == "1.x" else self.query.search
 
     @property
     def subtitle(self) -> str:
+        if self.backend == "1.x":
+            return self.history.subtitle
         page = self.page
         if page is None:
             return "loading…" if self.loading else ""
@@ -281,4 +304,6 @@ class RolloutsPanel(Panel):
         return " · ".join([short, *(["loading…"] if self.loading else [])])
 
     def hints(self) -> Sequence[tuple[str, str] | str]:
+        if self.backend == "1.x":
+            return (("Enter", "events"), ("F", "follow"))
         return (("→", "attempts"),)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, LightningClient
-from deck.plugins.lightning_rollouts.errors import LightningError
+from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, Backend, LightningClient, probe
+from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
+from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
+from deck.plugins.lightning_rollouts.history import DEFAULT_RETENTION, History, HistorySummary, history_path
 from deck.plugins.lightning_rollouts.loading import (
     CLIENT_SIDE_LIMIT,
     RolloutsView,
@@ -31,18 +35,22 @@ from deck.plugins.lightning_rollouts.model import (
     Statistics,
     Worker,
 )
+from deck.plugins.lightning_rollouts.model_v1 import Event, GatewayState, RolloutV1
 from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
 from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, RolloutQuery
 
 __all__ = [
     "DATA_SOURCES",
+    "GATEWAY",
     "HEALTH",
     "RESOURCES",
     "ROLLOUTS",
     "SPANS",
     "STATISTICS",
     "WORKERS",
+    "GatewaySnapshot",
     "Health",
+    "HistorySnapshot",
     "LightningConfig",
     "LightningSession",
     "ResourcesSnapshot",
@@ -50,7 +58,9 @@ __all__ = [
     "SpansSnapshot",
     "StoreSnapshot",
     "TraceTarget",
+    "Unsupported",
     "WorkersSnapshot",
+    "default_history_dir",
 ]
 
 HEALTH = "lightning.health"
@@ -59,10 +69,25 @@ SPANS = "lightning.spans"
 RESOURCES = "lightning.resources"
 WORKERS = "lightning.workers"
 STATISTICS = "lightning.statistics"
+GATEWAY = "lightning.gateway"
 # Server pages kept for paging back and forth, until the view on show is refreshed.
 _KEPT_PAGES = 32
 #: The sources auto-refresh and a reconnect fetch again (health polls on its own).
-DATA_SOURCES = (ROLLOUTS, SPANS, RESOURCES, WORKERS, STATISTICS)
+DATA_SOURCES = (ROLLOUTS, SPANS, RESOURCES, WORKERS, STATISTICS, GATEWAY)
+
+# What each 1.x page lacks, said in one line where the data would be.
+_NOT_IN_1X = {
+    SPANS: "Agent-lightning 1.x records events, not spans: Enter on a rollout shows its events",
+    RESOURCES: "Agent-lightning 1.x has no resources (its models can be registered, not listed)",
+    WORKERS: "Agent-lightning 1.x has no runners; the Gateway panel shows its LLM proxy",
+    STATISTICS: "Agent-lightning 1.x keeps no counters; the Rollouts border counts what the deck saw",
+}
+
+
+def default_history_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where 1.x histories live: $XDG_STATE_HOME/deck/lightning (~/.local/state/...)."""
+    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "deck" / "lightning"
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,9 @@ class LightningConfig:
     health_interval: float = 3.0
     client_side_limit: int = CLIENT_SIDE_LIMIT
     theme: str | None = None
+    api_key: str | None = None
+    history_dir: str | None = None
+    history_retention: int = DEFAULT_RETENTION
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> LightningConfig:
@@ -104,10 +132,35 @@ def auto_refresh_seconds(value: object) -> int | None:
 
 @dataclass(frozen=True)
 class Health:
-    """The server's answer to /health."""
+    """The server's answer to its health check, and which server it is."""
 
     url: str
     ok: bool
+    backend: Backend = "0.3.0"
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A page the server at `url` cannot fill, and why, in one line."""
+
+    url: str
+    message: str
+
+
+@dataclass(frozen=True)
+class HistorySnapshot:
+    """A 1.x server's rollouts as the deck's history holds them."""
+
+    url: str
+    summary: HistorySummary
+
+
+@dataclass(frozen=True)
+class GatewaySnapshot:
+    """A 1.x server's LLM proxy."""
+
+    url: str
+    state: GatewayState
 
 
 @dataclass(frozen=True)
@@ -184,6 +237,10 @@ class LightningSession:
         self._pages: dict[RolloutQuery, RolloutsView] = {}
         self._busy = 0
         self._lock = threading.Lock()
+        # Per backend URL: which server answers there, its 1.x client and history.
+        self._backends: dict[str, Backend] = {}
+        self._v1: dict[str, LightningV1Client] = {}
+        self._histories: dict[str, History] = {}
 
     def configure(self, config: Mapping[str, Any]) -> LightningConfig:
         """Take the layout's settings and (re)open the client; InvalidURLError for a bad URL."""
@@ -199,9 +256,12 @@ class LightningSession:
         return settings
 
     def close(self) -> None:
-        """Close the client's connections."""
+        """Close the clients' connections."""
         if self.client is not None:
             self.client.close()
+        for client in self._v1.values():
+            client.close()
+        self._v1 = {}
 
     @property
     def url(self) -> str:
@@ -224,14 +284,61 @@ class LightningSession:
 
     # -- fetches (worker threads) ----------------------------------------------------------
 
-    def fetch_health(self) -> Health:
-        client = self._client()
-        with _one_line_errors():
-            return Health(client.base_url, client.health())
+    def backend(self, url: str | None = None) -> Backend | None:
+        """Which server was found at `url` (the current one by default), if known yet."""
+        return self._backends.get(url or self.url)
 
-    def fetch_rollouts(self) -> RolloutsSnapshot:
+    def fetch_health(self) -> Health:
+        url = self._client().base_url
+        with _one_line_errors():
+            backend = probe(url, timeout=self.config.connect_timeout + self.config.timeout)
+        self._backends[url] = backend
+        return Health(url, True, backend)
+
+    def _is_1x(self, url: str) -> bool:
+        """True when the server at `url` is 1.x (probing it when not known yet)."""
+        if url not in self._backends:
+            with _one_line_errors():
+                self._backends[url] = probe(url, timeout=self.config.connect_timeout + self.config.timeout)
+        return self._backends[url] == "1.x"
+
+    def v1(self) -> LightningV1Client:
+        """The 1.x client of the current URL (with the API key, if any)."""
+        url = self.url
+        client = self._v1.get(url)
+        if client is None:
+            client = LightningV1Client(
+                url,
+                api_key=self.config.api_key,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=self.config.timeout,
+            )
+            self._v1[url] = client
+        return client
+
+    def history(self) -> History:
+        """The current 1.x server's history file."""
+        url = self.url
+        history = self._histories.get(url)
+        if history is None:
+            directory = Path(self.config.history_dir) if self.config.history_dir else default_history_dir()
+            history = History(history_path(directory, url), self.config.history_retention)
+            self._histories[url] = history
+        return history
+
+    def fetch_gateway(self) -> GatewaySnapshot | Unsupported:
+        url = self.url
+        if not self._is_1x(url):
+            return Unsupported(url, "the LightningStore (0.3.0) has no LLM gateway; 1.x servers do")
+        with self._counted():
+            return GatewaySnapshot(url, self.v1().gateway())
+
+    def fetch_rollouts(self) -> RolloutsSnapshot | HistorySnapshot:
         client, query, last = self._client(), self.query, self.last_rollouts
         url = client.base_url
+        if self._is_1x(url):
+            with self._counted():
+                return HistorySnapshot(url, self.history().sync(self.v1()))
         with self._counted():
             if last is not None and last.view.server_paged and last.query != query and last.url == url:
                 # Another page, order or filter of the same list: its size is known.
@@ -268,9 +375,11 @@ class LightningSession:
         if self.last_rollouts is base:  # not refreshed meanwhile
             self._pages.setdefault(query, view)
 
-    def fetch_spans(self) -> SpansSnapshot:
+    def fetch_spans(self) -> SpansSnapshot | Unsupported:
         client, target = self._client(), self.trace
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[SPANS])
         if target.rollout_id is None:
             return SpansSnapshot(url, target)
         with self._counted():
@@ -278,23 +387,29 @@ class LightningSession:
             spans = client.list_spans(target.rollout_id, target.attempt_id)
         return SpansSnapshot(url, target, attempts, spans, flatten(build_span_tree(spans)))
 
-    def fetch_resources(self) -> ResourcesSnapshot:
+    def fetch_resources(self) -> ResourcesSnapshot | Unsupported:
         client = self._client()
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[RESOURCES])
         with self._counted():
             items = client.list_resources()
             latest = client.latest_resources()
         return ResourcesSnapshot(url, items, latest.resources_id if latest else None)
 
-    def fetch_workers(self) -> WorkersSnapshot:
+    def fetch_workers(self) -> WorkersSnapshot | Unsupported:
         client = self._client()
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[WORKERS])
         with self._counted():
             return WorkersSnapshot(url, client.list_workers())
 
-    def fetch_statistics(self) -> StoreSnapshot:
+    def fetch_statistics(self) -> StoreSnapshot | Unsupported:
         client = self._client()
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[STATISTICS])
         with self._counted():
             return StoreSnapshot(url, client.statistics())
 
@@ -315,6 +430,29 @@ class LightningSession:
     def requeue(self, rollout_id: str) -> Rollout:
         with _one_line_errors():
             return self._client().requeue_rollout(rollout_id)
+
+    def fail_v1(self, rollout_id: str) -> RolloutV1:
+        with _one_line_errors():
+            return self.v1().fail(rollout_id, "failed from the deck")
+
+    def delete_v1(self, rollout_id: str) -> None:
+        with _one_line_errors():
+            self.v1().delete(rollout_id)
+
+    def events_v1(self, rollout_id: str) -> tuple[tuple[Event, ...], bool]:
+        """A rollout's events: live while the server has it (and kept), else from the history;
+        the flag says whether they came from the history."""
+        try:
+            with _one_line_errors():
+                events = self.v1().events(rollout_id)
+        except NotFoundError:
+            return self.history().events(rollout_id), True
+        self.history().remember_events(rollout_id, events)
+        return events, False
+
+    def set_gateway(self, paused: bool) -> GatewayState:
+        with _one_line_errors():
+            return self.v1().pause("paused from the deck") if paused else self.v1().resume()
 
     # -- plumbing ------------------------------------------------------------------------------
 

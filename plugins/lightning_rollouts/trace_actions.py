@@ -9,7 +9,9 @@ from deck.plugins.lightning_rollouts.action_support import (
     Handler,
     blocking,
 )
+from deck.plugins.lightning_rollouts.actions_v1 import show_events
 from deck.plugins.lightning_rollouts.display import input_preview, status_text
+from deck.plugins.lightning_rollouts.history import HistoryRow
 from deck.plugins.lightning_rollouts.model import Rollout, Worker
 from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
 from deck.plugins.lightning_rollouts.source import SPANS, LightningSession, TraceTarget
@@ -22,9 +24,13 @@ _PICKER_ROLLOUTS = 500
 
 
 def traces_action(session: LightningSession) -> Handler:
-    def show_traces(ctx: ActionContext) -> str:
-        """Jump to the Traces screen for the selected rollout (or the runner's current one)."""
+    async def show_traces(ctx: ActionContext) -> str | None:
+        """Jump to the Traces screen for the selected rollout (or the runner's current one);
+        a 1.x rollout has events instead."""
         row = ctx.selection
+        if isinstance(row, HistoryRow):
+            await show_events(ctx, session, row)
+            return None
         if isinstance(row, RolloutRow):
             rollout_id = row.rollout.rollout_id
             attempt_id = row.attempt.attempt_id if row.attempt is not None else None

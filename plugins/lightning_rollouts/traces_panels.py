@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import (
@@ -15,7 +16,13 @@ from deck.plugins.lightning_rollouts.columns import (
     status_badge,
 )
 from deck.plugins.lightning_rollouts.model import Span
-from deck.plugins.lightning_rollouts.source import SPANS, LightningSession, SpansSnapshot, TraceTarget
+from deck.plugins.lightning_rollouts.source import (
+    SPANS,
+    LightningSession,
+    SpansSnapshot,
+    TraceTarget,
+    Unsupported,
+)
 from deck.plugins.lightning_rollouts.spans import SpanNode, waterfall
 from deck.widgets import Cell, Column, Table, icons
 
@@ -99,9 +106,9 @@ class _TracePanel(Panel):
     snapshot: SpansSnapshot | None = None
     stale = False
 
-    def _current(self, result: Result[SpansSnapshot]) -> SpansSnapshot | None:
+    def _current(self, result: Result[Any]) -> SpansSnapshot | None:
         snapshot = result.value
-        if snapshot is None or snapshot.url != self.session.url:
+        if not isinstance(snapshot, SpansSnapshot) or snapshot.url != self.session.url:
             return None
         return snapshot
 
@@ -118,7 +125,11 @@ class SpansPanel(AdaptivePanel[Span], _TracePanel):
         super().__init__(ctx, SPAN_COLUMNS, _span_id, empty="no rollout picked")
         self.session = session
 
-    def update(self, result: Result[SpansSnapshot]) -> None:
+    def update(self, result: Result[SpansSnapshot | Unsupported]) -> None:
+        if isinstance(result.value, Unsupported):
+            self.snapshot, self.table.empty = None, result.value.message
+            self.table.update(())
+            return
         snapshot = self._current(result)
         self.snapshot, self.stale = snapshot, result.stale
         if snapshot is None:
@@ -237,7 +248,11 @@ class WaterfallPanel(_TracePanel):
         self.widget = self.table
         self.nodes: tuple[SpanNode, ...] = ()
 
-    def update(self, result: Result[SpansSnapshot]) -> None:
+    def update(self, result: Result[SpansSnapshot | Unsupported]) -> None:
+        if isinstance(result.value, Unsupported):
+            self.snapshot, self.table.empty = None, result.value.message
+            self._show(())
+            return
         snapshot = self._current(result)
         self.snapshot = snapshot
         if snapshot is None:
