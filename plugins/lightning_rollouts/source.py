@@ -330,14 +330,14 @@ class LightningSession:
         url = self.url
         if not self._is_1x(url):
             return Unsupported(url, "the LightningStore (0.3.0) has no LLM gateway; 1.x servers do")
-        with self._counted():
+        with _one_line_errors():
             return GatewaySnapshot(url, self.v1().gateway())
 
     def fetch_rollouts(self) -> RolloutsSnapshot | HistorySnapshot:
         client, query, last = self._client(), self.query, self.last_rollouts
         url = client.base_url
-        if self._is_1x(url):
-            with self._counted():
+        if self._is_1x(url):  # read every second: not worth a blinking "Refreshing"
+            with _one_line_errors():
                 return HistorySnapshot(url, self.history().sync(self.v1()))
         with self._counted():
             if last is not None and last.view.server_paged and last.query != query and last.url == url:
