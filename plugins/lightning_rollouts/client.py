@@ -89,11 +89,12 @@ def probe(url: str, *, timeout: float = 3.0, transport: httpx.BaseTransport | No
                     payload = None
                 if isinstance(payload, dict) and payload.get("status") == "ok":
                     return backend  # type: ignore[return-value]
-            answers.append(f"HTTP {response.status_code} {content_type.split(';')[0] or 'no content type'}")
+            html = " HTML" if "html" in content_type else ""
+            answers.append(f"HTTP {response.status_code}{html}")
+    said = answers[0] if len(set(answers)) == 1 else " then ".join(answers)
     raise BadResponseError(
-        f"{' then '.join(answers)} from a server that is not a LightningStore (neither "
-        f"{API_PREFIX}/health nor /healthz says ok)",
-        where=base,
+        f"{said} from a server that is not a LightningStore",
+        where=f"{base}{API_PREFIX}/health and {base}/healthz",
         hint="Check the host and port: `agl store` or `agl-server` must listen there.",
     )
 

@@ -291,7 +291,11 @@ class SettingsPanel(Panel):
                 [("title", "Connection"), ("muted", "   Enter or the key in brackets changes a setting")],
                 None,
             ),
-            ("Backend URL", _with_key(session.url, "u"), "url"),
+            (
+                "Backend URL",
+                [*_with_key(session.url, "u"), ("muted", f"   from {session.url_origin}")],
+                "url",
+            ),
             ("Status", self._connection(), None),
             (None, "Display", None),
             ("Auto-refresh", _with_key(auto_refresh_text(session.auto_refresh), "a"), "auto_refresh"),

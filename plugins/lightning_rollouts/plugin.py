@@ -37,7 +37,13 @@ from deck.plugins.lightning_rollouts.panels import (
     WaterfallPanel,
 )
 from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel
-from deck.plugins.lightning_rollouts.settings import THEME_CHOICES, Refresher, theme_for
+from deck.plugins.lightning_rollouts.settings import (
+    THEME_CHOICES,
+    Refresher,
+    chosen_url,
+    state_file,
+    theme_for,
+)
 from deck.plugins.lightning_rollouts.source import (
     DATA_SOURCES,
     GATEWAY,
@@ -120,7 +126,9 @@ class LightningPlugin:
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        settings = self.session.configure(config)
+        url, origin = chosen_url(str(config.get("url") or DEFAULT_BASE_URL), state_file())
+        settings = self.session.configure({**config, "url": url})
+        self.session.url_origin = origin
         self.history_interval = max(0.5, float(config.get("history_interval") or 1.0))
         timeout, backoff = settings.fetch_timeout, 30.0
         session = self.session

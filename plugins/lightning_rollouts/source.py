@@ -233,6 +233,8 @@ class LightningSession:
         self.auto_refresh: int | None = None
         self.theme: str | None = None
         self.last_rollouts: RolloutsSnapshot | None = None
+        #: Where the URL in use came from (the layout, Settings, AGL_SERVER_HOST/PORT).
+        self.url_origin = "the layout"
         # Server pages of the current refresh, by query: paging back and forth needs no fetch.
         self._pages: dict[RolloutQuery, RolloutsView] = {}
         self._busy = 0

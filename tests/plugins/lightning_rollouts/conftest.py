@@ -22,6 +22,14 @@ from deck.testing import Harness, open_deck
 LAYOUT = Path(__file__).resolve().parents[3] / "layouts" / "lightning.yaml"
 
 
+@pytest.fixture(autouse=True)
+def own_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test keeps its saved settings and histories to itself, whatever the environment."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("AGL_SERVER_HOST", raising=False)
+    monkeypatch.delenv("AGL_SERVER_PORT", raising=False)
+
+
 @pytest.fixture
 def recorded() -> RecordedServer:
     return RecordedServer()

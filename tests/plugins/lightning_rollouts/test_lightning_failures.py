@@ -57,7 +57,7 @@ def test_a_url_that_answers_html(fixture_store: FixtureStore, open_lightning) ->
     deck.first_results()
     screen = deck.wait_for("● Offline")
     flat = " ".join(line.strip("│ ") for line in screen.splitlines())  # the message wraps
-    assert "HTTP 200 text/html then HTTP 200 text/html from a server that is not a LightningStore" in flat
+    assert "HTTP 200 HTML from a server that is not a LightningStore" in flat
 
 
 def test_422_and_500_answers_are_shown_as_the_server_gave_them(

@@ -7,6 +7,7 @@ import time
 import pytest
 from deck_helpers import keys, loaded, panel, rollouts, status_line, wait_until
 from fixture_store import FixtureStore, more_rollouts
+from lightning_support import free_port
 
 
 def test_resources_latest_marked_and_opening_into_resources(
@@ -122,6 +123,9 @@ def test_the_backend_url_is_checked_and_switches_server(fixture_store: FixtureSt
     other = FixtureStore()
     other.rollouts = more_rollouts(3)
     other.start()
+    not_a_store = FixtureStore()
+    not_a_store.override = lambda method, path: (404, {"detail": "Not Found"}, "application/json")
+    not_a_store.start()
     try:
         deck = loaded(open_lightning(url=fixture_store.url))
         deck.press("5", "u")
@@ -130,16 +134,46 @@ def test_the_backend_url_is_checked_and_switches_server(fixture_store: FixtureSt
         deck.type("ftp://elsewhere")
         deck.press("enter")
         assert "must start with http:// or https://" in deck.text()
+        for bad, says in (
+            (f"127.0.0.1:{free_port()}", "connection refused"),
+            (f"127.0.0.1:{not_a_store.port}", "HTTP 404 from a server that is not a LightningStore"),
+        ):
+            deck.press("u")
+            deck.wait_for("Backend URL (http://host:port)")
+            deck.press(*["backspace"] * 40)
+            deck.type(bad)
+            deck.press("enter")
+            wait_until(deck, lambda s=says: s in status_line(deck), f"the refusal of {bad}")
+            assert f"still using {fixture_store.url}" in status_line(deck) and "✓" not in status_line(deck)
+            assert f"Backend URL   {fixture_store.url}" in deck.text()
+        deck.press("u")
+        deck.wait_for("Backend URL (http://host:port)")
         deck.press(*["backspace"] * 40)
         deck.type(f"127.0.0.1:{other.port}/v1/agl/")
         deck.press("enter")
-        wait_until(deck, lambda: f"backend: {other.url}" in status_line(deck), "the switch")
+        wait_until(deck, lambda: f"backend: {other.url} (0.3.0)" in status_line(deck), "the switch")
         wait_until(deck, lambda: f"Backend URL   {other.url}" in deck.text(), "the new URL in Settings")
         deck.press("1")
         wait_until(deck, lambda: keys(deck) == [r["rollout_id"] for r in other.rollouts], "the other store")
         assert other.count("GET /v1/agl/health") >= 1
+        deck.stop()
+        again = loaded(open_lightning(url=fixture_store.url))  # the next run starts where we were
+        deck = again
+        deck.press("5")
+        assert f"Backend URL   {other.url}" in deck.wait_for("from Settings (saved in")
     finally:
         other.stop()
+        not_a_store.stop()
+
+
+def test_agl_server_host_and_port_choose_the_server(
+    fixture_store: FixtureStore, open_lightning, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGL_SERVER_HOST", "127.0.0.1")
+    monkeypatch.setenv("AGL_SERVER_PORT", str(fixture_store.port))
+    deck = loaded(open_lightning(url="http://127.0.0.1:1"))  # the layout's URL is overridden
+    deck.press("5")
+    deck.wait_for("from AGL_SERVER_HOST/AGL_SERVER_PORT")
 
 
 @pytest.mark.parametrize(
