@@ -19,7 +19,6 @@ from deck.plugins.lightning_rollouts.rollout_actions import (
     choose_sort,
     choose_status,
     clear_filters,
-    invert_sort,
     open_action,
     page_action,
     requeue_action,
@@ -72,8 +71,8 @@ def lightning_actions(session: LightningSession) -> list[Action]:
         Action("lightning.status", "Status", choose_status, keys=("f",), scope=rollouts),
         Action("lightning.mode", "Mode", choose_mode, keys=("m",), scope=rollouts),
         Action("lightning.sort", "Sort", choose_sort, keys=("s",), scope=rollouts),
-        Action("lightning.next_page", "Next page", page_action(1), keys=("n",), scope=rollouts),
-        Action("lightning.prev_page", "Prev page", page_action(-1), keys=("p",), scope=rollouts),
+        Action("lightning.next_page", "Next page", page_action(1), keys=("]",), scope=rollouts),
+        Action("lightning.prev_page", "Prev page", page_action(-1), keys=("[",), scope=rollouts),
         Action(
             "lightning.cancel",
             "Cancel",
@@ -122,7 +121,6 @@ def lightning_actions(session: LightningSession) -> list[Action]:
             mutating=True,
             description="1.x: pause the LLM proxy (new calls get 429) or resume it",
         ),
-        Action("lightning.invert", "Invert sort", invert_sort, keys=("S",), scope=rollouts),
         Action(
             "lightning.page_size",
             "Page size",

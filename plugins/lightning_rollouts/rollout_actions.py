@@ -40,7 +40,6 @@ __all__ = [
     "choose_sort",
     "choose_status",
     "clear_filters",
-    "invert_sort",
     "json_of",
     "open_action",
     "page_action",
@@ -145,20 +144,17 @@ async def choose_page_size(ctx: ActionContext) -> str | None:
 
 
 async def choose_sort(ctx: ActionContext) -> str | None:
-    """Pick the column every rollout is ordered by (S inverts)."""
+    """Pick the column every rollout is ordered by; picking the current one inverts it (as I)."""
     panel = _rollouts(ctx)
     current = panel.query.sort
-    options = [(f"{title}{'  ✓' if key == current else ''}", key) for title, key in SORT_COLUMNS.items()]
+    options = [
+        (f"{title}{'  ✓ (again: invert)' if key == current else ''}", key)
+        for title, key in SORT_COLUMNS.items()
+    ]
     sort = await ctx.choose("Sort every rollout by", options)
     if sort is None:
         return None
-    panel.sort(sort)
-    return _sort_text(panel)
-
-
-def invert_sort(ctx: ActionContext) -> str:
-    panel = _rollouts(ctx)
-    panel.sort(panel.query.sort, not panel.query.descending)
+    panel.sort(sort, not panel.query.descending if sort == current else None)
     return _sort_text(panel)
 
 
