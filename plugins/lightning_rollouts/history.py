@@ -13,6 +13,7 @@ the cursor was restarted: its old rollouts are marked deleted and the cursor sta
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
+from deck.plugins.lightning_rollouts.display import input_preview
 from deck.plugins.lightning_rollouts.errors import NotFoundError
 from deck.plugins.lightning_rollouts.model import mask_secrets
 from deck.plugins.lightning_rollouts.model_v1 import (
@@ -92,6 +94,9 @@ class HistoryRow:
     error: str | None
     reward: float | None
     doc: str
+    #: The input and metadata as short JSON (secrets masked), made once off the UI thread.
+    input_text: str = ""
+    metadata_text: str = ""
 
     @property
     def key(self) -> str:
@@ -129,12 +134,27 @@ class HistorySummary:
         return max(0, self.total_terminal - self.seen_terminal)
 
 
+def _with_previews(row: HistoryRow) -> HistoryRow:
+    try:
+        doc = json.loads(row.doc)
+    except ValueError:
+        doc = {}
+    doc = doc if isinstance(doc, dict) else {}
+    return dataclasses.replace(
+        row,
+        input_text=input_preview(doc.get("input"), 200),
+        metadata_text=input_preview(doc.get("metadata"), 120),
+    )
+
+
 class History:
     """Every rollout and event the deck has seen of one 1.x server."""
 
     def __init__(self, path: Path, retention: int = DEFAULT_RETENTION) -> None:
         self.path = path
         self.retention = retention
+        # The last summary, handed out again while nothing changes (no redraw, no re-read).
+        self._summary: HistorySummary | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -151,27 +171,34 @@ class History:
         """Bring the history up to date with the server (blocking: run it in a thread)."""
         now = time.time() if now is None else now
         active = client.active()
-        with self._connect() as db:
-            cursor = int(self._meta(db, "next_after", "0"))
-            page = client.terminal(cursor)
-            if page.total_terminal < cursor:  # an in-memory server came back empty
-                self._server_restarted(db, now)
-                cursor = 0
-                page = client.terminal(0)
-            for rollout in active:
-                self._upsert(db, rollout, now)
-            finished: list[tuple[str, str, bool]] = list(page.items)
-            while page.next_after > cursor and page.next_after < page.total_terminal:
-                cursor = page.next_after
+        db = self._connect()
+        try:
+            with db:  # one transaction: committed whole, or not at all
+                cursor = int(self._meta(db, "next_after", "0"))
                 page = client.terminal(cursor)
-                finished += page.items
-            for rollout_id, state, is_train in finished:
-                self._finished(db, client, rollout_id, state, is_train, now)
-            self._mark_vanished(db, client, {r.rollout_id for r in active}, now)
-            self._meta_set(db, "next_after", str(page.next_after))
-            self._meta_set(db, "total_terminal", str(page.total_terminal))
-            self._prune(db)
-        return self.summary(now)
+                if page.total_terminal < cursor:  # an in-memory server came back empty
+                    self._server_restarted(db, now)
+                    cursor = 0
+                    page = client.terminal(0)
+                for rollout in active:
+                    self._upsert(db, rollout, now)
+                finished: list[tuple[str, str, bool]] = list(page.items)
+                while page.next_after > cursor and page.next_after < page.total_terminal:
+                    cursor = page.next_after
+                    page = client.terminal(cursor)
+                    finished += page.items
+                for rollout_id, state, is_train in finished:
+                    self._finished(db, client, rollout_id, state, is_train, now)
+                self._mark_vanished(db, client, {r.rollout_id for r in active}, now)
+                self._meta_set(db, "next_after", str(page.next_after))
+                self._meta_set(db, "total_terminal", str(page.total_terminal))
+                self._prune(db)
+            changed = db.total_changes > 0
+        finally:
+            db.close()
+        if changed or self._summary is None:
+            self._summary = self.summary(now)
+        return self._summary
 
     def _finished(
         self,
@@ -249,7 +276,9 @@ class History:
             " ON CONFLICT (rollout_id) DO UPDATE SET state = excluded.state, is_train = excluded.is_train,"
             " created_at = excluded.created_at, updated_at = excluded.updated_at,"
             " running_seen = COALESCE(rollouts.running_seen, excluded.running_seen),"
-            " error = excluded.error, doc = excluded.doc, deleted_at = NULL, deleted_why = NULL",
+            " error = excluded.error, doc = excluded.doc, deleted_at = NULL, deleted_why = NULL"
+            " WHERE rollouts.doc IS NOT excluded.doc OR rollouts.deleted_at IS NOT NULL"
+            " OR (rollouts.running_seen IS NULL AND excluded.running_seen IS NOT NULL)",
             (
                 rollout.rollout_id,
                 rollout.state,
@@ -314,7 +343,11 @@ class History:
 
     @staticmethod
     def _meta_set(db: sqlite3.Connection, key: str, value: str) -> None:
-        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        db.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            " WHERE meta.value IS NOT excluded.value",
+            (key, value),
+        )
 
     # ---- reads -----------------------------------------------------------------------------
 
@@ -322,7 +355,7 @@ class History:
         """Every row, newest first, and the counts."""
         with self._connect() as db:
             rows = tuple(
-                HistoryRow(*r)
+                _with_previews(HistoryRow(*r))
                 for r in db.execute(
                     "SELECT rollout_id, state, is_train, created_at, updated_at, running_seen, finished_seen,"
                     " deleted_at, deleted_why, error, reward, doc FROM rollouts"

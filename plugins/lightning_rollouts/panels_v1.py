@@ -21,7 +21,7 @@ from deck.plugins.lightning_rollouts.columns import (
     status_badge,
     when,
 )
-from deck.plugins.lightning_rollouts.display import format_local_time, input_preview
+from deck.plugins.lightning_rollouts.display import format_local_time
 from deck.plugins.lightning_rollouts.history import HistoryRow, HistorySummary
 from deck.plugins.lightning_rollouts.model import mask_secrets
 from deck.plugins.lightning_rollouts.model_v1 import Event, llm_call
@@ -29,14 +29,6 @@ from deck.plugins.lightning_rollouts.source import GATEWAY, GatewaySnapshot, Lig
 from deck.widgets import Cell, Column, KeyValue
 
 __all__ = ["GatewayPanel", "HistoryView", "events_text"]
-
-
-def _doc(row: HistoryRow) -> Mapping[str, Any]:
-    try:
-        value = json.loads(row.doc)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _state(row: HistoryRow) -> Cell:
@@ -74,11 +66,9 @@ class HistoryView:
             Ranked(Column("Mode", lambda r: "train" if r.is_train else "val", width=5), 6),
             Ranked(Column("Error", lambda r: r.error or "", weight=1, min_width=14), 7),
             Ranked(Column("Updated", lambda r: r.updated_at, render=relative, width=14), 8),
-            Ranked(Column("Input", lambda r: input_preview(_doc(r).get("input")), weight=1, min_width=14), 9),
+            Ranked(Column("Input", lambda r: r.input_text, weight=1, min_width=14), 9),
             Ranked(
-                Column(
-                    "Metadata", lambda r: input_preview(_doc(r).get("metadata"), 60), weight=0.5, min_width=12
-                ),
+                Column("Metadata", lambda r: r.metadata_text, weight=0.5, min_width=12),
                 10,
             ),
         ]
