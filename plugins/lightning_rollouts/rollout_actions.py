@@ -149,7 +149,7 @@ async def choose_sort(ctx: ActionContext) -> str | None:
     current = panel.query.sort
     options = [
         (f"{title}{'  ✓ (again: invert)' if key == current else ''}", key)
-        for title, key in SORT_COLUMNS.items()
+        for title, key in panel.sort_columns().items()
     ]
     sort = await ctx.choose("Sort every rollout by", options)
     if sort is None:
@@ -184,6 +184,8 @@ async def choose_status(ctx: ActionContext) -> str | None:
 async def choose_mode(ctx: ActionContext) -> str | None:
     """Show only rollouts of one mode (train, val, test, or none)."""
     panel = _rollouts(ctx)
+    if panel.server_paged:
+        raise ActionError(panel.refusal("filter by mode"))
     current = panel.query.modes
     groups: list[tuple[str, frozenset[str | None]]] = [
         ("any mode", frozenset()),

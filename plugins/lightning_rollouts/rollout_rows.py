@@ -16,7 +16,6 @@ from deck.plugins.lightning_rollouts.columns import (
 from deck.plugins.lightning_rollouts.display import (
     duration_seconds,
     input_preview,
-    start_time,
     status_text,
 )
 from deck.plugins.lightning_rollouts.model import Attempt, Rollout
@@ -73,6 +72,14 @@ def _status(row: RolloutRow) -> str:
     return status_text(row.rollout)
 
 
+def _start(row: RolloutRow) -> float | None:
+    """A rollout's own start (what "newest first" orders by, here and on the server); an
+    attempt row shows its attempt's."""
+    if row.nested and row.attempt is not None:
+        return row.attempt.start_time
+    return row.rollout.start_time
+
+
 def _actions(_: Any) -> Cell:
     return [("key", "v"), ("muted", " json "), ("key", "t"), ("muted", " traces")]
 
@@ -102,7 +109,7 @@ RANKED = (
     Ranked(Column("Status", _status, render=status_badge, weight=0.6, min_width=20), 2),
     Ranked(Column("Resources ID", lambda r: r.rollout.resources_id, render=maybe(str), width=15), 10),
     Ranked(Column("Mode", lambda r: r.rollout.mode, render=maybe(str), width=5), 8),
-    Ranked(Column("Start Time", lambda r: start_time(r.rollout, r.attempt), render=when, width=19), 3),
+    Ranked(Column("Start Time", _start, render=when, width=19), 3),
     Ranked(
         Column(
             "Duration",

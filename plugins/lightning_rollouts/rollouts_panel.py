@@ -16,6 +16,7 @@ from typing import Any
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import AdaptiveTable, redraw_every_second, retitled
 from deck.plugins.lightning_rollouts.errors import LightningError
+from deck.plugins.lightning_rollouts.loading import SERVER_SORT_FIELDS, server_query
 from deck.plugins.lightning_rollouts.panels_v1 import HistoryView
 from deck.plugins.lightning_rollouts.rollout_rows import (
     RANKED,
@@ -45,9 +46,15 @@ class RolloutTable(AdaptiveTable[RolloutRow]):
     """The rollout table; its sort keys and heading clicks ask for a new query instead of
     sorting the rows on show."""
 
-    def __init__(self, on_sort: Callable[[str | None, bool | None], None], **options: Any) -> None:
+    def __init__(
+        self,
+        on_sort: Callable[[str | None, bool | None], None],
+        sortable: Callable[[], dict[str, str]],
+        **options: Any,
+    ) -> None:
         super().__init__(RANKED, lambda row: row.key, **options)
         self.on_sort = on_sort
+        self.sortable = sortable
         self.sorted: tuple[str, bool] | None = None
 
     def decorate(self, column: Column[Any]) -> Column[Any]:
@@ -83,7 +90,8 @@ class RolloutTable(AdaptiveTable[RolloutRow]):
 
     def _step_sort(self, step: int) -> None:
         shown = [plain_title(c.title) for c in self.columns]
-        titles = [t for t in shown if t in SORT_COLUMNS] or list(SORT_COLUMNS)
+        allowed = self.sortable()
+        titles = [t for t in shown if t in allowed] or list(allowed)
         current = next((t for t in titles if self.sorted and SORT_COLUMNS[t] == self.sorted[0]), None)
         index = titles.index(current) + step if current is not None else 0
         self.on_sort(titles[index % len(titles)], False)
@@ -99,6 +107,7 @@ class RolloutsPanel(Panel):
         self.session = session
         self.table = RolloutTable(
             self._sort_asked,
+            self.sort_columns,
             children=self._attempt_rows,
             expandable=lambda row: row.expandable,
             empty="no rollouts",
@@ -195,11 +204,7 @@ class RolloutsPanel(Panel):
         if ignored != self._ignored:
             self._ignored = ignored
             if ignored:
-                self.ctx.deck.notify(
-                    f"over {self.session.config.client_side_limit:,} rollouts the server pages the list "
-                    f"and cannot apply: {', '.join(ignored)}",
-                    "warn",
-                )
+                self.ctx.deck.notify(f"{self.refusal('apply')}: {', '.join(ignored)}", "warn")
 
     async def _prefetch(self, query: RolloutQuery) -> None:
         # After a pause: a sort or filter typed at once should not queue behind it at the store.
@@ -221,6 +226,12 @@ class RolloutsPanel(Panel):
 
     # ---- keys ---------------------------------------------------------------------------------
 
+    def sort_columns(self) -> dict[str, str]:
+        """Heading -> sort key of the columns that can order every rollout now."""
+        if not self.server_paged:
+            return SORT_COLUMNS
+        return {title: key for title, key in SORT_COLUMNS.items() if key in SERVER_SORT_FIELDS}
+
     def _sort_asked(self, title: str | None, descending: bool | None) -> None:
         """From the table: (None, True) inverts, (None, None) resets, (title, None) is a heading
         click (again on the sorted column inverts), (title, False) a step to another column."""
@@ -235,8 +246,22 @@ class RolloutsPanel(Panel):
             invert = descending is None and sort == query.sort
             self.sort(sort, not query.descending if invert else None)
 
+    @property
+    def server_paged(self) -> bool:
+        """True when the list is too long to hold here and each view is a server page."""
+        return self.snapshot is not None and self.snapshot.view.server_paged
+
+    def refusal(self, what: str) -> str:
+        """Why `what` (a sort or filter the server cannot do) is not offered right now."""
+        limit = self.session.config.client_side_limit
+        return f"over {limit:,} rollouts the server pages the list and cannot {what}"
+
     def sort(self, sort: str, descending: bool | None = None) -> None:
-        """Order every rollout by a RolloutQuery column (None: its natural direction)."""
+        """Order every rollout by a RolloutQuery column (None: its natural direction); a column
+        the server cannot sort by is refused while it pages, never claimed."""
+        if self.server_paged and sort not in SERVER_SORT_FIELDS:
+            self.ctx.deck.notify(self.refusal(f"sort by {sort}"), "warn")
+            return
         if descending is None:
             descending = default_descending(sort)
         self.set_query(dataclasses.replace(self.query, sort=sort, descending=descending, page=0))
@@ -291,9 +316,12 @@ class RolloutsPanel(Panel):
             parts.append(f"{page.total:,} rollouts")
         else:
             parts.append(f"{page.matching:,} of {page.total:,} rollouts")
-        parts += describe_filters(self.query)
-        if self.snapshot is not None and self.snapshot.view.server_paged:
+        applied, ignored = server_query(self.query) if self.server_paged else (self.query, ())
+        parts += describe_filters(applied)
+        if self.server_paged:
             parts.append("server paged")
+        if ignored:  # asked for while the list was short: say it is not applied
+            parts.append(f"not applied: {', '.join(ignored)}")
         if self.loading:
             parts.append("loading…")
         text = " · ".join(parts)

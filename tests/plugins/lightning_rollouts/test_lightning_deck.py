@@ -23,11 +23,7 @@ def test_the_table_reads_as_the_design_says(fixture_store: FixtureStore, open_li
     recorded = aged(fixture_store.rollouts, newest_age=90, now=time.time())
     deck = loaded(open_lightning(url=fixture_store.url, size=(200, 30)))
     screen = deck.text()
-    newest_first = sorted(
-        recorded,
-        key=lambda r: (r.get("attempt") or r)["start_time"],
-        reverse=True,
-    )
+    newest_first = sorted(recorded, key=lambda r: r["start_time"], reverse=True)
     assert keys(deck) == [r["rollout_id"] for r in newest_first]
     assert "page 1/1 · 100 per page · 14 rollouts" in screen
     assert "● Online 0.3.0" in deck.wait_for("● Online")
@@ -199,10 +195,33 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     failed = [r for r in fixture_store.rollouts if r["status"] == "failed"]
     assert f"{len(failed)} of 244 rollouts · status failed · server paged" in deck.text()
     assert {r.rollout.status for r in rollouts(deck).table.visible_rows} == {"failed"}
+    deck.press("m")  # the server cannot filter by mode: refused, never claimed on the border
+    assert "over 100 rollouts the server pages the list and cannot filter by mode" in status_line(deck)
+    deck.press("s")
+    screen = deck.wait_for("Sort every rollout by")
+    assert screen.count("Worker ID") == 1  # the heading only: the list offers what the server sorts
+    deck.press("esc")
+
+
+def test_one_ordering_rule_below_and_above_the_limit(fixture_store: FixtureStore, open_lightning) -> None:
+    small = keys(loaded(open_lightning(url=fixture_store.url)))
+    paged = keys(loaded(open_lightning(url=fixture_store.url, client_side_limit=5)))
+    assert len(small) == 14 and paged == small  # the server pages above 5: newest first is the same order
+
+
+def test_a_filter_the_server_cannot_apply_is_named_on_the_border(
+    fixture_store: FixtureStore, open_lightning
+) -> None:
+    deck = loaded(open_lightning(url=fixture_store.url, client_side_limit=100))
     deck.press("m")
     deck.wait_for("Show rollouts whose mode is")
-    deck.press("2")  # train: the server cannot, and the operator is told
-    wait_until(deck, lambda: "cannot apply: mode filter" in status_line(deck), "the warning")
+    deck.press("2")  # train, while the list is short: applied here
+    assert "mode train" in deck.text() and "not applied" not in deck.text()
+    fixture_store.rollouts += more_rollouts(230)
+    deck.press("r")  # now past the limit: the server pages, and cannot filter by mode
+    wait_until(deck, lambda: "server paged" in deck.text(), "the server paging")
+    border = deck.text().splitlines()[2]
+    assert "not applied: mode filter" in border and "· mode train" not in border
 
 
 def test_the_cursor_stays_on_an_expanded_attempt_across_refreshes(
