@@ -11,7 +11,7 @@ from typing import Any
 from deck._actions import Action, StatusSegment
 from deck._errors import LayoutError, PluginError
 from deck._keymap import Keymap
-from deck._layout import Layout
+from deck._layout import Layout, PluginSpec
 from deck._panels import Option, PanelType
 from deck._plugins import PluginHost
 from deck._sources import Source
@@ -114,6 +114,32 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
     if core is not None:
         host.register(CORE_PLUGIN, core)
     problems: dict[str, str] = {}
+    configs = _load_plugins(layout, host, problems)
+    panel_types = _panel_types(host, problems, configs)
+    unavailable = _check_panels(layout, panel_types, problems)
+    actions = _collect(host, "deck_actions", problems, configs)
+    keymap = _keymap(layout, [a for _, a in actions])
+    sources = _sources(host, problems, configs)
+    segments = _collect(host, "deck_status_segments", problems, configs)
+    themes = {name: Path(path) for _, (name, path) in _collect(host, "deck_themes", problems)}
+    return Assembly(
+        layout=layout,
+        host=host,
+        theme=load_theme(find_theme(_theme_name(layout, theme), themes)),
+        configs=configs,
+        panel_types=panel_types,
+        actions=actions,
+        sources=sources,
+        segments=segments,
+        keymap=keymap,
+        themes=themes,
+        problems=problems,
+        unavailable=unavailable,
+    )
+
+
+def _load_plugins(layout: Layout, host: PluginHost, problems: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Load every plugin the layout names; its checked config, by plugin name."""
     configs: dict[str, dict[str, Any]] = {CORE_PLUGIN: {}}
     for spec in layout.plugins:
         if spec.name == CORE_PLUGIN:
@@ -130,22 +156,39 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
         except Exception as exc:
             problems[spec.name] = f"deck_options raised {type(exc).__name__}: {exc}"
             continue
-        schema: dict[str, Option] = {}
-        for part in schemas:
-            schema.update(part or {})
-        if schemas:
-            configs[spec.name] = validate_options(
-                spec.config,
-                schema,
-                lambda key, is_key=False, p=spec.path: layout.where((*p, key) if key else p, key=is_key),
-                f"plugin {spec.name!r}",
-            )
-        else:
-            configs[spec.name] = dict(spec.config)
+        configs[spec.name] = _plugin_config(layout, spec, schemas)
+    return configs
 
+
+def _plugin_config(layout: Layout, spec: PluginSpec, schemas: list[Any]) -> dict[str, Any]:
+    """A plugin's config from the layout, checked against the options it declares (if any)."""
+    if not schemas:
+        return dict(spec.config)
+    schema: dict[str, Option] = {}
+    for part in schemas:
+        schema.update(part or {})
+    return validate_options(
+        spec.config,
+        schema,
+        lambda key, is_key=False, p=spec.path: layout.where((*p, key) if key else p, key=is_key),
+        f"plugin {spec.name!r}",
+    )
+
+
+def _panel_types(
+    host: PluginHost, problems: dict[str, str], configs: Mapping[str, Mapping[str, Any]]
+) -> dict[str, tuple[str, PanelType]]:
+    """Every panel type the plugins offer, with the plugin offering it."""
     panel_types: dict[str, tuple[str, PanelType]] = {}
     for name, panel_type in _collect(host, "deck_panels", problems, configs):
         panel_types[panel_type.name] = (name, panel_type)
+    return panel_types
+
+
+def _check_panels(
+    layout: Layout, panel_types: Mapping[str, tuple[str, PanelType]], problems: Mapping[str, str]
+) -> dict[str, str]:
+    """Check each panel of the layout; those a broken plugin would have offered, with why."""
     unavailable: dict[str, str] = {}
     for spec in layout.panels():
         if spec.type not in panel_types:
@@ -166,11 +209,20 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
             ),
             f"panel {spec.type!r}",
         )
+    return unavailable
 
-    actions = _collect(host, "deck_actions", problems, configs)
+
+def _keymap(layout: Layout, actions: list[Action]) -> Keymap:
+    """Bind the actions' keys, the layout's `keys:` first; screen keys are taken."""
     reserved = {screen.key: f"showing screen {screen.name!r}" for screen in layout.screens}
     keys_where = layout.where(("keys",)) if layout.keys else layout.document.file
-    keymap = Keymap([a for _, a in actions], layout.keys, reserved=reserved, where=keys_where)
+    return Keymap(actions, layout.keys, reserved=reserved, where=keys_where)
+
+
+def _sources(
+    host: PluginHost, problems: dict[str, str], configs: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, Source[Any]]]:
+    """Every working plugin's sources; a plugin offering a name already taken is a problem."""
     sources: list[tuple[str, Source[Any]]] = []
     owners: dict[str, str] = {}
     for name in list(host.plugins):
@@ -192,25 +244,13 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
             continue
         owners.update((s.name, name) for s in mine)
         sources.extend((name, source) for source in mine)
-    segments = _collect(host, "deck_status_segments", problems, configs)
-    themes: dict[str, Path] = {}
-    for _, (theme_name, path) in _collect(host, "deck_themes", problems):
-        themes[theme_name] = Path(path)
+    return sources
+
+
+def _theme_name(layout: Layout, theme: str | None) -> str:
+    """The theme asked for: --theme, else the layout's (a path in a layout is relative to it)."""
     chosen = theme or layout.theme
     beside = Path(layout.document.file).parent / chosen
     if theme is None and chosen.endswith((".yaml", ".yml")) and beside.is_file():
-        chosen = str(beside)  # a theme path in a layout is relative to the layout, like plugin paths
-    return Assembly(
-        layout=layout,
-        host=host,
-        theme=load_theme(find_theme(chosen, themes)),
-        configs=configs,
-        panel_types=panel_types,
-        actions=actions,
-        sources=sources,
-        segments=segments,
-        keymap=keymap,
-        themes=themes,
-        problems=problems,
-        unavailable=unavailable,
-    )
+        return str(beside)
+    return chosen

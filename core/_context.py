@@ -57,6 +57,19 @@ class Context:
         for name in names:
             self._deck.scheduler.refresh(name)
 
+    def retarget(self, source: str, **changes: Any) -> None:
+        """Fetch a source again with some of its declared parameters changed (safe from threads).
+
+        Raises ValueError for a parameter the source does not declare (from the loop thread).
+        """
+        if self._deck.call_soon(functools.partial(self.retarget, source, **changes)):
+            return
+        self._deck.scheduler.retarget(source, changes)
+
+    def params(self, source: str) -> Mapping[str, Any]:
+        """The parameters a source is fetched with now."""
+        return self._deck.scheduler.params(source)
+
     def result(self, source: str) -> Result[Any]:
         """The latest result of any source."""
         return self._deck.scheduler.result(source)

@@ -126,7 +126,7 @@ def _entries(deck: Deck, actions: Sequence[Action], *, run: bool = True) -> list
     entries = []
     for action in actions:
         keys = deck.keymap.keys_for(action.id)
-        enabled = deck.action_enabled(action)
+        enabled = deck.actions.enabled(action)
         label = action.title if enabled else f"{action.title} (disabled: read-only)"
         scopes = action.scopes
         scope = scopes[0] if len(scopes) == 1 else scopes[0].split(".")[0] + " panels"
@@ -135,7 +135,7 @@ def _entries(deck: Deck, actions: Sequence[Action], *, run: bool = True) -> list
                 label=label,
                 key=", ".join(key_label(k) for k in keys),
                 kind=scope,
-                run=lambda a=action: deck.run_action(a, deck.focused),
+                run=lambda a=action: deck.actions.run(a, deck.focused),
                 enabled=enabled,
             )
         )

@@ -308,7 +308,7 @@ class Overlays:
         dialog.on_close = self._closed
         self.stack.append(dialog)
         self._deck.request_redraw()
-        self._deck.release_keys()  # keys typed ahead of the dialog go to it
+        self._deck.keys.release()  # keys typed ahead of the dialog go to it
         return future
 
     def _closed(self, dialog: Dialog, value: Any) -> None:

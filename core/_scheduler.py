@@ -8,9 +8,10 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from deck._sources import Result, Source, SourceStats
@@ -25,10 +26,13 @@ class _State:
     source: Source[Any]
     owner: str
     result: Result[Any]
+    params: Mapping[str, Any]
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     attempted: asyncio.Event = field(default_factory=asyncio.Event)
+    generation: int = 0
     task: asyncio.Task[None] | None = None
     inflight: asyncio.Future[Any] | None = None
+    inflight_generation: int = 0
     fetching: bool = False
     runs: int = 0
     failures: int = 0
@@ -62,7 +66,9 @@ class Scheduler:
         if source.name in self._states:
             other = self._states[source.name].owner
             raise ValueError(f"source {source.name!r} is already provided by plugin {other!r}")
-        self._states[source.name] = _State(source=source, owner=owner, result=Result(source.name))
+        self._states[source.name] = _State(
+            source=source, owner=owner, result=Result(source.name, params=source.params), params=source.params
+        )
 
     def __contains__(self, name: str) -> bool:
         return name in self._states
@@ -78,6 +84,29 @@ class Scheduler:
     def result(self, name: str) -> Result[Any]:
         """The latest result of a source."""
         return self._states[name].result
+
+    def params(self, name: str) -> Mapping[str, Any]:
+        """The parameters a source is fetched with now."""
+        return self._states[name].params
+
+    def retarget(self, name: str, changes: Mapping[str, Any]) -> None:
+        """Change some of a source's parameters and fetch it again at once.
+
+        A fetch still running with the old parameters finishes, but its result is dropped.
+        """
+        state = self._states[name]
+        unknown = sorted(set(changes) - set(state.source.params))
+        if unknown:
+            declared = ", ".join(sorted(state.source.params)) or "none"
+            names = ", ".join(unknown)
+            raise ValueError(f"source {name!r} takes no parameter {names} (it takes: {declared})")
+        merged = {**state.params, **changes}
+        if merged == state.params:
+            return
+        state.params = MappingProxyType(merged)
+        state.generation += 1
+        state.streak = 0
+        state.wake.set()
 
     def start(self) -> None:
         """Start every source's task on the running loop."""
@@ -163,18 +192,27 @@ class Scheduler:
         """Run one fetch; returns (value, changed). Never starts while a previous one runs."""
         source = state.source
         previous = state.result.value
+        params, generation = state.params, state.generation
+        arguments = (params,) if source.params else ()
+        # Same parameters, same value: nothing changed. New parameters always publish.
+        has_value = state.result.has_value and state.result.params == params
         if inspect.iscoroutinefunction(source.fetch):
-            value = await asyncio.wait_for(source.fetch(), source.timeout)
-            return value, not (state.result.has_value and value == previous)
+            value = await asyncio.wait_for(source.fetch(*arguments), source.timeout)
+            return value, not (has_value and value == previous)
+        stale = state.inflight
+        if stale is not None and not stale.done() and state.inflight_generation != generation:
+            # A thread still fetching for old parameters: let it finish (fetches never overlap).
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(stale), source.timeout)
         if state.inflight is None or state.inflight.done():
-            has_value = state.result.has_value
 
             def work() -> tuple[Any, bool]:
                 # Comparing in the worker keeps big snapshots' equality checks off the loop.
-                value = source.fetch()
+                value = source.fetch(*arguments)
                 return value, not (has_value and value == previous)
 
             state.inflight = asyncio.get_running_loop().run_in_executor(self._executor, work)
+            state.inflight_generation = generation
         return await asyncio.wait_for(asyncio.shield(state.inflight), source.timeout)
 
     async def _run(self, state: _State) -> None:
@@ -183,6 +221,7 @@ class Scheduler:
             state.wake.clear()
             started = time.perf_counter()
             state.fetching = True
+            generation = state.generation
             try:
                 value, changed = await self._fetch(state)
             except asyncio.CancelledError:
@@ -190,9 +229,11 @@ class Scheduler:
             except Exception as exc:
                 if isinstance(exc, asyncio.TimeoutError):
                     exc = TimeoutError(f"no answer within {source.timeout:g} s")
-                self._failed(state, exc)
+                if generation == state.generation:
+                    self._failed(state, exc)
             else:
-                self._succeeded(state, value, changed)
+                if generation == state.generation:  # else retargeted meanwhile: fetch again
+                    self._succeeded(state, value, changed)
             finally:
                 state.fetching = False
                 state.durations.append(time.perf_counter() - started)
@@ -214,7 +255,9 @@ class Scheduler:
         recovered = state.result.error is not None
         state.streak = 0
         if changed or recovered or not state.result.has_value:
-            state.result = Result(source=state.source.name, value=value, fetched_at=time.time())
+            state.result = Result(
+                source=state.source.name, value=value, fetched_at=time.time(), params=state.params
+            )
             self._publish(state)
 
     def _failed(self, state: _State, exc: BaseException) -> None:
@@ -230,6 +273,7 @@ class Scheduler:
             error=text,
             fetched_at=old.fetched_at,
             stale=old.has_value,
+            params=old.params,
         )
         if old.error != text or old.stale != state.result.stale:
             self._publish(state)

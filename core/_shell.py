@@ -141,7 +141,7 @@ class Shell(urwid.Widget):
             keys = deck.keymap.keys_for(action.id)
             if keys and action.id not in seen:
                 seen.add(action.id)
-                found.append((key_label(keys[0]), action.title, deck.action_enabled(action)))
+                found.append((key_label(keys[0]), action.title, deck.actions.enabled(action)))
 
         if frame is not None and frame.panel is not None:
             for action in deck.keymap.in_scope(frame.type_name):
@@ -246,7 +246,7 @@ class Shell(urwid.Widget):
     # ---- input --------------------------------------------------------------------------------
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        self.deck.handle_key(size, key)
+        self.deck.keys.handle(size, key)
         self._invalidate()
         return None
 

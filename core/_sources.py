@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Result", "Source", "SourceStats"]
+__all__ = ["NO_PARAMS", "Result", "Source", "SourceStats"]
 
 T = TypeVar("T")
+
+#: The parameters of a source that declares none.
+NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -19,31 +23,44 @@ class Source(Generic[T]):
     `async def` (run on the event loop, so it must not block). It returns an immutable
     snapshot; raising marks the source as failing and keeps the last good snapshot.
 
+    View state that a fetch depends on (a run id, a page, a server-side sort) is declared in
+    `params` with its defaults: such a source is fetched as `fetch(params)`, and a panel changes
+    them with `Context.retarget`, never by sharing an object with the fetch.
+
     Args:
         name: unique id, conventionally "plugin.thing".
-        fetch: produces the next snapshot.
+        fetch: produces the next snapshot; called with the current params when any are declared.
         interval: seconds between fetches; None fetches once and then only on refresh.
         timeout: seconds before a fetch counts as failed.
         max_backoff: the longest wait after repeated failures.
+        params: the parameters the source takes, with their defaults.
     """
 
     name: str
-    fetch: Callable[[], T] | Callable[[], Awaitable[T]]
+    fetch: Callable[..., T] | Callable[..., Awaitable[T]]
     interval: float | None = 2.0
     timeout: float = 10.0
     max_backoff: float = 60.0
     description: str = ""
+    params: Mapping[str, Any] = field(default_factory=lambda: NO_PARAMS)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
 
 @dataclass(frozen=True)
 class Result(Generic[T]):
-    """What a panel sees of a source: the last good value and the latest error, if any."""
+    """What a panel sees of a source: the last good value and the latest error, if any.
+
+    `params` are the parameters the value was fetched with.
+    """
 
     source: str
     value: T | None = None
     error: str | None = None
     fetched_at: float | None = None
     stale: bool = False
+    params: Mapping[str, Any] = field(default_factory=lambda: NO_PARAMS)
 
     @property
     def ok(self) -> bool:

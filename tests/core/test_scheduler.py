@@ -164,3 +164,71 @@ def test_duplicate_source_names_are_refused() -> None:
     scheduler.add(Source("s", lambda: 1), "a")
     with pytest.raises(ValueError, match="already provided by plugin 'a'"):
         scheduler.add(Source("s", lambda: 1), "b")
+
+
+def test_a_source_with_params_is_fetched_with_them_and_retargeted() -> None:
+    def fetch(params: Any) -> str:
+        return f"page {params['page']} of {params['run']}"
+
+    async def scenario() -> tuple[list[Result[Any]], Scheduler]:
+        results: list[Result[Any]] = []
+        scheduler = Scheduler(results.append)
+        scheduler.add(Source("s", fetch, interval=None, params={"run": "a", "page": 0}), "test")
+        scheduler.start()
+        await asyncio.sleep(0.1)
+        scheduler.retarget("s", {"page": 2})
+        await asyncio.sleep(0.1)
+        with pytest.raises(ValueError, match=r"takes no parameter sort \(it takes: page, run\)"):
+            scheduler.retarget("s", {"sort": "name"})
+        await scheduler.stop()
+        return results, scheduler
+
+    results, scheduler = run(scenario())
+    assert [(r.value, dict(r.params)) for r in results] == [
+        ("page 0 of a", {"run": "a", "page": 0}),
+        ("page 2 of a", {"run": "a", "page": 2}),
+    ]
+    assert dict(scheduler.params("s")) == {"run": "a", "page": 2}
+
+
+def test_a_result_fetched_with_old_params_is_dropped() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def fetch(params: Any) -> Any:
+        if params["run"] == "old":
+            started.set()
+            release.wait(5)
+        return params["run"]
+
+    async def scenario() -> list[Result[Any]]:
+        results: list[Result[Any]] = []
+        scheduler = Scheduler(results.append)
+        scheduler.add(Source("s", fetch, interval=None, params={"run": "old"}), "test")
+        scheduler.start()
+        await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+        scheduler.retarget("s", {"run": "new"})
+        release.set()
+        await asyncio.sleep(0.2)
+        await scheduler.stop()
+        return results
+
+    results = run(scenario())
+    assert [r.value for r in results] == ["new"]
+
+
+def test_the_same_value_under_new_params_is_published_again() -> None:
+    async def scenario() -> list[Result[Any]]:
+        results: list[Result[Any]] = []
+        scheduler = Scheduler(results.append)
+        scheduler.add(Source("s", lambda params: "same", interval=None, params={"page": 0}), "test")
+        scheduler.start()
+        await asyncio.sleep(0.1)
+        scheduler.retarget("s", {"page": 1})
+        await asyncio.sleep(0.1)
+        scheduler.retarget("s", {"page": 1})  # no change: no fetch
+        await asyncio.sleep(0.1)
+        await scheduler.stop()
+        return results
+
+    results = run(scenario())
+    assert [dict(r.params) for r in results] == [{"page": 0}, {"page": 1}]
