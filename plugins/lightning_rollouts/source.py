@@ -218,7 +218,7 @@ class StoreSnapshot:
 
 
 class LightningSession:
-    """The plugin's shared state: the client, the table's query, the trace target, settings.
+    """The plugin's shared state: the client, the table's query, settings.
 
     Fetches run in worker threads and read `query` and `trace` once, as whole frozen values;
     the event loop replaces them. `busy` counts fetches in flight, for the header's
@@ -229,7 +229,6 @@ class LightningSession:
         self.config = LightningConfig()
         self.client: LightningClient | None = None
         self.query = RolloutQuery()
-        self.trace = TraceTarget()
         self.auto_refresh: int | None = None
         self.theme: str | None = None
         self.last_rollouts: RolloutsSnapshot | None = None
@@ -274,7 +273,6 @@ class LightningSession:
         """Point at another backend (validated; InvalidURLError); forget the old one's ids."""
         normalized = self._client().set_base_url(url)
         self.query = dataclasses.replace(self.query, page=0)
-        self.trace = TraceTarget()
         self.last_rollouts = None
         self._pages = {}
         return normalized
@@ -377,8 +375,10 @@ class LightningSession:
         if self.last_rollouts is base:  # not refreshed meanwhile
             self._pages.setdefault(query, view)
 
-    def fetch_spans(self) -> SpansSnapshot | Unsupported:
-        client, target = self._client(), self.trace
+    def fetch_spans(self, params: Mapping[str, Any]) -> SpansSnapshot | Unsupported:
+        """The spans of the rollout (and attempt) the Traces screen asked for, as parameters."""
+        client = self._client()
+        target = TraceTarget(params.get("rollout_id"), params.get("attempt_id"))
         url = client.base_url
         if self._is_1x(url):
             return Unsupported(url, _NOT_IN_1X[SPANS])

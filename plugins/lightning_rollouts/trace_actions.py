@@ -50,8 +50,7 @@ def show_trace(ctx: ActionContext, session: LightningSession, target: TraceTarge
     panels = ctx.panels(SPANS_PANEL) or ctx.panels(WATERFALL_PANEL)
     if not panels:
         raise ActionError("this layout has no Traces panel (lightning.spans or lightning.waterfall)")
-    session.trace = target
-    ctx.refresh(SPANS)
+    ctx.retarget(SPANS, rollout_id=target.rollout_id, attempt_id=target.attempt_id)
     ctx.focus_panel(panels[0])
     which = "every attempt" if target.attempt_id is None else target.attempt_id
     return f"traces of {target.rollout_id} ({which})"
@@ -100,7 +99,7 @@ def pick_rollout_action(session: LightningSession) -> Handler:
 def pick_attempt_action(session: LightningSession) -> Handler:
     async def pick_attempt(ctx: ActionContext) -> str | None:
         """Pick which attempt of the rollout on show (or all of them)."""
-        rollout_id = session.trace.rollout_id
+        rollout_id = ctx.params(SPANS)["rollout_id"]
         if rollout_id is None:
             raise ActionError("pick a rollout first (o)")
         return await _pick_attempt(ctx, session, rollout_id, always_ask=True)

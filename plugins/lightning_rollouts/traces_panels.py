@@ -113,9 +113,15 @@ class _TracePanel(Panel):
         return snapshot
 
     @property
+    def asked(self) -> TraceTarget:
+        """The rollout and attempt the spans source is fetched for now (its parameters)."""
+        params = self.ctx.deck.params(SPANS)
+        return TraceTarget(params["rollout_id"], params["attempt_id"])
+
+    @property
     def target(self) -> TraceTarget:
         """The rollout and attempt shown."""
-        return self.snapshot.target if self.snapshot is not None else self.session.trace
+        return self.snapshot.target if self.snapshot is not None else self.asked
 
 
 class SpansPanel(AdaptivePanel[Span], _TracePanel):
@@ -143,7 +149,7 @@ class SpansPanel(AdaptivePanel[Span], _TracePanel):
     def subtitle(self) -> str:
         if self.snapshot is None or self.snapshot.target.rollout_id is None:
             return ""
-        loading = " · loading…" if self.snapshot.target != self.session.trace else ""
+        loading = " · loading…" if self.snapshot.target != self.asked else ""
         if self.stale:  # the border needs the room to say so
             return f"{self.table.summary} spans"
         return f"{describe_target(self.snapshot)} · {self.table.summary} spans{loading}"
