@@ -24,6 +24,7 @@ from deck.plugins.lightning_rollouts.settings import auto_refresh_text
 from deck.plugins.lightning_rollouts.source import (
     HEALTH,
     RESOURCES,
+    ROLLOUTS,
     STATISTICS,
     WORKERS,
     LightningSession,
@@ -265,6 +266,8 @@ class SettingsPanel(Panel):
         self.health: Result[Any] | None = None
         self.store: StoreSnapshot | Unsupported | None = None
         self._items: list[str | None] = []
+        #: The rollout table's page size (the P action keeps it current).
+        self.page_size: int = ctx.deck.params(ROLLOUTS)["query"].page_size
         self.redraw()
         self.view.cursor = 1
 
@@ -300,7 +303,7 @@ class SettingsPanel(Panel):
             (None, "Display", None),
             ("Auto-refresh", _with_key(auto_refresh_text(session.auto_refresh), "a"), "auto_refresh"),
             ("Theme", _with_key(session.theme or "as the layout sets it", "T"), "theme"),
-            ("Page size", _with_key(f"{session.query.page_size} rollouts", "P"), "page_size"),
+            ("Page size", _with_key(f"{self.page_size} rollouts", "P"), "page_size"),
             (
                 "Paging",
                 f"whole list here up to {session.config.client_side_limit:,} rollouts; server pages above",

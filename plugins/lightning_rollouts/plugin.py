@@ -55,7 +55,7 @@ from deck.plugins.lightning_rollouts.source import (
     WORKERS,
     LightningSession,
 )
-from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES
+from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES, RolloutQuery
 
 __all__ = ["LightningPlugin", "connection_markup"]
 
@@ -147,7 +147,15 @@ class LightningPlugin:
                 max_backoff=settings.health_interval,
                 description="GET /health: the header's Online / Offline",
             ),
-            data(ROLLOUTS, session.fetch_rollouts, "the rollout table: the whole list, or a server page"),
+            Source(
+                ROLLOUTS,
+                session.fetch_rollouts,
+                interval=None,
+                timeout=timeout,
+                max_backoff=backoff,
+                description="the rollout table: the whole list, or a server page (1.x: the history)",
+                params={"query": RolloutQuery(page_size=settings.page_size)},
+            ),
             Source(
                 SPANS,
                 session.fetch_spans,

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import ROLLOUTS_PANEL, Handler, blocking, redraw_settings
+from deck.plugins.lightning_rollouts.action_support import (
+    ROLLOUTS_PANEL,
+    SETTINGS_PANEL,
+    Handler,
+    blocking,
+    redraw_settings,
+)
 from deck.plugins.lightning_rollouts.actions_v1 import fail_v1, show_events
 from deck.plugins.lightning_rollouts.display import (
     CANCELLABLE_STATUSES,
@@ -27,7 +33,7 @@ from deck.plugins.lightning_rollouts.model import (
     secret_paths,
     to_json,
 )
-from deck.plugins.lightning_rollouts.panels import ResourceRow
+from deck.plugins.lightning_rollouts.panels import ResourceRow, SettingsPanel
 from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
 from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession
@@ -139,6 +145,9 @@ async def choose_page_size(ctx: ActionContext) -> str | None:
         return None
     first = query.page * query.page_size
     panel.set_query(dataclasses.replace(query, page_size=size, page=first // size))
+    for settings in ctx.panels(SETTINGS_PANEL):
+        if isinstance(settings, SettingsPanel):
+            settings.page_size = size
     redraw_settings(ctx)
     return f"{size} rollouts per page"
 

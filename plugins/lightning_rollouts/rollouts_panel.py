@@ -8,14 +8,12 @@ they order every rollout, never only the rows on show.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import AdaptiveTable, redraw_every_second, retitled
-from deck.plugins.lightning_rollouts.errors import LightningError
 from deck.plugins.lightning_rollouts.loading import SERVER_SORT_FIELDS, server_query
 from deck.plugins.lightning_rollouts.panels_v1 import HistoryView
 from deck.plugins.lightning_rollouts.rollout_rows import (
@@ -36,10 +34,6 @@ from deck.plugins.lightning_rollouts.table import RolloutPage, RolloutQuery
 from deck.widgets import Column
 
 __all__ = ["RolloutTable", "RolloutsPanel"]
-
-
-# Seconds a server page stays on show before the next one is fetched ahead.
-_PREFETCH_PAUSE = 0.3
 
 
 class RolloutTable(AdaptiveTable[RolloutRow]):
@@ -122,15 +116,12 @@ class RolloutsPanel(Panel):
         ctx.deck.spawn(redraw_every_second(self.table), "lightning rollouts clock")
         # A 1.x server's rollouts come from the deck's history and have a table of their own.
         self.history = HistoryView()
+        #: What the operator asked to see (the source is retargeted when the server must page).
+        self.query: RolloutQuery = ctx.deck.params(ROLLOUTS)["query"]
         self.backend = "0.3.0"
         ctx.deck.spawn(redraw_every_second(self.history.table), "lightning history clock")
 
     # ---- data --------------------------------------------------------------------------------
-
-    @property
-    def query(self) -> RolloutQuery:
-        """What the operator asked to see."""
-        return self.session.query
 
     def update(self, result: Result[RolloutsSnapshot | HistorySnapshot]) -> None:
         snapshot = result.value
@@ -149,13 +140,9 @@ class RolloutsPanel(Panel):
             self.table.empty = f"waiting for {self.session.url}…"
             self.table.update(())
             return
-        if snapshot.view.index is None and snapshot.query != self.session.query:
-            cached = self.session.cached_page(self.session.query)
-            if cached is not None:  # paged on (from pages fetched before) while this one came
-                snapshot = cached
-            elif result.error is None:
-                self.loading = True
-                self.ctx.deck.refresh(ROLLOUTS)  # the view asked for meanwhile
+        if snapshot.view.index is None and snapshot.query != self.query and result.error is None:
+            self.loading = True  # the list is now server paged: fetch the view asked for here
+            self.ctx.deck.retarget(ROLLOUTS, query=self.query)
         fresh = snapshot is not self.snapshot
         self.snapshot = snapshot
         self._show()
@@ -163,25 +150,20 @@ class RolloutsPanel(Panel):
             self.table.reload_children()
 
     def set_query(self, query: RolloutQuery) -> None:
-        """Show another page, order or filter: at once from the whole list (or a server page
-        fetched before), else from the server."""
-        self.session.query = query
+        """Show another page, order or filter: at once from the whole list, else by
+        retargeting the source (a page it fetched ahead comes back at once)."""
+        self.query = query
         if self.snapshot is not None and self.snapshot.view.index is not None:
             self._show()
             return
-        cached = self.session.cached_page(query)
-        if cached is not None:
-            self.snapshot = cached
-            self._show()
-        else:
-            self.loading = True
-            self.table.mark_sort(query.sort, query.descending)  # shown at once, the rows follow
-            self.ctx.deck.refresh(ROLLOUTS)
+        self.loading = True
+        self.table.mark_sort(query.sort, query.descending)  # shown at once, the rows follow
+        self.ctx.deck.retarget(ROLLOUTS, query=query)
 
     def _show(self) -> None:
         snapshot = self.snapshot
         assert snapshot is not None
-        query = self.session.query
+        query = self.query
         view = snapshot.view
         if view.index is not None:
             page = view.index.query(query)
@@ -193,10 +175,7 @@ class RolloutsPanel(Panel):
         if current:
             self.loading = False
             if page.page != query.page:  # past the last page: the last page
-                self.session.query = dataclasses.replace(query, page=page.page)
-            if view.server_paged and page.page + 1 < page.page_count:
-                ahead = dataclasses.replace(self.session.query, page=page.page + 1)
-                self.ctx.deck.spawn(self._prefetch(ahead), "lightning prefetch")
+                self.query = dataclasses.replace(query, page=page.page)
         self.page = page
         self.table.empty = "no rollouts match" if page.matching < page.total else "no rollouts yet"
         self.table.update([RolloutRow(r, r.attempt, frozen_at=self.frozen_at) for r in page.rows])
@@ -205,16 +184,6 @@ class RolloutsPanel(Panel):
             self._ignored = ignored
             if ignored:
                 self.ctx.deck.notify(f"{self.refusal('apply')}: {', '.join(ignored)}", "warn")
-
-    async def _prefetch(self, query: RolloutQuery) -> None:
-        # After a pause: a sort or filter typed at once should not queue behind it at the store.
-        await asyncio.sleep(_PREFETCH_PAUSE)
-        if dataclasses.replace(self.session.query, page=query.page) != query:
-            return  # the operator has moved on
-        try:
-            await self.ctx.deck.run_blocking(self.session.prefetch, query)
-        except LightningError as exc:  # paging there will fetch (and report) it again
-            self.ctx.deck.log.info("prefetching page %d failed: %s", query.page + 1, exc.message)
 
     def _attempt_rows(self, row: RolloutRow) -> Any:
         async def load() -> list[RolloutRow]:
@@ -235,7 +204,7 @@ class RolloutsPanel(Panel):
     def _sort_asked(self, title: str | None, descending: bool | None) -> None:
         """From the table: (None, True) inverts, (None, None) resets, (title, None) is a heading
         click (again on the sorted column inverts), (title, False) a step to another column."""
-        query = self.session.query
+        query = self.query
         if title is None:
             if descending:
                 self.sort(query.sort, not query.descending)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -62,6 +63,8 @@ __all__ = [
     "WorkersSnapshot",
     "default_history_dir",
 ]
+
+log = logging.getLogger(__name__)
 
 HEALTH = "lightning.health"
 ROLLOUTS = "lightning.rollouts"
@@ -218,7 +221,9 @@ class StoreSnapshot:
 
 
 class LightningSession:
-    """The plugin's shared state: the client, the table's query, settings.
+    """The plugin's connection: the clients, the 1.x histories, settings, and the server
+    pages fetched ahead. View state is not kept here: the panels hold it, and reach the
+    fetches only as the sources' parameters.
 
     Fetches run in worker threads and read `query` and `trace` once, as whole frozen values;
     the event loop replaces them. `busy` counts fetches in flight, for the header's
@@ -228,7 +233,6 @@ class LightningSession:
     def __init__(self) -> None:
         self.config = LightningConfig()
         self.client: LightningClient | None = None
-        self.query = RolloutQuery()
         self.auto_refresh: int | None = None
         self.theme: str | None = None
         self.last_rollouts: RolloutsSnapshot | None = None
@@ -251,7 +255,6 @@ class LightningSession:
         )
         self.close()
         self.config, self.client = settings, client
-        self.query = RolloutQuery(page_size=settings.page_size)
         self.auto_refresh = settings.auto_refresh
         self.theme = settings.theme
         return settings
@@ -272,7 +275,6 @@ class LightningSession:
     def set_url(self, url: str) -> str:
         """Point at another backend (validated; InvalidURLError); forget the old one's ids."""
         normalized = self._client().set_base_url(url)
-        self.query = dataclasses.replace(self.query, page=0)
         self.last_rollouts = None
         self._pages = {}
         return normalized
@@ -333,12 +335,20 @@ class LightningSession:
         with _one_line_errors():
             return GatewaySnapshot(url, self.v1().gateway())
 
-    def fetch_rollouts(self) -> RolloutsSnapshot | HistorySnapshot:
-        client, query, last = self._client(), self.query, self.last_rollouts
+    def fetch_rollouts(self, params: Mapping[str, Any]) -> RolloutsSnapshot | HistorySnapshot:
+        """The rollout table's data for the query the panel asked for (a source parameter)."""
+        client, query, last = self._client(), params["query"], self.last_rollouts
         url = client.base_url
         if self._is_1x(url):  # read every second: not worth a blinking "Refreshing"
             with _one_line_errors():
                 return HistorySnapshot(url, self.history().sync(self.v1()))
+        # Another view than the last one (a retarget) may have been fetched ahead; the same
+        # view again is a refresh, and goes to the server.
+        cached = self.cached_page(query) if last is not None and last.query != query else None
+        if cached is not None:
+            self.last_rollouts = cached
+            self._prefetch_next(cached)
+            return cached
         with self._counted():
             if last is not None and last.view.server_paged and last.query != query and last.url == url:
                 # Another page, order or filter of the same list: its size is known.
@@ -355,7 +365,23 @@ class LightningSession:
             self._pages[query] = view
             while len(self._pages) > _KEPT_PAGES:
                 del self._pages[next(iter(self._pages))]
+            self._prefetch_next(snapshot)
         return snapshot
+
+    def _prefetch_next(self, snapshot: RolloutsSnapshot) -> None:
+        """Fetch the next server page in the background, so that paging on is instant."""
+        page = snapshot.view.page
+        if not snapshot.view.server_paged or page.page + 1 >= page.page_count:
+            return
+        ahead = dataclasses.replace(snapshot.query, page=page.page + 1)
+        if ahead not in self._pages:
+            threading.Thread(target=self._quiet_prefetch, args=(ahead,), daemon=True).start()
+
+    def _quiet_prefetch(self, query: RolloutQuery) -> None:
+        try:
+            self.prefetch(query)
+        except LightningError as exc:  # paging there will fetch (and report) it again
+            log.info("prefetching page %d failed: %s", query.page + 1, exc.message)
 
     def cached_page(self, query: RolloutQuery) -> RolloutsSnapshot | None:
         """A server page already fetched (or prefetched) since the last refresh, if any."""

@@ -171,7 +171,7 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     newest = sorted(fixture_store.rollouts, key=lambda r: r["start_time"], reverse=True)
     assert keys(deck) == [r["rollout_id"] for r in newest[:100]]
     session = rollouts(deck).session
-    page_2 = dataclasses.replace(session.query, page=1)
+    page_2 = dataclasses.replace(rollouts(deck).query, page=1)
     wait_until(deck, lambda: session.cached_page(page_2) is not None, "page 2 fetched ahead")
     requests = fixture_store.count("GET /v1/agl/rollouts?")
     deck.press("]")  # from the page fetched ahead: no wait
@@ -179,7 +179,7 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     deck.press("[")
     assert keys(deck)[0] == newest[0]["rollout_id"]
     deck.press("]")
-    page_3 = dataclasses.replace(session.query, page=2)
+    page_3 = dataclasses.replace(rollouts(deck).query, page=2)
     wait_until(deck, lambda: session.cached_page(page_3) is not None, "page 3 fetched ahead")
     deck.press("]")
     assert "page 3/3" in deck.text() and len(keys(deck)) == 44
