@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,8 @@ from deck.plugins.lightning_rollouts.columns import (
     retitled,
     status_badge,
 )
-from deck.plugins.lightning_rollouts.model import Span
+from deck.plugins.lightning_rollouts.display import input_preview
+from deck.plugins.lightning_rollouts.model import Span, mask_secrets
 from deck.plugins.lightning_rollouts.source import (
     SPANS,
     LightningSession,
@@ -59,6 +60,12 @@ def _span_id(span: Span) -> tuple[str, int | None, str]:
     return (span.attempt_id, span.sequence_id, span.span_id)
 
 
+def describe_attributes(attributes: Mapping[str, Any]) -> str:
+    """`name=value` pairs (secrets masked), so that `/` finds a span by a value as by a name."""
+    masked = mask_secrets(attributes)
+    return "  ".join(f"{k}={v if isinstance(v, str) else input_preview(v, 60)}" for k, v in masked.items())
+
+
 SPAN_COLUMNS = (
     Ranked(Column("Name", lambda s: s.name, weight=2, min_width=24), 1),
     Ranked(Column("Seq", lambda s: s.sequence_id, width=4, align="right"), 5),
@@ -68,7 +75,7 @@ SPAN_COLUMNS = (
     Ranked(
         Column("Status", lambda s: s.status_code, render=lambda v: status_badge(v, _span_role), width=9), 2
     ),
-    Ranked(Column("Attribute keys", lambda s: ", ".join(s.attributes), weight=1, min_width=12), 9),
+    Ranked(Column("Attributes", lambda s: describe_attributes(s.attributes), weight=1, min_width=12), 4),
     Ranked(Column("Start", lambda s: s.start_time, render=millis_time, width=12), 4),
     Ranked(Column("End", lambda s: s.end_time, render=millis_time, width=12), 8),
     Ranked(Column("Duration", span_seconds, render=span_duration, width=9, align="right"), 3),

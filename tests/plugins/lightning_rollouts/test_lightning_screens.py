@@ -90,7 +90,11 @@ def test_the_span_table_searches_and_shows_json(fixture_store: FixtureStore, ope
     deck.wait_for("agentlightning.annotation")
     spans = panel(deck, "lightning.spans").table
     deck.press("/")
-    deck.type("tool")
+    deck.type("tool.call")
+    deck.press("enter")
+    assert [s.name for s in spans.visible_rows] == ["tool.call"]
+    deck.press("/", *["backspace"] * 9)
+    deck.type("output=391")  # a value with its name: what the tool returned
     deck.press("enter")
     assert [s.name for s in spans.visible_rows] == ["tool.call"]
     deck.press("v")
