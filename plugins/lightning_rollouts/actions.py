@@ -19,6 +19,7 @@ from deck.plugins.lightning_rollouts.rollout_actions import (
     choose_sort,
     choose_status,
     clear_filters,
+    export_action,
     open_action,
     page_action,
     requeue_action,
@@ -110,6 +111,15 @@ def lightning_actions(session: LightningSession) -> list[Action]:
             mutating=True,
             destructive=True,
             description="1.x: delete the selected rollout from the server (the history keeps it)",
+        ),
+        Action(
+            "lightning.export",
+            "Export JSONL",
+            export_action(session),
+            keys=("e",),
+            scope=rollouts,
+            mutating=True,
+            description="write the rollouts on show (1.x: with their events) to a JSONL file, secrets masked",
         ),
         Action("lightning.follow", "Live follow", follow_action, keys=("F",), scope=rollouts),
         Action(

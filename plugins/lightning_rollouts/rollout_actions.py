@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from deck import ActionContext, ActionError
@@ -46,6 +48,7 @@ __all__ = [
     "choose_sort",
     "choose_status",
     "clear_filters",
+    "export_action",
     "json_of",
     "open_action",
     "page_action",
@@ -294,3 +297,53 @@ def requeue_action(session: LightningSession) -> Handler:
         )
 
     return requeue
+
+
+# ---- export ---------------------------------------------------------------------------------------
+
+
+def _export_lines(session: LightningSession, panel: RolloutsPanel) -> list[str]:
+    """One JSON line per rollout on show (1.x: with the events the history holds), masked."""
+    lines = []
+    if panel.backend == "1.x":
+        history = session.history()
+        for row in panel.history.table.visible_rows:
+            events = [to_json(e) for e in history.events(row.rollout_id)]
+            record = {"rollout": json.loads(row.doc), "deleted": row.deleted_at is not None, "events": events}
+            lines.append(json.dumps(mask_secrets(record), ensure_ascii=False, default=str))
+    else:
+        for row in panel.table.visible_rows:
+            if isinstance(row, RolloutRow) and not row.nested:
+                lines.append(
+                    json.dumps(mask_secrets({"rollout": row.rollout}), ensure_ascii=False, default=str)
+                )
+    return lines
+
+
+def export_action(session: LightningSession) -> Handler:
+    async def export(ctx: ActionContext) -> str | None:
+        """Write the rollouts on show (as filtered; 1.x: with their events) to a JSONL file,
+        secrets masked. An existing file is never overwritten."""
+        panel = _rollouts(ctx)
+        default = f"lightning-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        path_text = await ctx.prompt("Export the rollouts on show to (JSONL)", default=default)
+        if not path_text:
+            return None
+        path = Path(path_text).expanduser()
+        lines = _export_lines(session, panel)
+        if not lines:
+            raise ActionError("no rollouts on show to export")
+
+        def write() -> None:
+            with path.open("x", encoding="utf-8") as out:  # "x": refuse to replace a file
+                out.write("\n".join(lines) + "\n")
+
+        try:
+            await ctx.run_blocking(write)
+        except FileExistsError:
+            raise ActionError(f"not overwritten: {path} exists") from None
+        except OSError as exc:
+            raise ActionError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return f"{len(lines)} rollouts written to {path}"
+
+    return export

@@ -213,6 +213,8 @@ def test_read_only_disables_cancel_and_requeue(fixture_store: FixtureStore, open
     assert "Cancel: disabled in read-only mode" in status_line(deck)
     deck.press("R")
     assert "Requeue: disabled in read-only mode" in status_line(deck)
+    deck.press("e")  # an export writes a file: read-only blocks it too
+    assert "Export JSONL: disabled in read-only mode" in status_line(deck)
     assert "READ-ONLY" in deck.text()
     assert fixture_store.count("POST") == 0
 

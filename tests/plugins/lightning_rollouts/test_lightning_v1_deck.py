@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from agl1x import Agl1xServer, llm_call_data
@@ -43,6 +44,27 @@ def test_the_deck_keeps_what_a_1x_server_deletes_and_survives_its_restart(
     assert "from the deck's history" in screen and "[user] What is 2+2?" in screen and "→ 4" in screen
     assert "reward 1.0 from agent: correct" in screen and "145 ms" in screen
     deck.press("esc")
+
+    # Export: the rollouts on show, with their events, secrets masked.
+    target = tmp_path / "export.jsonl"
+    deck.press("e")
+    deck.wait_for("Export the rollouts on show to")
+    deck.press(*["backspace"] * 40)
+    deck.type(str(target))
+    deck.press("enter")
+    wait_until(deck, lambda: "rollouts written to" in status_line(deck), "the export")
+    records = {r["rollout"]["rollout_id"]: r for r in map(json.loads, target.read_text().splitlines())}
+    assert records["ro-ok"]["deleted"] and [e["event_type"] for e in records["ro-ok"]["events"]] == [
+        "model_request",
+        "reward",
+    ]
+    assert "sk-in-input" not in target.read_text() and "s3cret" not in target.read_text()
+    deck.press("e")
+    deck.wait_for("Export the rollouts on show to")
+    deck.press(*["backspace"] * 40)
+    deck.type(str(target))
+    deck.press("enter")
+    wait_until(deck, lambda: "not overwritten:" in status_line(deck), "the refusal to overwrite")
 
     # A transition the server refuses: the history says running, the server already finished it.
     agl1x.move("ro-run", "succeeded")
