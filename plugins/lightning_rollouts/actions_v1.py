@@ -31,9 +31,10 @@ def _row(ctx: ActionContext) -> HistoryRow:
 
 async def _confirmed(ctx: ActionContext, row: HistoryRow, verb: str, consequence: str) -> bool:
     """The same dialog as for 0.3.0: a question, the rollout's input, and `Keep it` first."""
+    rollout = row.rollout()
     question = (
         f"{verb.capitalize()} rollout {row.rollout_id} ({row.state})?\n\n"
-        f"Input: {input_preview(row.rollout().input if row.rollout() else None, 70)}\n\n{consequence}"
+        f"Input: {input_preview(rollout.input if rollout else None, 70)}\n\n{consequence}"
     )
     ok = await ctx.confirm(
         question,
