@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import (
@@ -52,13 +52,10 @@ WORKER_ROLES = {"busy": "good", "idle": "info", "unknown": "warn"}
 _FIRST_FIELDS = ("model", "engine", "template", "endpoint")
 
 
-def _unsupported(table: Any, snapshot: object) -> TypeGuard[Unsupported]:
+def _show_unsupported(table: Any, snapshot: Unsupported) -> None:
     """Show in one line that the server cannot fill this page (1.x has no resources...)."""
-    if not isinstance(snapshot, Unsupported):
-        return False
     table.empty = snapshot.message
     table.update(())
-    return True
 
 
 # ---- resources ------------------------------------------------------------------------------------
@@ -130,7 +127,8 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
 
     def update(self, result: Result[ResourcesSnapshot | Unsupported]) -> None:
         snapshot = result.value
-        if _unsupported(self.table, snapshot):
+        if isinstance(snapshot, Unsupported):
+            _show_unsupported(self.table, snapshot)
             return
         if snapshot is None or snapshot.url != self.session.url:
             self.table.update(())
@@ -226,7 +224,8 @@ class RunnersPanel(AdaptivePanel[Worker]):
 
     def update(self, result: Result[WorkersSnapshot | Unsupported]) -> None:
         snapshot = result.value
-        if _unsupported(self.table, snapshot):
+        if isinstance(snapshot, Unsupported):
+            _show_unsupported(self.table, snapshot)
             return
         if snapshot is None or snapshot.url != self.session.url:
             self.table.update(())
