@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -299,6 +300,7 @@ class SettingsPanel(Panel):
                 "url",
             ),
             ("Status", self._connection(), None),
+            ("Data age", self._data_age(), None),
             (None, "Display", None),
             ("Auto-refresh", _with_key(auto_refresh_text(session.auto_refresh), "a"), "auto_refresh"),
             ("Theme", _with_key(session.theme or "as the layout sets it", "T"), "theme"),
@@ -312,6 +314,16 @@ class SettingsPanel(Panel):
         rows += self._store_rows()
         self.view.pairs = [(label, value) for label, value, _ in rows]
         self._items = [item for _, _, item in rows]
+
+    def _data_age(self) -> Cell:
+        """How old the rollout table's data is (checked with each health check)."""
+        result = self.ctx.deck.result(ROLLOUTS)
+        if result.fetched_at is None:
+            return [("muted", "rollouts not read yet")]
+        age = format_duration(float(int(max(0.0, time.time() - result.fetched_at))))
+        if result.error:
+            return [("warn", f"rollouts read {age} ago; the last read failed")]
+        return f"rollouts read {age} ago"
 
     def _connection(self) -> Cell:
         health = self.health

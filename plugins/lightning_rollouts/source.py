@@ -242,6 +242,7 @@ class LightningSession:
         self._pages: dict[RolloutQuery, RolloutsView] = {}
         self._busy = 0
         self._lock = threading.Lock()
+        self._prefetching: set[RolloutQuery] = set()
         # Per backend URL: which server answers there, its 1.x client and history.
         self._backends: dict[str, Backend] = {}
         self._v1: dict[str, LightningV1Client] = {}
@@ -374,14 +375,20 @@ class LightningSession:
         if not snapshot.view.server_paged or page.page + 1 >= page.page_count:
             return
         ahead = dataclasses.replace(snapshot.query, page=page.page + 1)
-        if ahead not in self._pages:
-            threading.Thread(target=self._quiet_prefetch, args=(ahead,), daemon=True).start()
+        with self._lock:
+            if ahead in self._pages or ahead in self._prefetching:
+                return
+            self._prefetching.add(ahead)
+        threading.Thread(target=self._quiet_prefetch, args=(ahead,), daemon=True).start()
 
     def _quiet_prefetch(self, query: RolloutQuery) -> None:
         try:
             self.prefetch(query)
         except LightningError as exc:  # paging there will fetch (and report) it again
             log.info("prefetching page %d failed: %s", query.page + 1, exc.message)
+        finally:
+            with self._lock:
+                self._prefetching.discard(query)
 
     def cached_page(self, query: RolloutQuery) -> RolloutsSnapshot | None:
         """A server page already fetched (or prefetched) since the last refresh, if any."""

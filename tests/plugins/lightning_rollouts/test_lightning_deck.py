@@ -174,15 +174,16 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     page_2 = dataclasses.replace(rollouts(deck).query, page=1)
     wait_until(deck, lambda: session.cached_page(page_2) is not None, "page 2 fetched ahead")
     requests = fixture_store.count("GET /v1/agl/rollouts?")
-    deck.press("]")  # from the page fetched ahead: no wait
-    assert keys(deck)[0] == newest[100]["rollout_id"] and "page 2/3" in deck.text()
+    deck.press("]")  # from the page fetched ahead: no request
+    wait_until(deck, lambda: keys(deck)[0] == newest[100]["rollout_id"], "page 2")
+    assert "page 2/3" in deck.text()
     deck.press("[")
-    assert keys(deck)[0] == newest[0]["rollout_id"]
+    wait_until(deck, lambda: keys(deck)[0] == newest[0]["rollout_id"], "page 1 again")
     deck.press("]")
     page_3 = dataclasses.replace(rollouts(deck).query, page=2)
     wait_until(deck, lambda: session.cached_page(page_3) is not None, "page 3 fetched ahead")
     deck.press("]")
-    assert "page 3/3" in deck.text() and len(keys(deck)) == 44
+    wait_until(deck, lambda: "page 3/3" in deck.text() and len(keys(deck)) == 44, "page 3")
     assert fixture_store.count("GET /v1/agl/rollouts?") == requests + 1  # only page 3, ahead
     deck.press("r")  # a refresh drops the pages kept: they may be old
     wait_until(deck, lambda: session.cached_page(page_2) is None, "the kept pages dropped")

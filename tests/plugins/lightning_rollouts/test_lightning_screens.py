@@ -165,6 +165,7 @@ def test_the_backend_url_is_checked_and_switches_server(fixture_store: FixtureSt
         deck = again
         deck.press("5")
         assert f"Backend URL   {other.url}" in deck.wait_for("from Settings (saved in")
+        assert "Data age      rollouts read" in deck.wait_for("Data age      rollouts read")
     finally:
         other.stop()
         not_a_store.stop()
