@@ -210,7 +210,7 @@ def test_page_size_from_settings(fixture_store: FixtureStore, open_lightning) ->
     assert "page 1/3 · 50 per page · 114 rollouts" in deck.text()
     deck.press("5")
     deck.wait_for("Page size     50 rollouts")
-    deck.press("j", "j", "j", "j", "j")  # Enter on the setting changes it
+    deck.press("j", "j", "j", "j", "j", "j")  # Enter on the setting changes it
     deck.press("enter")
     deck.wait_for("Rollouts per page")
     deck.press("3")
