@@ -259,7 +259,7 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
         for name in before:
             harness.press(name)
         harness.run(0.05)
-        if press == "n":  # an operator reads a page for a moment: time to fetch the next ahead
+        if press == "]":  # an operator reads a page for a moment: time to fetch the next ahead
             ahead = dataclasses.replace(panel.query, page=panel.query.page + 1)
             harness.wait_until(lambda: panel.session.cached_page(ahead) is not None, timeout=10)
 
@@ -280,10 +280,10 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
     keys = [
         ("scroll (j)", (), "j", lambda: panel.table.cursor == 1),
         ("page down (PgDn)", (), "page down", lambda: panel.table.cursor > 1),
-        ("next page (n, fetched ahead)", (), "n", lambda: query().page == 1),
-        ("previous page (p)", (), "p", lambda: query().page == 0),
+        ("next page (], fetched ahead)", (), "]", lambda: query().page == 1),
+        ("previous page ([)", (), "[", lambda: query().page == 0),
         ("sort by rollout (s, 1)", ("s",), "1", lambda: query().sort == "rollout"),
-        ("invert the sort (S)", (), "S", lambda: query().descending),
+        ("invert the sort (s, 1 again)", ("s",), "1", lambda: query().descending),
         ("next column (>)", (), ">", lambda: query().sort != "rollout"),
         ("filter failed (f, 5)", ("f",), "5", lambda: query().statuses == {"failed"}),
         ("all statuses (f, 1)", ("f",), "1", lambda: not query().statuses),
@@ -313,8 +313,136 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
     return {"first render": first, "worst key": worst, "first redraw": max(t[2] for t in times), "rss": rss}
 
 
+def fill_history(directory: Path, url: str, count: int) -> Path:
+    """A 1.x history of `count` finished rollouts (1 LLM call and 1 reward each), as a sync
+    writes them; returns the file."""
+    from deck.plugins.lightning_rollouts.history import History, history_path
+    from deck.plugins.lightning_rollouts.model_v1 import parse_event, parse_rollout_v1
+
+    history = History(history_path(directory, url))
+    now = time.time()
+    with history._connect() as db:
+        for i in range(count):
+            state = "failed" if i % 7 == 0 else "succeeded"
+            raw = {
+                "rollout_id": f"ro-{i:06d}",
+                "input": {"data_id": f"q-{i}", "question": f"What is {i}+{i}?"},
+                "is_train": i % 5 != 0,
+                "metadata": {"batch_idx": i // 64, "sample_idx_in_batch": i % 64, "step": i // 640},
+                "status": {
+                    "state": state,
+                    "created_at": now - count + i,
+                    "updated_at": now - count + i + 3,
+                    "error_message": "subprocess exited with code 1" if state == "failed" else None,
+                    "last_attempt_id": "0",
+                    "version": 3,
+                },
+            }
+            rollout = parse_rollout_v1(raw)
+            assert rollout is not None
+            history._upsert(db, rollout, now - count + i)
+            events = [
+                parse_event(
+                    {
+                        "event_type": "model_request",
+                        "attempt_id": "0",
+                        "timestamp": now,
+                        "data": {
+                            "request": {"messages": [{"role": "user", "content": f"What is {i}+{i}?"}]},
+                            "response": {"choices": [{"message": {"content": str(2 * i)}}]},
+                            "usage": {"prompt_tokens": 12, "completion_tokens": 3},
+                            "latency_ms": 140.0,
+                            "status": "ok",
+                            "http_status": 200,
+                        },
+                    },
+                    0,
+                ),
+                parse_event(
+                    {
+                        "event_type": "reward",
+                        "attempt_id": "0",
+                        "timestamp": now,
+                        "data": {"value": float(state == "succeeded"), "source": "agent"},
+                    },
+                    1,
+                ),
+            ]
+            history._store_events(db, rollout.rollout_id, [e for e in events if e is not None])
+            db.execute(
+                "UPDATE rollouts SET finished_seen = ?, reward = ? WHERE rollout_id = ?",
+                (now, float(state == "succeeded"), rollout.rollout_id),
+            )
+    return history.path
+
+
+def bench_history(count: int) -> None:
+    """The 1.x history: file size, and the deck's first render and keys over `count` rows,
+    against a real (empty) agl-server; the history was written as syncs write it."""
+    import yaml
+
+    from deck.testing import open_deck
+
+    python = subprocess.run(
+        [str(Path(__file__).resolve().parents[1] / ".ci" / "agl1x-venv.sh")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "plugins" / "lightning_rollouts"))
+    from agl1x import Agl1xServer
+
+    work = Path(tempfile.mkdtemp(prefix="bench-history-"))
+    server = Agl1xServer(Path(python), work).start()
+    try:
+        clock = time.perf_counter()
+        path = fill_history(work / "history", server.url, count)
+        written = time.perf_counter() - clock
+        size = sum(p.stat().st_size for p in path.parent.iterdir() if p.name.startswith(path.name))
+        shipped = Path(__file__).resolve().parents[1] / "layouts" / "lightning.yaml"
+        layout = yaml.safe_load(shipped.read_text())
+        layout["plugins"]["lightning"].update(url=server.url, history_dir=str(work / "history"))
+        layout_path = work / "lightning.yaml"
+        layout_path.write_text(yaml.safe_dump(layout))
+        clock = time.perf_counter()
+        harness = open_deck(layout_path, size=DECK_SIZE)
+        (panel,) = harness.deck.panels("lightning.rollouts")
+        table = panel.history.table
+        if not harness.wait_until(lambda: table.total == count, timeout=120, step=0.0005):
+            sys.exit(f"the deck never showed the history: {harness.text()}")
+        harness.shell.render(DECK_SIZE, focus=True)
+        first = time.perf_counter() - clock
+        panel.history.follow = False
+        times = []
+        for name, press in (
+            ("scroll (j)", ("j",)),
+            ("end (G)", ("end",)),
+            ("home", ("home",)),
+            ("sort by the next column (>)", (">",)),
+            ("invert (I)", ("I",)),
+            ("filter (/ f a i l)", ("/", "f", "a", "i", "l")),
+            ("clear (esc)", ("esc",)),
+        ):
+            clock = time.perf_counter()
+            harness.press(*press)
+            harness.shell.render(DECK_SIZE, focus=True)
+            times.append((time.perf_counter() - clock, name))
+        harness.stop()
+    finally:
+        server.stop()
+    print(f"history of {count:,} rollouts (1 LLM call + 1 reward each):")
+    print(f"  file size      {size / 1e6:8.1f} MB  ({size / count * 10_000 / 1e6:.1f} MB per 10k rollouts)")
+    print(f"  written in     {ms(written):>10}")
+    print(f"  first render   {ms(first):>10}  (start, probe, sync, read the history, draw)")
+    for seconds, name in times:
+        print(f"  {name:30} {ms(seconds):>10}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--history", type=int, default=0, help="only the 1.x history, with this many rollouts"
+    )
     parser.add_argument("--url", help="use this server instead of starting one")
     parser.add_argument("--agl", type=Path, default=default_agl(), help="the `agl` to start")
     parser.add_argument("--sizes", default="1000,5000,10000,100000", help="store sizes to measure, ascending")
@@ -329,6 +457,9 @@ def main() -> None:
         help="also open the deck with the whole list on the client at the largest size",
     )
     args = parser.parse_args()
+    if args.history:
+        bench_history(args.history)
+        return
     sizes = sorted(int(size) for size in args.sizes.split(","))
 
     process = None

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CorePlugin"]
 
+#: How long `r` waits for the fetch it asked for before saying it is still running.
+
 
 def _deck(ctx: ActionContext) -> Deck:
     return ctx._deck

@@ -206,6 +206,11 @@ class PanelFrame(urwid.Widget):
                 break
         right.append((border, h + tr))
         used = sum(text_width(t) for _, t in left + right)
+        if used > width and health:  # the stale warning is cut, never dropped
+            room = width - sum(text_width(t) for _, t in left) - 2
+            health = fit(health, room) if room > 8 else []
+            right = [*health, (border, h + tr)]
+            used = sum(text_width(t) for _, t in left + right)
         if used > width:
             room = width - sum(text_width(t) for _, t in right)
             if room >= 6:

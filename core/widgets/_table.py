@@ -420,6 +420,8 @@ class Table(urwid.Widget, Generic[Row]):
     def _restore_selection(self) -> None:
         if self._selected_id is not None:
             position = self._position(self._selected_id)
+            if position is None and isinstance(self._selected_id, tuple) and len(self._selected_id) == 2:
+                position = self._position(self._selected_id[0])  # a child gone: its parent, not a stranger
             if position is not None:
                 self._cursor = position
         self._cursor = max(0, min(self._cursor, len(self._flat) - 1))
@@ -473,7 +475,8 @@ class Table(urwid.Widget, Generic[Row]):
         if not inspect.isawaitable(result):
             self._children[key] = list(result)
             return
-        self._children[key] = [_Placeholder("loading…")]  # type: ignore[list-item]
+        if not self._children.get(key):  # a reload keeps the rows on show (and the cursor on them)
+            self._children[key] = [_Placeholder("loading…")]  # type: ignore[list-item]
         self._loading.add(key)
 
         async def wait() -> None:

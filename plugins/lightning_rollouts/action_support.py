@@ -10,6 +10,7 @@ from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.panels import SettingsPanel
 
 __all__ = [
+    "GATEWAY_PANEL",
     "RESOURCES_PANEL",
     "ROLLOUTS_PANEL",
     "RUNNERS_PANEL",
@@ -29,6 +30,7 @@ WATERFALL_PANEL = "lightning.waterfall"
 RUNNERS_PANEL = "lightning.runners"
 RESOURCES_PANEL = "lightning.resources"
 SETTINGS_PANEL = "lightning.settings"
+GATEWAY_PANEL = "lightning.gateway"
 TRACE_PANELS = (SPANS_PANEL, WATERFALL_PANEL)
 
 Handler = Callable[[ActionContext], Any]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from deck import Action
 from deck.plugins.lightning_rollouts.action_support import (
+    GATEWAY_PANEL,
     RESOURCES_PANEL,
     ROLLOUTS_PANEL,
     RUNNERS_PANEL,
     SETTINGS_PANEL,
     TRACE_PANELS,
 )
+from deck.plugins.lightning_rollouts.actions_v1 import delete_action, follow_action, gateway_action
 from deck.plugins.lightning_rollouts.rollout_actions import (
     cancel_action,
     choose_mode,
@@ -17,10 +19,11 @@ from deck.plugins.lightning_rollouts.rollout_actions import (
     choose_sort,
     choose_status,
     clear_filters,
-    invert_sort,
-    open_row,
+    export_action,
+    open_action,
     page_action,
     requeue_action,
+    reveal_secret,
     show_json,
 )
 from deck.plugins.lightning_rollouts.settings_actions import (
@@ -53,7 +56,7 @@ def lightning_actions(session: LightningSession) -> list[Action]:
         Action(
             "lightning.open",
             "Open",
-            open_row,
+            open_action(session),
             keys=("enter",),
             scope=viewers,
             description="a retried rollout opens into its attempts; other rows show their JSON",
@@ -69,8 +72,8 @@ def lightning_actions(session: LightningSession) -> list[Action]:
         Action("lightning.status", "Status", choose_status, keys=("f",), scope=rollouts),
         Action("lightning.mode", "Mode", choose_mode, keys=("m",), scope=rollouts),
         Action("lightning.sort", "Sort", choose_sort, keys=("s",), scope=rollouts),
-        Action("lightning.next_page", "Next page", page_action(1), keys=("n",), scope=rollouts),
-        Action("lightning.prev_page", "Prev page", page_action(-1), keys=("p",), scope=rollouts),
+        Action("lightning.next_page", "Next page", page_action(1), keys=("]",), scope=rollouts),
+        Action("lightning.prev_page", "Prev page", page_action(-1), keys=("[",), scope=rollouts),
         Action(
             "lightning.cancel",
             "Cancel",
@@ -78,6 +81,7 @@ def lightning_actions(session: LightningSession) -> list[Action]:
             keys=("c",),
             scope=rollouts,
             mutating=True,
+            destructive=True,
             description="cancel the selected rollout, after confirmation",
         ),
         Action(
@@ -90,7 +94,43 @@ def lightning_actions(session: LightningSession) -> list[Action]:
             description="put a failed or cancelled rollout back in the queue",
         ),
         Action("lightning.json", "Raw JSON", show_json, keys=("v",), scope=(*viewers, RESOURCES_PANEL)),
-        Action("lightning.invert", "Invert sort", invert_sort, keys=("S",), scope=rollouts),
+        Action(
+            "lightning.reveal",
+            "Reveal secret",
+            reveal_secret,
+            keys=("V",),
+            scope=(*viewers, RESOURCES_PANEL),
+            description="show one hidden value (an API key, a token) of the selected row, on screen only",
+        ),
+        Action(
+            "lightning.delete",
+            "Delete",
+            delete_action(session),
+            keys=("D",),
+            scope=rollouts,
+            mutating=True,
+            destructive=True,
+            description="1.x: delete the selected rollout from the server (the history keeps it)",
+        ),
+        Action(
+            "lightning.export",
+            "Export JSONL",
+            export_action(session),
+            keys=("e",),
+            scope=rollouts,
+            mutating=True,
+            description="write the rollouts on show (1.x: with their events) to a JSONL file, secrets masked",
+        ),
+        Action("lightning.follow", "Live follow", follow_action, keys=("F",), scope=rollouts),
+        Action(
+            "lightning.gateway",
+            "Pause/resume gateway",
+            gateway_action(session),
+            keys=("g",),
+            scope=GATEWAY_PANEL,
+            mutating=True,
+            description="1.x: pause the LLM proxy (new calls get 429) or resume it",
+        ),
         Action(
             "lightning.page_size",
             "Page size",

@@ -43,7 +43,7 @@ from deck.plugins.lightning_rollouts.model import (
     parse_worker,
 )
 
-__all__ = ["API_PREFIX", "DEFAULT_BASE_URL", "LightningClient", "normalize_base_url"]
+__all__ = ["API_PREFIX", "DEFAULT_BASE_URL", "Backend", "LightningClient", "normalize_base_url", "probe"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,48 @@ _HOST = re.compile(r"[A-Za-z0-9._~-]+|[0-9A-Fa-f:.]+")
 _OFFLINE_HINT = "Is `agl store` running there? The backend URL can be changed in Settings."
 
 T = TypeVar("T")
+
+#: The two servers the plugin speaks to: `agl store` (0.3.0) and `agl-server` (1.x).
+Backend = Literal["0.3.0", "1.x"]
+
+
+def probe(url: str, *, timeout: float = 3.0, transport: httpx.BaseTransport | None = None) -> Backend:
+    """Which Agent-lightning server answers at `url`, or a LightningError saying what did.
+
+    0.3.0 answers `/v1/agl/health` with JSON; 1.x answers `/healthz` with JSON (a 0.3.0
+    server answers every unknown path with its HTML page, so the order matters).
+    """
+    base = normalize_base_url(url)
+    answers: list[str] = []
+    with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as http:
+        for path, backend in ((API_PREFIX + "/health", "0.3.0"), ("/healthz", "1.x")):
+            where = f"GET {base}{path}"
+            try:
+                response = http.get(base + path)
+            except httpx.TimeoutException as exc:
+                raise RequestTimeoutError(
+                    f"timeout: {base} did not answer within {timeout:g}s", where=where
+                ) from exc
+            except httpx.TransportError as exc:
+                raise OfflineError(
+                    f"cannot reach {base} ({describe(exc)})", where=where, hint=_OFFLINE_HINT
+                ) from exc
+            content_type = response.headers.get("content-type", "")
+            if response.is_success and "json" in content_type:
+                try:
+                    payload = response.json()
+                except ValueError:
+                    payload = None
+                if isinstance(payload, dict) and payload.get("status") == "ok":
+                    return backend  # type: ignore[return-value]
+            html = " HTML" if "html" in content_type else ""
+            answers.append(f"HTTP {response.status_code}{html}")
+    said = answers[0] if len(set(answers)) == 1 else " then ".join(answers)
+    raise BadResponseError(
+        f"{said} from a server that is not a LightningStore",
+        where=f"{base}{API_PREFIX}/health and {base}/healthz",
+        hint="Check the host and port: `agl store` or `agl-server` must listen there.",
+    )
 
 
 def normalize_base_url(url: str) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from deck.plugins.lightning_rollouts.model import Attempt, Rollout
+from deck.plugins.lightning_rollouts.model import Attempt, Rollout, mask_secrets, names_a_secret
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -75,14 +75,20 @@ def status_text(rollout: Rollout, attempt: Attempt | None = None) -> str:
 
 
 def input_preview(value: Any, limit: int = INPUT_PREVIEW_CHARS) -> str:
-    """Compact JSON of a rollout's input, cut to `limit` characters with an ellipsis."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain, allow_nan=True)
-    except (TypeError, ValueError, RecursionError):
-        text = "…"
+    """Compact JSON of a rollout's input (secrets masked), cut to `limit` characters."""
+    text = _compact(value)
+    if names_a_secret(text):
+        text = _compact(mask_secrets(value))
     if len(text) > limit:
         return text[: max(0, limit - 1)] + "…"
     return text
+
+
+def _compact(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        return "…"
 
 
 def _plain(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from types import MappingProxyType
@@ -13,6 +14,7 @@ __all__ = [
     "ATTEMPT_STATUSES",
     "MODES",
     "ROLLOUT_STATUSES",
+    "SECRET_MASK",
     "Attempt",
     "Page",
     "ResourceSnapshot",
@@ -22,6 +24,9 @@ __all__ = [
     "Statistics",
     "Worker",
     "freeze_json",
+    "is_secret_key",
+    "mask_secrets",
+    "names_a_secret",
     "parse_attempt",
     "parse_items",
     "parse_resources",
@@ -29,6 +34,7 @@ __all__ = [
     "parse_span",
     "parse_statistics",
     "parse_worker",
+    "secret_paths",
     "to_json",
 ]
 
@@ -79,6 +85,84 @@ def to_json(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [to_json(v) for v in value]
     return value
+
+
+# Words that, as the last word of a key, make its value a secret (`hf_token`, `db_password`).
+_SECRET_LAST_WORDS = frozenset(
+    {
+        "token",
+        "password",
+        "passwd",
+        "secret",
+        "authorization",
+        "credential",
+        "credentials",
+        "cookie",
+        "apikey",
+    }
+)
+# Words that make a following `key` a secret (`api_key`, `x-api-key`, `private_key`).
+_SECRET_KEY_QUALIFIERS = frozenset({"api", "private", "secret", "access", "signing", "encryption"})
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+SECRET_MASK = "•••••• (hidden secret)"
+_JSON_KEY = re.compile(r'"([^"\\]{1,80})"\s*:')
+
+
+def is_secret_key(key: object) -> bool:
+    """True for keys that name a secret: api_key, apiKey, x-api-key, hf_token, password, ...
+
+    `max_tokens` and `prompt_token_ids` are not secrets: only the last word decides.
+    """
+    if not isinstance(key, str):
+        return False
+    words = [w.lower() for w in _WORDS.findall(key)]
+    if not words:
+        return False
+    last = words[-1]
+    if last in _SECRET_LAST_WORDS:
+        return True
+    return last == "key" and len(words) > 1 and words[-2] in _SECRET_KEY_QUALIFIERS
+
+
+def mask_secrets(value: Any, _depth: int = 0) -> Any:
+    """Plain JSON data with every value under a secret-naming key replaced by SECRET_MASK.
+
+    Data nested deeper than any viewer can show is cut to "…" rather than walked.
+    """
+    if _depth > _FREEZE_DEPTH:
+        return "…"
+    if is_dataclass(value) and not isinstance(value, type):
+        value = to_json(value)
+    if isinstance(value, Mapping):
+        return {
+            k: (SECRET_MASK if is_secret_key(k) and v not in (None, "") else mask_secrets(v, _depth + 1))
+            for k, v in value.items()
+        }
+    if isinstance(value, (tuple, list)):
+        return [mask_secrets(v, _depth + 1) for v in value]
+    return value
+
+
+def names_a_secret(json_text: str) -> bool:
+    """True when JSON text has a key naming a secret (a quick test before masking a copy)."""
+    return any(is_secret_key(key) for key in set(_JSON_KEY.findall(json_text)))
+
+
+def secret_paths(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Each masked value's key path and value, for revealing one of them on request."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = to_json(value)
+    found: list[tuple[tuple[str, ...], Any]] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if is_secret_key(k) and v not in (None, ""):
+                found.append(((*path, str(k)), v))
+            else:
+                found += secret_paths(v, (*path, str(k)))
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            found += secret_paths(v, (*path, str(i)))
+    return found
 
 
 def _str(value: Any) -> str | None:

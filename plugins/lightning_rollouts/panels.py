@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,17 +19,19 @@ from deck.plugins.lightning_rollouts.columns import (
     when,
 )
 from deck.plugins.lightning_rollouts.display import format_duration, input_preview
-from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker
+from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker, mask_secrets
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
 from deck.plugins.lightning_rollouts.settings import auto_refresh_text
 from deck.plugins.lightning_rollouts.source import (
     HEALTH,
     RESOURCES,
+    ROLLOUTS,
     STATISTICS,
     WORKERS,
     LightningSession,
     ResourcesSnapshot,
     StoreSnapshot,
+    Unsupported,
     WorkersSnapshot,
 )
 from deck.plugins.lightning_rollouts.traces_panels import SpansPanel, WaterfallPanel
@@ -48,6 +51,12 @@ __all__ = [
 WORKER_ROLES = {"busy": "good", "idle": "info", "unknown": "warn"}
 # What tells resources apart, shown before their other fields.
 _FIRST_FIELDS = ("model", "engine", "template", "endpoint")
+
+
+def _show_unsupported(table: Any, snapshot: Unsupported) -> None:
+    """Show in one line that the server cannot fill this page (1.x has no resources...)."""
+    table.empty = snapshot.message
+    table.update(())
 
 
 # ---- resources ------------------------------------------------------------------------------------
@@ -75,6 +84,7 @@ def describe_resource(entry: Any) -> str:
     """A resource's fields in a line: `model=… endpoint=…` (its type is shown apart)."""
     if not isinstance(entry, Mapping):
         return input_preview(entry, 200)
+    entry = mask_secrets(entry)
     parts = []
     first = [k for k in _FIRST_FIELDS if k in entry]
     for key in [*first, *(k for k in entry if k not in _FIRST_FIELDS)]:
@@ -116,8 +126,11 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
         self.session = session
         self.latest_id: str | None = None
 
-    def update(self, result: Result[ResourcesSnapshot]) -> None:
+    def update(self, result: Result[ResourcesSnapshot | Unsupported]) -> None:
         snapshot = result.value
+        if isinstance(snapshot, Unsupported):
+            _show_unsupported(self.table, snapshot)
+            return
         if snapshot is None or snapshot.url != self.session.url:
             self.table.update(())
             return
@@ -176,7 +189,8 @@ def resource_columns() -> tuple[Ranked, ...]:
 def _stats(value: Any) -> Cell:
     if not value:
         return [("muted", "—")]
-    return "  ".join(f"{k}={v if isinstance(v, str) else input_preview(v, 20)}" for k, v in value.items())
+    masked = mask_secrets(value)
+    return "  ".join(f"{k}={v if isinstance(v, str) else input_preview(v, 20)}" for k, v in masked.items())
 
 
 RUNNER_COLUMNS = (
@@ -209,8 +223,11 @@ class RunnersPanel(AdaptivePanel[Worker]):
         self.table.sort_by("Worker")
         ctx.deck.spawn(redraw_every_second(self.table), "lightning runners clock")
 
-    def update(self, result: Result[WorkersSnapshot]) -> None:
+    def update(self, result: Result[WorkersSnapshot | Unsupported]) -> None:
         snapshot = result.value
+        if isinstance(snapshot, Unsupported):
+            _show_unsupported(self.table, snapshot)
+            return
         if snapshot is None or snapshot.url != self.session.url:
             self.table.update(())
             return
@@ -247,15 +264,17 @@ class SettingsPanel(Panel):
         self.view.show_cursor = True
         self.widget = self.view
         self.health: Result[Any] | None = None
-        self.store: StoreSnapshot | None = None
+        self.store: StoreSnapshot | Unsupported | None = None
         self._items: list[str | None] = []
+        #: The rollout table's page size (the P action keeps it current).
+        self.page_size: int = ctx.deck.params(ROLLOUTS)["query"].page_size
         self.redraw()
         self.view.cursor = 1
 
     def update(self, result: Result[Any]) -> None:
         if result.source == HEALTH:
             self.health = result
-        elif isinstance(result.value, StoreSnapshot):
+        elif isinstance(result.value, (StoreSnapshot, Unsupported)):
             self.store = result.value
         self.redraw()
 
@@ -275,12 +294,17 @@ class SettingsPanel(Panel):
                 [("title", "Connection"), ("muted", "   Enter or the key in brackets changes a setting")],
                 None,
             ),
-            ("Backend URL", _with_key(session.url, "u"), "url"),
+            (
+                "Backend URL",
+                [*_with_key(session.url, "u"), ("muted", f"   from {session.url_origin}")],
+                "url",
+            ),
             ("Status", self._connection(), None),
+            ("Data age", self._data_age(), None),
             (None, "Display", None),
             ("Auto-refresh", _with_key(auto_refresh_text(session.auto_refresh), "a"), "auto_refresh"),
             ("Theme", _with_key(session.theme or "as the layout sets it", "T"), "theme"),
-            ("Page size", _with_key(f"{session.query.page_size} rollouts", "P"), "page_size"),
+            ("Page size", _with_key(f"{self.page_size} rollouts", "P"), "page_size"),
             (
                 "Paging",
                 f"whole list here up to {session.config.client_side_limit:,} rollouts; server pages above",
@@ -291,6 +315,16 @@ class SettingsPanel(Panel):
         self.view.pairs = [(label, value) for label, value, _ in rows]
         self._items = [item for _, _, item in rows]
 
+    def _data_age(self) -> Cell:
+        """How old the rollout table's data is (checked with each health check)."""
+        result = self.ctx.deck.result(ROLLOUTS)
+        if result.fetched_at is None:
+            return [("muted", "rollouts not read yet")]
+        age = format_duration(float(int(max(0.0, time.time() - result.fetched_at))))
+        if result.error:
+            return [("warn", f"rollouts read {age} ago; the last read failed")]
+        return f"rollouts read {age} ago"
+
     def _connection(self) -> Cell:
         health = self.health
         if health is None or not (health.has_value or health.error):
@@ -299,11 +333,15 @@ class SettingsPanel(Panel):
             return [("bad", "● Offline  "), ("muted", health.error)]
         if health.value is not None and not health.value.ok:
             return [("warn", "● Unhealthy: the server does not say ok")]
-        return [("good", "● Online")]
+        backend = getattr(health.value, "backend", "")
+        kind = {"0.3.0": "LightningStore 0.3.0 (agl store)", "1.x": "Agent-lightning 1.x (agl-server)"}
+        return [("good", "● Online  "), ("text", kind.get(backend, backend))]
 
     def _store_rows(self) -> list[tuple[str | None, Cell, str | None]]:
         store = self.store
-        if store is None or store.url != self.session.url:
+        if isinstance(store, Unsupported) and store.url == self.session.url:
+            return [(None, "Store", None), ("Counters", [("muted", store.message)], None)]
+        if not isinstance(store, StoreSnapshot) or store.url != self.session.url:
             return [(None, "Store", None), ("Counters", [("muted", "not read yet (r reads them)")], None)]
         stats = store.statistics
         rows: list[tuple[str | None, Cell, str | None]] = [(None, "Store", None)]

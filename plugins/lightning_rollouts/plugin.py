@@ -26,6 +26,7 @@ from deck import (
 )
 from deck.plugins.lightning_rollouts.actions import lightning_actions
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL
+from deck.plugins.lightning_rollouts.history import DEFAULT_RETENTION
 from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT
 from deck.plugins.lightning_rollouts.panels import (
     ResourcesPanel,
@@ -35,9 +36,17 @@ from deck.plugins.lightning_rollouts.panels import (
     SpansPanel,
     WaterfallPanel,
 )
-from deck.plugins.lightning_rollouts.settings import THEME_CHOICES, Refresher, theme_for
+from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel
+from deck.plugins.lightning_rollouts.settings import (
+    THEME_CHOICES,
+    Refresher,
+    chosen_url,
+    state_file,
+    theme_for,
+)
 from deck.plugins.lightning_rollouts.source import (
     DATA_SOURCES,
+    GATEWAY,
     HEALTH,
     RESOURCES,
     ROLLOUTS,
@@ -46,7 +55,7 @@ from deck.plugins.lightning_rollouts.source import (
     WORKERS,
     LightningSession,
 )
-from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES
+from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES, RolloutQuery
 
 __all__ = ["LightningPlugin", "connection_markup"]
 
@@ -65,7 +74,8 @@ def connection_markup(result: Result[Any], refreshing: bool, now: float | None =
         return [("muted", "○ Connecting")]
     if result.value is not None and not result.value.ok:
         return [("warn", "● Unhealthy")]
-    return [("good", "● Online")]
+    backend = getattr(result.value, "backend", None)
+    return [("good", f"● Online {backend}" if backend else "● Online")]
 
 
 class LightningPlugin:
@@ -73,6 +83,7 @@ class LightningPlugin:
 
     def __init__(self) -> None:
         self.session = LightningSession()
+        self.history_interval = 1.0
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -93,6 +104,18 @@ class LightningPlugin:
                 CLIENT_SIDE_LIMIT,
                 "up to this many rollouts the whole list is fetched and paged here; above, the server pages",
             ),
+            "api_key": Option(
+                (str, type(None)), None, "the 1.x server's API key (`agl-server key=...`); never shown"
+            ),
+            "history_dir": Option(
+                (str, type(None)),
+                None,
+                "where the history of 1.x servers is kept (default: $XDG_STATE_HOME/deck/lightning)",
+            ),
+            "history_retention": Option(int, DEFAULT_RETENTION, "rollouts kept per 1.x server history"),
+            "history_interval": Option(
+                float, 1.0, "seconds between reads of a 1.x server (its trainer deletes within ~1 s)"
+            ),
             "theme": Option(
                 (str, type(None)),
                 None,
@@ -103,7 +126,10 @@ class LightningPlugin:
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        settings = self.session.configure(config)
+        url, origin = chosen_url(str(config.get("url") or DEFAULT_BASE_URL), state_file())
+        settings = self.session.configure({**config, "url": url})
+        self.session.url_origin = origin
+        self.history_interval = max(0.5, float(config.get("history_interval") or 1.0))
         timeout, backoff = settings.fetch_timeout, 30.0
         session = self.session
 
@@ -121,11 +147,28 @@ class LightningPlugin:
                 max_backoff=settings.health_interval,
                 description="GET /health: the header's Online / Offline",
             ),
-            data(ROLLOUTS, session.fetch_rollouts, "the rollout table: the whole list, or a server page"),
-            data(SPANS, session.fetch_spans, "the picked rollout's attempts and spans"),
+            Source(
+                ROLLOUTS,
+                session.fetch_rollouts,
+                interval=None,
+                timeout=timeout,
+                max_backoff=backoff,
+                description="the rollout table: the whole list, or a server page (1.x: the history)",
+                params={"query": RolloutQuery(page_size=settings.page_size)},
+            ),
+            Source(
+                SPANS,
+                session.fetch_spans,
+                interval=None,
+                timeout=timeout,
+                max_backoff=backoff,
+                description="the picked rollout's attempts and spans",
+                params={"rollout_id": None, "attempt_id": None},
+            ),
             data(RESOURCES, session.fetch_resources, "resource snapshots and the latest one"),
             data(WORKERS, session.fetch_workers, "the runners"),
             data(STATISTICS, session.fetch_statistics, "the store's counters"),
+            data(GATEWAY, session.fetch_gateway, "1.x: the LLM proxy's pause state and calls in flight"),
         ]
 
     @hookimpl
@@ -168,6 +211,13 @@ class LightningPlugin:
                 "Runners",
             ),
             PanelType(
+                "lightning.gateway",
+                lambda ctx: GatewayPanel(ctx, session),
+                {},
+                "1.x: the LLM proxy (paused or not, why, calls in flight); g pauses or resumes it",
+                "Gateway",
+            ),
+            PanelType(
                 "lightning.settings",
                 lambda ctx: SettingsPanel(ctx, session),
                 {},
@@ -204,12 +254,19 @@ class LightningPlugin:
     async def _keep_fresh(self, ctx: Context) -> None:
         """Fetch the data again on the auto-refresh cadence and when the backend comes back."""
         refresher = Refresher(self.session)
+        followed = 0.0
         while True:
             await asyncio.sleep(_WATCH_INTERVAL)
             health = ctx.result(HEALTH)
             online = health.ok if health.has_value or health.error else None
-            reason = refresher.due(time.monotonic(), online)
+            now = time.monotonic()
+            reason = refresher.due(now, online)
             if reason is not None:
                 ctx.log.info("refreshing the data: %s", reason)
                 for name in DATA_SOURCES:
                     ctx.refresh(name)
+            elif online and self.session.backend() == "1.x" and now - followed >= self.history_interval:
+                # A 1.x trainer deletes finished rollouts within a second: read them before.
+                followed = now
+                ctx.refresh(ROLLOUTS)
+                ctx.refresh(GATEWAY)

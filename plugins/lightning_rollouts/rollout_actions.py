@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import ROLLOUTS_PANEL, Handler, blocking, redraw_settings
+from deck.plugins.lightning_rollouts.action_support import (
+    ROLLOUTS_PANEL,
+    SETTINGS_PANEL,
+    Handler,
+    blocking,
+    redraw_settings,
+)
+from deck.plugins.lightning_rollouts.actions_v1 import fail_v1, show_events
 from deck.plugins.lightning_rollouts.display import (
     CANCELLABLE_STATUSES,
     REQUEUEABLE_STATUSES,
     input_preview,
     status_text,
 )
-from deck.plugins.lightning_rollouts.model import MODES, ROLLOUT_STATUSES, Rollout, Span, Worker, to_json
-from deck.plugins.lightning_rollouts.panels import ResourceRow
+from deck.plugins.lightning_rollouts.history import HistoryRow
+from deck.plugins.lightning_rollouts.model import (
+    MODES,
+    ROLLOUT_STATUSES,
+    Rollout,
+    Span,
+    Worker,
+    mask_secrets,
+    secret_paths,
+    to_json,
+)
+from deck.plugins.lightning_rollouts.panels import ResourceRow, SettingsPanel
 from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
 from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession
@@ -28,11 +48,12 @@ __all__ = [
     "choose_sort",
     "choose_status",
     "clear_filters",
-    "invert_sort",
+    "export_action",
     "json_of",
-    "open_row",
+    "open_action",
     "page_action",
     "requeue_action",
+    "reveal_secret",
     "show_json",
 ]
 
@@ -48,6 +69,8 @@ def json_of(selection: Any) -> tuple[str, Any]:
         return f"Span {selection.name} ({selection.span_id})", to_json(selection.raw)
     if isinstance(selection, Worker):
         return f"Runner {selection.worker_id}", to_json(selection)
+    if isinstance(selection, HistoryRow):
+        return f"Rollout {selection.rollout_id}", json.loads(selection.doc)
     if isinstance(selection, ResourceRow):
         if selection.name is not None:
             return f"Resource {selection.name}", {selection.name: to_json(selection.entry)}
@@ -56,18 +79,41 @@ def json_of(selection: Any) -> tuple[str, Any]:
 
 
 def show_json(ctx: ActionContext) -> None:
-    """The selected row as raw JSON, in a foldable viewer."""
+    """The selected row as raw JSON (secrets masked), in a foldable viewer."""
     title, value = json_of(ctx.selection)
-    ctx.show_json(title, value)
+    ctx.show_json(title, mask_secrets(value))
 
 
-def open_row(ctx: ActionContext) -> None:
-    """Enter: a retried rollout opens into its attempts; any other row shows its JSON."""
-    panel, row = ctx.panel, ctx.selection
-    if isinstance(panel, RolloutsPanel) and isinstance(row, RolloutRow) and row.expandable:
-        panel.table.toggle()
-        return
-    show_json(ctx)
+async def reveal_secret(ctx: ActionContext) -> str | None:
+    """Show one masked value of the selected row, on screen only (never logged)."""
+    title, value = json_of(ctx.selection)
+    secrets = secret_paths(value)
+    if not secrets:
+        raise ActionError(f"{title} holds no hidden secret")
+    options = [(".".join(path), index) for index, (path, _) in enumerate(secrets)]
+    index = options[0][1] if len(options) == 1 else await ctx.choose("Reveal which secret?", options)
+    if index is None:
+        return None
+    path, secret = secrets[index]
+    text = secret if isinstance(secret, str) else json.dumps(secret, ensure_ascii=False)
+    ctx.show_text(f"{'.'.join(path)} (Esc hides it)", text)
+    return None
+
+
+def open_action(session: LightningSession) -> Handler:
+    async def open_row(ctx: ActionContext) -> None:
+        """Enter: a retried rollout opens into its attempts, a 1.x rollout shows its events;
+        any other row shows its JSON."""
+        panel, row = ctx.panel, ctx.selection
+        if isinstance(panel, RolloutsPanel) and isinstance(row, RolloutRow) and row.expandable:
+            panel.table.toggle()
+            return
+        if isinstance(row, HistoryRow):
+            await show_events(ctx, session, row)
+            return
+        show_json(ctx)
+
+    return open_row
 
 
 # ---- the rollout table: pages, order, filters ---------------------------------------------------
@@ -102,25 +148,25 @@ async def choose_page_size(ctx: ActionContext) -> str | None:
         return None
     first = query.page * query.page_size
     panel.set_query(dataclasses.replace(query, page_size=size, page=first // size))
+    for settings in ctx.panels(SETTINGS_PANEL):
+        if isinstance(settings, SettingsPanel):
+            settings.page_size = size
     redraw_settings(ctx)
     return f"{size} rollouts per page"
 
 
 async def choose_sort(ctx: ActionContext) -> str | None:
-    """Pick the column every rollout is ordered by (S inverts)."""
+    """Pick the column every rollout is ordered by; picking the current one inverts it (as I)."""
     panel = _rollouts(ctx)
     current = panel.query.sort
-    options = [(f"{title}{'  ✓' if key == current else ''}", key) for title, key in SORT_COLUMNS.items()]
+    options = [
+        (f"{title}{'  ✓ (again: invert)' if key == current else ''}", key)
+        for title, key in panel.sort_columns().items()
+    ]
     sort = await ctx.choose("Sort every rollout by", options)
     if sort is None:
         return None
-    panel.sort(sort)
-    return _sort_text(panel)
-
-
-def invert_sort(ctx: ActionContext) -> str:
-    panel = _rollouts(ctx)
-    panel.sort(panel.query.sort, not panel.query.descending)
+    panel.sort(sort, not panel.query.descending if sort == current else None)
     return _sort_text(panel)
 
 
@@ -150,6 +196,8 @@ async def choose_status(ctx: ActionContext) -> str | None:
 async def choose_mode(ctx: ActionContext) -> str | None:
     """Show only rollouts of one mode (train, val, test, or none)."""
     panel = _rollouts(ctx)
+    if panel.server_paged:
+        raise ActionError(panel.refusal("filter by mode"))
     current = panel.query.modes
     groups: list[tuple[str, frozenset[str | None]]] = [
         ("any mode", frozenset()),
@@ -190,8 +238,33 @@ async def _selected_rollout(
     return rollout
 
 
-async def _change(ctx: ActionContext, apply: Callable[[str], Rollout], rollout_id: str) -> str:
-    """Apply a confirmed change, then show the table as the store now has it."""
+async def _confirm_and_apply(
+    ctx: ActionContext,
+    rollout: Rollout,
+    verb: str,
+    consequence: str,
+    apply: Callable[[str], Rollout],
+    *,
+    destructive: bool,
+) -> str | None:
+    """The one confirmation of a change to a rollout, then the change and a refresh.
+
+    Declining changes nothing and says so plainly (not as a success)."""
+    rollout_id = rollout.rollout_id
+    question = (
+        f"{verb.capitalize()} rollout {rollout_id} ({status_text(rollout)})?\n\n"
+        f"Input: {input_preview(rollout.input, 70)}\n\n{consequence}"
+    )
+    confirmed = await ctx.confirm(
+        question,
+        title=f"{verb.capitalize()} rollout",
+        destructive=destructive,
+        ok=f"{verb.capitalize()} it",
+        cancel="Keep it",
+    )
+    if not confirmed:
+        ctx.notify(f"{verb} abandoned: {rollout_id} kept as it was", "info")
+        return None
     updated = await blocking(ctx, apply, rollout_id, missing=_gone(rollout_id))
     ctx.refresh(ROLLOUTS)
     return f"{rollout_id} is now {updated.status}"
@@ -204,15 +277,11 @@ def _gone(rollout_id: str) -> str:
 def cancel_action(session: LightningSession) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
+        if isinstance(ctx.selection, HistoryRow):
+            return await fail_v1(ctx, session)
         rollout = await _selected_rollout(ctx, session, CANCELLABLE_STATUSES, "cancelled", ", ")
-        question = (
-            f"Cancel rollout {rollout.rollout_id} ({status_text(rollout)})?\n\n"
-            f"Input: {input_preview(rollout.input, 70)}\n\n"
-            "The store marks it cancelled; a runner already working on it is not interrupted."
-        )
-        if not await ctx.confirm(question, title="Cancel rollout", destructive=True, ok="Yes, cancel it"):
-            return "cancel: nothing changed"
-        return await _change(ctx, session.cancel, rollout.rollout_id)
+        consequence = "The store marks it cancelled; a runner already working on it is not interrupted."
+        return await _confirm_and_apply(ctx, rollout, "cancel", consequence, session.cancel, destructive=True)
 
     return cancel
 
@@ -222,12 +291,59 @@ def requeue_action(session: LightningSession) -> Handler:
         """Put a failed or cancelled rollout back in the queue, after asking."""
         rollout = await _selected_rollout(ctx, session, REQUEUEABLE_STATUSES, "requeued", " or ")
         attempts = rollout.attempt.sequence_id if rollout.attempt and rollout.attempt.sequence_id else 0
-        question = (
-            f"Requeue rollout {rollout.rollout_id} ({rollout.status})?\n\n"
-            f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
+        consequence = f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
+        return await _confirm_and_apply(
+            ctx, rollout, "requeue", consequence, session.requeue, destructive=False
         )
-        if not await ctx.confirm(question, title="Requeue rollout", ok="Requeue"):
-            return "requeue: nothing changed"
-        return await _change(ctx, session.requeue, rollout.rollout_id)
 
     return requeue
+
+
+# ---- export ---------------------------------------------------------------------------------------
+
+
+def _export_lines(session: LightningSession, panel: RolloutsPanel) -> list[str]:
+    """One JSON line per rollout on show (1.x: with the events the history holds), masked."""
+    lines = []
+    if panel.backend == "1.x":
+        history = session.history()
+        for row in panel.history.table.visible_rows:
+            events = [to_json(e) for e in history.events(row.rollout_id)]
+            record = {"rollout": json.loads(row.doc), "deleted": row.deleted_at is not None, "events": events}
+            lines.append(json.dumps(mask_secrets(record), ensure_ascii=False, default=str))
+    else:
+        for row in panel.table.visible_rows:
+            if isinstance(row, RolloutRow) and not row.nested:
+                lines.append(
+                    json.dumps(mask_secrets({"rollout": row.rollout}), ensure_ascii=False, default=str)
+                )
+    return lines
+
+
+def export_action(session: LightningSession) -> Handler:
+    async def export(ctx: ActionContext) -> str | None:
+        """Write the rollouts on show (as filtered; 1.x: with their events) to a JSONL file,
+        secrets masked. An existing file is never overwritten."""
+        panel = _rollouts(ctx)
+        default = f"lightning-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        path_text = await ctx.prompt("Export the rollouts on show to (JSONL)", default=default)
+        if not path_text:
+            return None
+        path = Path(path_text).expanduser()
+        lines = _export_lines(session, panel)
+        if not lines:
+            raise ActionError("no rollouts on show to export")
+
+        def write() -> None:
+            with path.open("x", encoding="utf-8") as out:  # "x": refuse to replace a file
+                out.write("\n".join(lines) + "\n")
+
+        try:
+            await ctx.run_blocking(write)
+        except FileExistsError:
+            raise ActionError(f"not overwritten: {path} exists") from None
+        except OSError as exc:
+            raise ActionError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return f"{len(lines)} rollouts written to {path}"
+
+    return export

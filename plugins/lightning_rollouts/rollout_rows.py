@@ -16,7 +16,6 @@ from deck.plugins.lightning_rollouts.columns import (
 from deck.plugins.lightning_rollouts.display import (
     duration_seconds,
     input_preview,
-    start_time,
     status_text,
 )
 from deck.plugins.lightning_rollouts.model import Attempt, Rollout
@@ -40,6 +39,8 @@ class RolloutRow:
     rollout: Rollout
     attempt: Attempt | None
     nested: bool = False
+    #: When the data went stale: running durations stop there instead of ticking on.
+    frozen_at: float | None = None
 
     @property
     def key(self) -> str:
@@ -71,6 +72,14 @@ def _status(row: RolloutRow) -> str:
     return status_text(row.rollout)
 
 
+def _start(row: RolloutRow) -> float | None:
+    """A rollout's own start (what "newest first" orders by, here and on the server); an
+    attempt row shows its attempt's."""
+    if row.nested and row.attempt is not None:
+        return row.attempt.start_time
+    return row.rollout.start_time
+
+
 def _actions(_: Any) -> Cell:
     return [("key", "v"), ("muted", " json "), ("key", "t"), ("muted", " traces")]
 
@@ -100,9 +109,14 @@ RANKED = (
     Ranked(Column("Status", _status, render=status_badge, weight=0.6, min_width=20), 2),
     Ranked(Column("Resources ID", lambda r: r.rollout.resources_id, render=maybe(str), width=15), 10),
     Ranked(Column("Mode", lambda r: r.rollout.mode, render=maybe(str), width=5), 8),
-    Ranked(Column("Start Time", lambda r: start_time(r.rollout, r.attempt), render=when, width=19), 3),
+    Ranked(Column("Start Time", _start, render=when, width=19), 3),
     Ranked(
-        Column("Duration", lambda r: duration_seconds(r.rollout, r.attempt), render=duration_cell, width=11),
+        Column(
+            "Duration",
+            lambda r: duration_seconds(r.rollout, r.attempt, now=r.frozen_at),
+            render=duration_cell,
+            width=11,
+        ),
         4,
     ),
     Ranked(

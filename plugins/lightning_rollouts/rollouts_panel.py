@@ -8,14 +8,14 @@ they order every rollout, never only the rows on show.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import AdaptiveTable, redraw_every_second, retitled
-from deck.plugins.lightning_rollouts.errors import LightningError
+from deck.plugins.lightning_rollouts.loading import SERVER_SORT_FIELDS, server_query
+from deck.plugins.lightning_rollouts.panels_v1 import HistoryView
 from deck.plugins.lightning_rollouts.rollout_rows import (
     RANKED,
     SORT_COLUMNS,
@@ -24,24 +24,31 @@ from deck.plugins.lightning_rollouts.rollout_rows import (
     describe_filters,
     plain_title,
 )
-from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession, RolloutsSnapshot
+from deck.plugins.lightning_rollouts.source import (
+    ROLLOUTS,
+    HistorySnapshot,
+    LightningSession,
+    RolloutsSnapshot,
+)
 from deck.plugins.lightning_rollouts.table import RolloutPage, RolloutQuery
 from deck.widgets import Column
 
 __all__ = ["RolloutTable", "RolloutsPanel"]
 
 
-# Seconds a server page stays on show before the next one is fetched ahead.
-_PREFETCH_PAUSE = 0.3
-
-
 class RolloutTable(AdaptiveTable[RolloutRow]):
     """The rollout table; its sort keys and heading clicks ask for a new query instead of
     sorting the rows on show."""
 
-    def __init__(self, on_sort: Callable[[str | None, bool | None], None], **options: Any) -> None:
+    def __init__(
+        self,
+        on_sort: Callable[[str | None, bool | None], None],
+        sortable: Callable[[], dict[str, str]],
+        **options: Any,
+    ) -> None:
         super().__init__(RANKED, lambda row: row.key, **options)
         self.on_sort = on_sort
+        self.sortable = sortable
         self.sorted: tuple[str, bool] | None = None
 
     def decorate(self, column: Column[Any]) -> Column[Any]:
@@ -77,7 +84,8 @@ class RolloutTable(AdaptiveTable[RolloutRow]):
 
     def _step_sort(self, step: int) -> None:
         shown = [plain_title(c.title) for c in self.columns]
-        titles = [t for t in shown if t in SORT_COLUMNS] or list(SORT_COLUMNS)
+        allowed = self.sortable()
+        titles = [t for t in shown if t in allowed] or list(allowed)
         current = next((t for t in titles if self.sorted and SORT_COLUMNS[t] == self.sorted[0]), None)
         index = titles.index(current) + step if current is not None else 0
         self.on_sort(titles[index % len(titles)], False)
@@ -93,6 +101,7 @@ class RolloutsPanel(Panel):
         self.session = session
         self.table = RolloutTable(
             self._sort_asked,
+            self.sort_columns,
             children=self._attempt_rows,
             expandable=lambda row: row.expandable,
             empty="no rollouts",
@@ -102,33 +111,38 @@ class RolloutsPanel(Panel):
         self.page: RolloutPage | None = None
         self.loading = False
         self.stale = False
+        self.frozen_at: float | None = None
         self._ignored: tuple[str, ...] = ()
         ctx.deck.spawn(redraw_every_second(self.table), "lightning rollouts clock")
+        # A 1.x server's rollouts come from the deck's history and have a table of their own.
+        self.history = HistoryView()
+        #: What the operator asked to see (the source is retargeted when the server must page).
+        self.query: RolloutQuery = ctx.deck.params(ROLLOUTS)["query"]
+        self.backend = "0.3.0"
+        ctx.deck.spawn(redraw_every_second(self.history.table), "lightning history clock")
 
     # ---- data --------------------------------------------------------------------------------
 
-    @property
-    def query(self) -> RolloutQuery:
-        """What the operator asked to see."""
-        return self.session.query
-
-    def update(self, result: Result[RolloutsSnapshot]) -> None:
+    def update(self, result: Result[RolloutsSnapshot | HistorySnapshot]) -> None:
         snapshot = result.value
         self.stale = result.stale
+        self.frozen_at = result.fetched_at if result.stale else None
+        if isinstance(snapshot, HistorySnapshot):
+            if snapshot.url == self.session.url:
+                self.backend, self.widget = "1.x", self.history.table
+                self.history.show(snapshot.summary, self.frozen_at)
+            return
         if snapshot is None:
             return
+        self.backend, self.widget = "0.3.0", self.table
         if snapshot.url != self.session.url:  # from the backend used before a URL change
             self.snapshot, self.page = None, None
             self.table.empty = f"waiting for {self.session.url}…"
             self.table.update(())
             return
-        if snapshot.view.index is None and snapshot.query != self.session.query:
-            cached = self.session.cached_page(self.session.query)
-            if cached is not None:  # paged on (from pages fetched before) while this one came
-                snapshot = cached
-            elif result.error is None:
-                self.loading = True
-                self.ctx.deck.refresh(ROLLOUTS)  # the view asked for meanwhile
+        if snapshot.view.index is None and snapshot.query != self.query and result.error is None:
+            self.loading = True  # the list is now server paged: fetch the view asked for here
+            self.ctx.deck.retarget(ROLLOUTS, query=self.query)
         fresh = snapshot is not self.snapshot
         self.snapshot = snapshot
         self._show()
@@ -136,25 +150,20 @@ class RolloutsPanel(Panel):
             self.table.reload_children()
 
     def set_query(self, query: RolloutQuery) -> None:
-        """Show another page, order or filter: at once from the whole list (or a server page
-        fetched before), else from the server."""
-        self.session.query = query
+        """Show another page, order or filter: at once from the whole list, else by
+        retargeting the source (a page it fetched ahead comes back at once)."""
+        self.query = query
         if self.snapshot is not None and self.snapshot.view.index is not None:
             self._show()
             return
-        cached = self.session.cached_page(query)
-        if cached is not None:
-            self.snapshot = cached
-            self._show()
-        else:
-            self.loading = True
-            self.table.mark_sort(query.sort, query.descending)  # shown at once, the rows follow
-            self.ctx.deck.refresh(ROLLOUTS)
+        self.loading = True
+        self.table.mark_sort(query.sort, query.descending)  # shown at once, the rows follow
+        self.ctx.deck.retarget(ROLLOUTS, query=query)
 
     def _show(self) -> None:
         snapshot = self.snapshot
         assert snapshot is not None
-        query = self.session.query
+        query = self.query
         view = snapshot.view
         if view.index is not None:
             page = view.index.query(query)
@@ -166,46 +175,36 @@ class RolloutsPanel(Panel):
         if current:
             self.loading = False
             if page.page != query.page:  # past the last page: the last page
-                self.session.query = dataclasses.replace(query, page=page.page)
-            if view.server_paged and page.page + 1 < page.page_count:
-                ahead = dataclasses.replace(self.session.query, page=page.page + 1)
-                self.ctx.deck.spawn(self._prefetch(ahead), "lightning prefetch")
+                self.query = dataclasses.replace(query, page=page.page)
         self.page = page
         self.table.empty = "no rollouts match" if page.matching < page.total else "no rollouts yet"
-        self.table.update([RolloutRow(r, r.attempt) for r in page.rows])
+        self.table.update([RolloutRow(r, r.attempt, frozen_at=self.frozen_at) for r in page.rows])
         self.table.mark_sort(query.sort, query.descending)
         if ignored != self._ignored:
             self._ignored = ignored
             if ignored:
-                self.ctx.deck.notify(
-                    f"over {self.session.config.client_side_limit:,} rollouts the server pages the list "
-                    f"and cannot apply: {', '.join(ignored)}",
-                    "warn",
-                )
-
-    async def _prefetch(self, query: RolloutQuery) -> None:
-        # After a pause: a sort or filter typed at once should not queue behind it at the store.
-        await asyncio.sleep(_PREFETCH_PAUSE)
-        if dataclasses.replace(self.session.query, page=query.page) != query:
-            return  # the operator has moved on
-        try:
-            await self.ctx.deck.run_blocking(self.session.prefetch, query)
-        except LightningError as exc:  # paging there will fetch (and report) it again
-            self.ctx.deck.log.info("prefetching page %d failed: %s", query.page + 1, exc.message)
+                self.ctx.deck.notify(f"{self.refusal('apply')}: {', '.join(ignored)}", "warn")
 
     def _attempt_rows(self, row: RolloutRow) -> Any:
         async def load() -> list[RolloutRow]:
             attempts = await self.ctx.deck.run_blocking(self.session.attempts, row.rollout.rollout_id)
-            return [RolloutRow(row.rollout, attempt, nested=True) for attempt in attempts]
+            frozen = self.frozen_at
+            return [RolloutRow(row.rollout, attempt, nested=True, frozen_at=frozen) for attempt in attempts]
 
         return load()
 
     # ---- keys ---------------------------------------------------------------------------------
 
+    def sort_columns(self) -> dict[str, str]:
+        """Heading -> sort key of the columns that can order every rollout now."""
+        if not self.server_paged:
+            return SORT_COLUMNS
+        return {title: key for title, key in SORT_COLUMNS.items() if key in SERVER_SORT_FIELDS}
+
     def _sort_asked(self, title: str | None, descending: bool | None) -> None:
         """From the table: (None, True) inverts, (None, None) resets, (title, None) is a heading
         click (again on the sorted column inverts), (title, False) a step to another column."""
-        query = self.session.query
+        query = self.query
         if title is None:
             if descending:
                 self.sort(query.sort, not query.descending)
@@ -216,8 +215,22 @@ class RolloutsPanel(Panel):
             invert = descending is None and sort == query.sort
             self.sort(sort, not query.descending if invert else None)
 
+    @property
+    def server_paged(self) -> bool:
+        """True when the list is too long to hold here and each view is a server page."""
+        return self.snapshot is not None and self.snapshot.view.server_paged
+
+    def refusal(self, what: str) -> str:
+        """Why `what` (a sort or filter the server cannot do) is not offered right now."""
+        limit = self.session.config.client_side_limit
+        return f"over {limit:,} rollouts the server pages the list and cannot {what}"
+
     def sort(self, sort: str, descending: bool | None = None) -> None:
-        """Order every rollout by a RolloutQuery column (None: its natural direction)."""
+        """Order every rollout by a RolloutQuery column (None: its natural direction); a column
+        the server cannot sort by is refused while it pages, never claimed."""
+        if self.server_paged and sort not in SERVER_SORT_FIELDS:
+            self.ctx.deck.notify(self.refusal(f"sort by {sort}"), "warn")
+            return
         if descending is None:
             descending = default_descending(sort)
         self.set_query(dataclasses.replace(self.query, sort=sort, descending=descending, page=0))
@@ -234,7 +247,9 @@ class RolloutsPanel(Panel):
     # ---- panel API ----------------------------------------------------------------------------
 
     @property
-    def selection(self) -> RolloutRow | None:
+    def selection(self) -> Any:
+        if self.backend == "1.x":
+            return self.history.table.selected
         return self.table.selected
 
     @property
@@ -242,17 +257,22 @@ class RolloutsPanel(Panel):
         return True
 
     def apply_filter(self, text: str) -> None:
-        """`/` searches rollout ids over the whole list."""
+        """`/` searches rollout ids over the whole list (1.x: any column of the history)."""
+        if self.backend == "1.x":
+            self.history.table.filter = text
+            return
         search = text.strip()
         if search != self.query.search:
             self.set_query(dataclasses.replace(self.query, search=search, page=0))
 
     @property
     def filter_text(self) -> str:
-        return self.query.search
+        return self.history.table.filter if self.backend == "1.x" else self.query.search
 
     @property
     def subtitle(self) -> str:
+        if self.backend == "1.x":
+            return self.history.subtitle
         page = self.page
         if page is None:
             return "loading…" if self.loading else ""
@@ -265,9 +285,12 @@ class RolloutsPanel(Panel):
             parts.append(f"{page.total:,} rollouts")
         else:
             parts.append(f"{page.matching:,} of {page.total:,} rollouts")
-        parts += describe_filters(self.query)
-        if self.snapshot is not None and self.snapshot.view.server_paged:
+        applied, ignored = server_query(self.query) if self.server_paged else (self.query, ())
+        parts += describe_filters(applied)
+        if self.server_paged:
             parts.append("server paged")
+        if ignored:  # asked for while the list was short: say it is not applied
+            parts.append(f"not applied: {', '.join(ignored)}")
         if self.loading:
             parts.append("loading…")
         text = " · ".join(parts)
@@ -278,4 +301,6 @@ class RolloutsPanel(Panel):
         return " · ".join([short, *(["loading…"] if self.loading else [])])
 
     def hints(self) -> Sequence[tuple[str, str] | str]:
+        if self.backend == "1.x":
+            return (("Enter", "events"), ("F", "follow"))
         return (("→", "attempts"),)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from deck.plugins.lightning_rollouts.source import LightningSession
 
@@ -12,6 +14,9 @@ __all__ = [
     "THEME_CHOICES",
     "Refresher",
     "auto_refresh_text",
+    "chosen_url",
+    "save_url",
+    "state_file",
     "system_theme",
     "theme_for",
 ]
@@ -23,6 +28,42 @@ THEME_CHOICES = ("light", "dark", "system")
 _THEMES = {"light": "daylight", "dark": "neon-syndicate"}
 # COLORFGBG background colours (xterm's 16) that mean a light terminal.
 _LIGHT_BACKGROUNDS = frozenset({"7", "15"})
+
+
+def state_file(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the URL chosen in Settings is kept: $XDG_STATE_HOME/deck/lightning/settings.json."""
+    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "deck" / "lightning" / "settings.json"
+
+
+def save_url(path: Path, url: str) -> None:
+    """Remember the backend URL chosen in Settings for the next run (atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"url": url}))
+    temporary.replace(path)
+
+
+def chosen_url(layout_url: str, path: Path, environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """The URL to start with and where it came from.
+
+    AGL_SERVER_HOST / AGL_SERVER_PORT (the variables agentlightning itself reads) win, then
+    the URL last chosen in Settings, then the layout's. A saved file that cannot be read is
+    ignored (the layout's URL is used and the reason returned).
+    """
+    host, port = environ.get("AGL_SERVER_HOST"), environ.get("AGL_SERVER_PORT")
+    if host or port:
+        return f"http://{host or 'localhost'}:{port or '4747'}", "AGL_SERVER_HOST/AGL_SERVER_PORT"
+    try:
+        saved = json.loads(path.read_text())
+    except FileNotFoundError:
+        return layout_url, "the layout"
+    except (OSError, ValueError) as exc:
+        return layout_url, f"the layout ({path} is unreadable: {exc})"
+    url = saved.get("url") if isinstance(saved, dict) else None
+    if isinstance(url, str) and url:
+        return url, f"Settings (saved in {path})"
+    return layout_url, "the layout"
 
 
 def auto_refresh_text(seconds: int | None) -> str:
@@ -57,8 +98,10 @@ class Refresher:
         self._online: bool | None = None
 
     def due(self, now: float, online: bool | None) -> str | None:
-        """Why the data should be fetched now (`auto-refresh`, `back online`), or None."""
+        """Why the data should be fetched now (`auto-refresh`, `back online`, `went offline`),
+        or None. Fetching when the server goes away marks every view stale at once."""
         came_back = online is True and self._online is False
+        went_away = online is False and self._online is True
         if online is not None:
             self._online = online
         cadence = self.session.auto_refresh
@@ -67,6 +110,8 @@ class Refresher:
         if came_back:
             self._last = now
             return "back online"
+        if went_away:
+            return "went offline"
         if cadence is not None and now - self._last >= cadence:
             self._last = now
             return "auto-refresh"

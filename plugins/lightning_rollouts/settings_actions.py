@@ -7,12 +7,14 @@ from typing import Any
 
 from deck import ActionContext, ActionError, ThemeError
 from deck.plugins.lightning_rollouts.action_support import Handler, redraw_settings
-from deck.plugins.lightning_rollouts.client import normalize_base_url
-from deck.plugins.lightning_rollouts.errors import InvalidURLError
+from deck.plugins.lightning_rollouts.client import normalize_base_url, probe
+from deck.plugins.lightning_rollouts.errors import InvalidURLError, LightningError
 from deck.plugins.lightning_rollouts.settings import (
     AUTO_REFRESH_CHOICES,
     THEME_CHOICES,
     auto_refresh_text,
+    save_url,
+    state_file,
     theme_for,
 )
 from deck.plugins.lightning_rollouts.source import LightningSession
@@ -30,17 +32,27 @@ def _url_problem(text: str) -> str | None:
 
 def url_action(session: LightningSession) -> Handler:
     async def change_url(ctx: ActionContext) -> str | None:
-        """Point the deck at another LightningStore; every view reloads from it."""
+        """Point the deck at another server once it answers as one; every view reloads from it.
+
+        A URL where nothing (or something else) answers is refused with what answered, and
+        the deck stays on the old one. The new URL is remembered for the next run."""
         url = await ctx.prompt("Backend URL (http://host:port)", default=session.url, validate=_url_problem)
         if url is None:
             return None
+        old = session.url
         try:
-            normalized = await ctx.run_blocking(session.set_url, url)
-        except InvalidURLError as exc:
-            raise ActionError(exc.message) from None
+            backend = await ctx.run_blocking(probe, url, timeout=session.config.connect_timeout)
+        except LightningError as exc:
+            raise ActionError(f"{exc.message}; still using {old}") from None
+        normalized = await ctx.run_blocking(session.set_url, url)
         ctx.refresh()
         redraw_settings(ctx)
-        return f"backend: {normalized}"
+        session.url_origin = "Settings"
+        try:
+            save_url(state_file(), normalized)
+        except OSError as exc:
+            ctx.notify(f"the URL is used now but could not be saved: {exc}", "warn")
+        return f"backend: {normalized} ({backend})"
 
     return change_url
 

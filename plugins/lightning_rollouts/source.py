@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, LightningClient
-from deck.plugins.lightning_rollouts.errors import LightningError
+from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, Backend, LightningClient, probe
+from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
+from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
+from deck.plugins.lightning_rollouts.history import DEFAULT_RETENTION, History, HistorySummary, history_path
 from deck.plugins.lightning_rollouts.loading import (
     CLIENT_SIDE_LIMIT,
     RolloutsView,
@@ -31,18 +36,22 @@ from deck.plugins.lightning_rollouts.model import (
     Statistics,
     Worker,
 )
+from deck.plugins.lightning_rollouts.model_v1 import Event, GatewayState, RolloutV1
 from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
 from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, RolloutQuery
 
 __all__ = [
     "DATA_SOURCES",
+    "GATEWAY",
     "HEALTH",
     "RESOURCES",
     "ROLLOUTS",
     "SPANS",
     "STATISTICS",
     "WORKERS",
+    "GatewaySnapshot",
     "Health",
+    "HistorySnapshot",
     "LightningConfig",
     "LightningSession",
     "ResourcesSnapshot",
@@ -50,8 +59,12 @@ __all__ = [
     "SpansSnapshot",
     "StoreSnapshot",
     "TraceTarget",
+    "Unsupported",
     "WorkersSnapshot",
+    "default_history_dir",
 ]
+
+log = logging.getLogger(__name__)
 
 HEALTH = "lightning.health"
 ROLLOUTS = "lightning.rollouts"
@@ -59,10 +72,25 @@ SPANS = "lightning.spans"
 RESOURCES = "lightning.resources"
 WORKERS = "lightning.workers"
 STATISTICS = "lightning.statistics"
+GATEWAY = "lightning.gateway"
 # Server pages kept for paging back and forth, until the view on show is refreshed.
 _KEPT_PAGES = 32
 #: The sources auto-refresh and a reconnect fetch again (health polls on its own).
-DATA_SOURCES = (ROLLOUTS, SPANS, RESOURCES, WORKERS, STATISTICS)
+DATA_SOURCES = (ROLLOUTS, SPANS, RESOURCES, WORKERS, STATISTICS, GATEWAY)
+
+# What each 1.x page lacks, said in one line where the data would be.
+_NOT_IN_1X = {
+    SPANS: "Agent-lightning 1.x records events, not spans: Enter on a rollout shows its events",
+    RESOURCES: "Agent-lightning 1.x has no resources (its models can be registered, not listed)",
+    WORKERS: "Agent-lightning 1.x has no runners; the Gateway panel shows its LLM proxy",
+    STATISTICS: "Agent-lightning 1.x keeps no counters; the Rollouts border counts what the deck saw",
+}
+
+
+def default_history_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where 1.x histories live: $XDG_STATE_HOME/deck/lightning (~/.local/state/...)."""
+    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "deck" / "lightning"
 
 
 @dataclass(frozen=True)
@@ -77,6 +105,9 @@ class LightningConfig:
     health_interval: float = 3.0
     client_side_limit: int = CLIENT_SIDE_LIMIT
     theme: str | None = None
+    api_key: str | None = None
+    history_dir: str | None = None
+    history_retention: int = DEFAULT_RETENTION
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> LightningConfig:
@@ -104,10 +135,35 @@ def auto_refresh_seconds(value: object) -> int | None:
 
 @dataclass(frozen=True)
 class Health:
-    """The server's answer to /health."""
+    """The server's answer to its health check, and which server it is."""
 
     url: str
     ok: bool
+    backend: Backend = "0.3.0"
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A page the server at `url` cannot fill, and why, in one line."""
+
+    url: str
+    message: str
+
+
+@dataclass(frozen=True)
+class HistorySnapshot:
+    """A 1.x server's rollouts as the deck's history holds them."""
+
+    url: str
+    summary: HistorySummary
+
+
+@dataclass(frozen=True)
+class GatewaySnapshot:
+    """A 1.x server's LLM proxy."""
+
+    url: str
+    state: GatewayState
 
 
 @dataclass(frozen=True)
@@ -165,7 +221,9 @@ class StoreSnapshot:
 
 
 class LightningSession:
-    """The plugin's shared state: the client, the table's query, the trace target, settings.
+    """The plugin's connection: the clients, the 1.x histories, settings, and the server
+    pages fetched ahead. View state is not kept here: the panels hold it, and reach the
+    fetches only as the sources' parameters.
 
     Fetches run in worker threads and read `query` and `trace` once, as whole frozen values;
     the event loop replaces them. `busy` counts fetches in flight, for the header's
@@ -175,15 +233,20 @@ class LightningSession:
     def __init__(self) -> None:
         self.config = LightningConfig()
         self.client: LightningClient | None = None
-        self.query = RolloutQuery()
-        self.trace = TraceTarget()
         self.auto_refresh: int | None = None
         self.theme: str | None = None
         self.last_rollouts: RolloutsSnapshot | None = None
+        #: Where the URL in use came from (the layout, Settings, AGL_SERVER_HOST/PORT).
+        self.url_origin = "the layout"
         # Server pages of the current refresh, by query: paging back and forth needs no fetch.
         self._pages: dict[RolloutQuery, RolloutsView] = {}
         self._busy = 0
         self._lock = threading.Lock()
+        self._prefetching: set[RolloutQuery] = set()
+        # Per backend URL: which server answers there, its 1.x client and history.
+        self._backends: dict[str, Backend] = {}
+        self._v1: dict[str, LightningV1Client] = {}
+        self._histories: dict[str, History] = {}
 
     def configure(self, config: Mapping[str, Any]) -> LightningConfig:
         """Take the layout's settings and (re)open the client; InvalidURLError for a bad URL."""
@@ -193,15 +256,17 @@ class LightningSession:
         )
         self.close()
         self.config, self.client = settings, client
-        self.query = RolloutQuery(page_size=settings.page_size)
         self.auto_refresh = settings.auto_refresh
         self.theme = settings.theme
         return settings
 
     def close(self) -> None:
-        """Close the client's connections."""
+        """Close the clients' connections."""
         if self.client is not None:
             self.client.close()
+        for client in self._v1.values():
+            client.close()
+        self._v1 = {}
 
     @property
     def url(self) -> str:
@@ -211,8 +276,6 @@ class LightningSession:
     def set_url(self, url: str) -> str:
         """Point at another backend (validated; InvalidURLError); forget the old one's ids."""
         normalized = self._client().set_base_url(url)
-        self.query = dataclasses.replace(self.query, page=0)
-        self.trace = TraceTarget()
         self.last_rollouts = None
         self._pages = {}
         return normalized
@@ -224,14 +287,69 @@ class LightningSession:
 
     # -- fetches (worker threads) ----------------------------------------------------------
 
-    def fetch_health(self) -> Health:
-        client = self._client()
-        with _one_line_errors():
-            return Health(client.base_url, client.health())
+    def backend(self, url: str | None = None) -> Backend | None:
+        """Which server was found at `url` (the current one by default), if known yet."""
+        return self._backends.get(url or self.url)
 
-    def fetch_rollouts(self) -> RolloutsSnapshot:
-        client, query, last = self._client(), self.query, self.last_rollouts
+    def fetch_health(self) -> Health:
+        url = self._client().base_url
+        with _one_line_errors():
+            backend = probe(url, timeout=self.config.connect_timeout + self.config.timeout)
+        self._backends[url] = backend
+        return Health(url, True, backend)
+
+    def _is_1x(self, url: str) -> bool:
+        """True when the server at `url` is 1.x (probing it when not known yet)."""
+        if url not in self._backends:
+            with _one_line_errors():
+                self._backends[url] = probe(url, timeout=self.config.connect_timeout + self.config.timeout)
+        return self._backends[url] == "1.x"
+
+    def v1(self) -> LightningV1Client:
+        """The 1.x client of the current URL (with the API key, if any)."""
+        url = self.url
+        client = self._v1.get(url)
+        if client is None:
+            client = LightningV1Client(
+                url,
+                api_key=self.config.api_key,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=self.config.timeout,
+            )
+            self._v1[url] = client
+        return client
+
+    def history(self) -> History:
+        """The current 1.x server's history file."""
+        url = self.url
+        history = self._histories.get(url)
+        if history is None:
+            directory = Path(self.config.history_dir) if self.config.history_dir else default_history_dir()
+            history = History(history_path(directory, url), self.config.history_retention)
+            self._histories[url] = history
+        return history
+
+    def fetch_gateway(self) -> GatewaySnapshot | Unsupported:
+        url = self.url
+        if not self._is_1x(url):
+            return Unsupported(url, "the LightningStore (0.3.0) has no LLM gateway; 1.x servers do")
+        with _one_line_errors():
+            return GatewaySnapshot(url, self.v1().gateway())
+
+    def fetch_rollouts(self, params: Mapping[str, Any]) -> RolloutsSnapshot | HistorySnapshot:
+        """The rollout table's data for the query the panel asked for (a source parameter)."""
+        client, query, last = self._client(), params["query"], self.last_rollouts
         url = client.base_url
+        if self._is_1x(url):  # read every second: not worth a blinking "Refreshing"
+            with _one_line_errors():
+                return HistorySnapshot(url, self.history().sync(self.v1()))
+        # Another view than the last one (a retarget) may have been fetched ahead; the same
+        # view again is a refresh, and goes to the server.
+        cached = self.cached_page(query) if last is not None and last.query != query else None
+        if cached is not None:
+            self.last_rollouts = cached
+            self._prefetch_next(cached)
+            return cached
         with self._counted():
             if last is not None and last.view.server_paged and last.query != query and last.url == url:
                 # Another page, order or filter of the same list: its size is known.
@@ -248,7 +366,29 @@ class LightningSession:
             self._pages[query] = view
             while len(self._pages) > _KEPT_PAGES:
                 del self._pages[next(iter(self._pages))]
+            self._prefetch_next(snapshot)
         return snapshot
+
+    def _prefetch_next(self, snapshot: RolloutsSnapshot) -> None:
+        """Fetch the next server page in the background, so that paging on is instant."""
+        page = snapshot.view.page
+        if not snapshot.view.server_paged or page.page + 1 >= page.page_count:
+            return
+        ahead = dataclasses.replace(snapshot.query, page=page.page + 1)
+        with self._lock:
+            if ahead in self._pages or ahead in self._prefetching:
+                return
+            self._prefetching.add(ahead)
+        threading.Thread(target=self._quiet_prefetch, args=(ahead,), daemon=True).start()
+
+    def _quiet_prefetch(self, query: RolloutQuery) -> None:
+        try:
+            self.prefetch(query)
+        except LightningError as exc:  # paging there will fetch (and report) it again
+            log.info("prefetching page %d failed: %s", query.page + 1, exc.message)
+        finally:
+            with self._lock:
+                self._prefetching.discard(query)
 
     def cached_page(self, query: RolloutQuery) -> RolloutsSnapshot | None:
         """A server page already fetched (or prefetched) since the last refresh, if any."""
@@ -268,9 +408,13 @@ class LightningSession:
         if self.last_rollouts is base:  # not refreshed meanwhile
             self._pages.setdefault(query, view)
 
-    def fetch_spans(self) -> SpansSnapshot:
-        client, target = self._client(), self.trace
+    def fetch_spans(self, params: Mapping[str, Any]) -> SpansSnapshot | Unsupported:
+        """The spans of the rollout (and attempt) the Traces screen asked for, as parameters."""
+        client = self._client()
+        target = TraceTarget(params.get("rollout_id"), params.get("attempt_id"))
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[SPANS])
         if target.rollout_id is None:
             return SpansSnapshot(url, target)
         with self._counted():
@@ -278,23 +422,29 @@ class LightningSession:
             spans = client.list_spans(target.rollout_id, target.attempt_id)
         return SpansSnapshot(url, target, attempts, spans, flatten(build_span_tree(spans)))
 
-    def fetch_resources(self) -> ResourcesSnapshot:
+    def fetch_resources(self) -> ResourcesSnapshot | Unsupported:
         client = self._client()
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[RESOURCES])
         with self._counted():
             items = client.list_resources()
             latest = client.latest_resources()
         return ResourcesSnapshot(url, items, latest.resources_id if latest else None)
 
-    def fetch_workers(self) -> WorkersSnapshot:
+    def fetch_workers(self) -> WorkersSnapshot | Unsupported:
         client = self._client()
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[WORKERS])
         with self._counted():
             return WorkersSnapshot(url, client.list_workers())
 
-    def fetch_statistics(self) -> StoreSnapshot:
+    def fetch_statistics(self) -> StoreSnapshot | Unsupported:
         client = self._client()
         url = client.base_url
+        if self._is_1x(url):
+            return Unsupported(url, _NOT_IN_1X[STATISTICS])
         with self._counted():
             return StoreSnapshot(url, client.statistics())
 
@@ -315,6 +465,29 @@ class LightningSession:
     def requeue(self, rollout_id: str) -> Rollout:
         with _one_line_errors():
             return self._client().requeue_rollout(rollout_id)
+
+    def fail_v1(self, rollout_id: str) -> RolloutV1:
+        with _one_line_errors():
+            return self.v1().fail(rollout_id, "failed from the deck")
+
+    def delete_v1(self, rollout_id: str) -> None:
+        with _one_line_errors():
+            self.v1().delete(rollout_id)
+
+    def events_v1(self, rollout_id: str) -> tuple[tuple[Event, ...], bool]:
+        """A rollout's events: live while the server has it (and kept), else from the history;
+        the flag says whether they came from the history."""
+        try:
+            with _one_line_errors():
+                events = self.v1().events(rollout_id)
+        except NotFoundError:
+            return self.history().events(rollout_id), True
+        self.history().remember_events(rollout_id, events)
+        return events, False
+
+    def set_gateway(self, paused: bool) -> GatewayState:
+        with _one_line_errors():
+            return self.v1().pause("paused from the deck") if paused else self.v1().resume()
 
     # -- plumbing ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from deck.plugins.lightning_rollouts.display import duration_seconds, input_preview, start_time
+from deck.plugins.lightning_rollouts.display import duration_seconds, input_preview
 from deck.plugins.lightning_rollouts.model import Rollout
 
 __all__ = [
@@ -35,7 +35,7 @@ _KEYS: dict[str, Callable[[Rollout, float], Any]] = {
     "status": lambda r, now: r.status,
     "resources": lambda r, now: r.resources_id,
     "mode": lambda r, now: r.mode,
-    "start": lambda r, now: start_time(r),
+    "start": lambda r, now: r.start_time,  # the rollout's, as the server sorts: one rule
     "duration": lambda r, now: duration_seconds(r, now=now),
     "heartbeat": lambda r, now: r.attempt.last_heartbeat_time if r.attempt else None,
     "worker": lambda r, now: r.attempt.worker_id if r.attempt else None,

@@ -9,7 +9,9 @@ from deck.plugins.lightning_rollouts.action_support import (
     Handler,
     blocking,
 )
+from deck.plugins.lightning_rollouts.actions_v1 import show_events
 from deck.plugins.lightning_rollouts.display import input_preview, status_text
+from deck.plugins.lightning_rollouts.history import HistoryRow
 from deck.plugins.lightning_rollouts.model import Rollout, Worker
 from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
 from deck.plugins.lightning_rollouts.source import SPANS, LightningSession, TraceTarget
@@ -22,9 +24,13 @@ _PICKER_ROLLOUTS = 500
 
 
 def traces_action(session: LightningSession) -> Handler:
-    def show_traces(ctx: ActionContext) -> str:
-        """Jump to the Traces screen for the selected rollout (or the runner's current one)."""
+    async def show_traces(ctx: ActionContext) -> str | None:
+        """Jump to the Traces screen for the selected rollout (or the runner's current one);
+        a 1.x rollout has events instead."""
         row = ctx.selection
+        if isinstance(row, HistoryRow):
+            await show_events(ctx, session, row)
+            return None
         if isinstance(row, RolloutRow):
             rollout_id = row.rollout.rollout_id
             attempt_id = row.attempt.attempt_id if row.attempt is not None else None
@@ -44,8 +50,7 @@ def show_trace(ctx: ActionContext, session: LightningSession, target: TraceTarge
     panels = ctx.panels(SPANS_PANEL) or ctx.panels(WATERFALL_PANEL)
     if not panels:
         raise ActionError("this layout has no Traces panel (lightning.spans or lightning.waterfall)")
-    session.trace = target
-    ctx.refresh(SPANS)
+    ctx.retarget(SPANS, rollout_id=target.rollout_id, attempt_id=target.attempt_id)
     ctx.focus_panel(panels[0])
     which = "every attempt" if target.attempt_id is None else target.attempt_id
     return f"traces of {target.rollout_id} ({which})"
@@ -94,7 +99,7 @@ def pick_rollout_action(session: LightningSession) -> Handler:
 def pick_attempt_action(session: LightningSession) -> Handler:
     async def pick_attempt(ctx: ActionContext) -> str | None:
         """Pick which attempt of the rollout on show (or all of them)."""
-        rollout_id = session.trace.rollout_id
+        rollout_id = ctx.params(SPANS)["rollout_id"]
         if rollout_id is None:
             raise ActionError("pick a rollout first (o)")
         return await _pick_attempt(ctx, session, rollout_id, always_ask=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.columns import (
@@ -14,8 +15,15 @@ from deck.plugins.lightning_rollouts.columns import (
     retitled,
     status_badge,
 )
-from deck.plugins.lightning_rollouts.model import Span
-from deck.plugins.lightning_rollouts.source import SPANS, LightningSession, SpansSnapshot, TraceTarget
+from deck.plugins.lightning_rollouts.display import input_preview
+from deck.plugins.lightning_rollouts.model import Span, mask_secrets
+from deck.plugins.lightning_rollouts.source import (
+    SPANS,
+    LightningSession,
+    SpansSnapshot,
+    TraceTarget,
+    Unsupported,
+)
 from deck.plugins.lightning_rollouts.spans import SpanNode, waterfall
 from deck.widgets import Cell, Column, Table, icons
 
@@ -52,6 +60,12 @@ def _span_id(span: Span) -> tuple[str, int | None, str]:
     return (span.attempt_id, span.sequence_id, span.span_id)
 
 
+def describe_attributes(attributes: Mapping[str, Any]) -> str:
+    """`name=value` pairs (secrets masked), so that `/` finds a span by a value as by a name."""
+    masked = mask_secrets(attributes)
+    return "  ".join(f"{k}={v if isinstance(v, str) else input_preview(v, 60)}" for k, v in masked.items())
+
+
 SPAN_COLUMNS = (
     Ranked(Column("Name", lambda s: s.name, weight=2, min_width=24), 1),
     Ranked(Column("Seq", lambda s: s.sequence_id, width=4, align="right"), 5),
@@ -61,7 +75,7 @@ SPAN_COLUMNS = (
     Ranked(
         Column("Status", lambda s: s.status_code, render=lambda v: status_badge(v, _span_role), width=9), 2
     ),
-    Ranked(Column("Attribute keys", lambda s: ", ".join(s.attributes), weight=1, min_width=12), 9),
+    Ranked(Column("Attributes", lambda s: describe_attributes(s.attributes), weight=1, min_width=12), 4),
     Ranked(Column("Start", lambda s: s.start_time, render=millis_time, width=12), 4),
     Ranked(Column("End", lambda s: s.end_time, render=millis_time, width=12), 8),
     Ranked(Column("Duration", span_seconds, render=span_duration, width=9, align="right"), 3),
@@ -99,16 +113,22 @@ class _TracePanel(Panel):
     snapshot: SpansSnapshot | None = None
     stale = False
 
-    def _current(self, result: Result[SpansSnapshot]) -> SpansSnapshot | None:
+    def _current(self, result: Result[Any]) -> SpansSnapshot | None:
         snapshot = result.value
-        if snapshot is None or snapshot.url != self.session.url:
+        if not isinstance(snapshot, SpansSnapshot) or snapshot.url != self.session.url:
             return None
         return snapshot
 
     @property
+    def asked(self) -> TraceTarget:
+        """The rollout and attempt the spans source is fetched for now (its parameters)."""
+        params = self.ctx.deck.params(SPANS)
+        return TraceTarget(params["rollout_id"], params["attempt_id"])
+
+    @property
     def target(self) -> TraceTarget:
         """The rollout and attempt shown."""
-        return self.snapshot.target if self.snapshot is not None else self.session.trace
+        return self.snapshot.target if self.snapshot is not None else self.asked
 
 
 class SpansPanel(AdaptivePanel[Span], _TracePanel):
@@ -118,7 +138,11 @@ class SpansPanel(AdaptivePanel[Span], _TracePanel):
         super().__init__(ctx, SPAN_COLUMNS, _span_id, empty="no rollout picked")
         self.session = session
 
-    def update(self, result: Result[SpansSnapshot]) -> None:
+    def update(self, result: Result[SpansSnapshot | Unsupported]) -> None:
+        if isinstance(result.value, Unsupported):
+            self.snapshot, self.table.empty = None, result.value.message
+            self.table.update(())
+            return
         snapshot = self._current(result)
         self.snapshot, self.stale = snapshot, result.stale
         if snapshot is None:
@@ -132,7 +156,7 @@ class SpansPanel(AdaptivePanel[Span], _TracePanel):
     def subtitle(self) -> str:
         if self.snapshot is None or self.snapshot.target.rollout_id is None:
             return ""
-        loading = " · loading…" if self.snapshot.target != self.session.trace else ""
+        loading = " · loading…" if self.snapshot.target != self.asked else ""
         if self.stale:  # the border needs the room to say so
             return f"{self.table.summary} spans"
         return f"{describe_target(self.snapshot)} · {self.table.summary} spans{loading}"
@@ -237,7 +261,11 @@ class WaterfallPanel(_TracePanel):
         self.widget = self.table
         self.nodes: tuple[SpanNode, ...] = ()
 
-    def update(self, result: Result[SpansSnapshot]) -> None:
+    def update(self, result: Result[SpansSnapshot | Unsupported]) -> None:
+        if isinstance(result.value, Unsupported):
+            self.snapshot, self.table.empty = None, result.value.message
+            self._show(())
+            return
         snapshot = self._current(result)
         self.snapshot = snapshot
         if snapshot is None:

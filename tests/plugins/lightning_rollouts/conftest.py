@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from agl1x import Agl1xServer, agl1x_python
 from fixture_store import FixtureStore
 from lightning_support import RecordedServer, agl_executable, free_port, wait_healthy
 
@@ -19,6 +20,14 @@ from deck.plugins.lightning_rollouts.client import LightningClient
 from deck.testing import Harness, open_deck
 
 LAYOUT = Path(__file__).resolve().parents[3] / "layouts" / "lightning.yaml"
+
+
+@pytest.fixture(autouse=True)
+def own_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test keeps its saved settings and histories to itself, whatever the environment."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("AGL_SERVER_HOST", raising=False)
+    monkeypatch.delenv("AGL_SERVER_PORT", raising=False)
 
 
 @pytest.fixture
@@ -109,3 +118,17 @@ def open_lightning(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     yield open_
     for harness in opened:
         harness.stop()
+
+
+@pytest.fixture(scope="session")
+def agl1x_python_path() -> Path:
+    """The real 1.x server's venv python, built once per test run by .ci/agl1x-venv.sh."""
+    return agl1x_python()
+
+
+@pytest.fixture
+def agl1x(agl1x_python_path: Path, tmp_path: Path) -> Iterator[Agl1xServer]:
+    """A fresh, empty 1.x server (with the API key `s3cret`) on a free loopback port."""
+    server = Agl1xServer(agl1x_python_path, tmp_path, key="s3cret").start()
+    yield server
+    server.stop()

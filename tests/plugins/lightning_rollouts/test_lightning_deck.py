@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
 from datetime import datetime
 
@@ -22,14 +23,10 @@ def test_the_table_reads_as_the_design_says(fixture_store: FixtureStore, open_li
     recorded = aged(fixture_store.rollouts, newest_age=90, now=time.time())
     deck = loaded(open_lightning(url=fixture_store.url, size=(200, 30)))
     screen = deck.text()
-    newest_first = sorted(
-        recorded,
-        key=lambda r: (r.get("attempt") or r)["start_time"],
-        reverse=True,
-    )
+    newest_first = sorted(recorded, key=lambda r: r["start_time"], reverse=True)
     assert keys(deck) == [r["rollout_id"] for r in newest_first]
     assert "page 1/1 · 100 per page · 14 rollouts" in screen
-    assert "● Online" in screen
+    assert "● Online 0.3.0" in deck.wait_for("● Online")
     heading = next(line for line in screen.splitlines() if "Rollout" in line and "Worker ID" in line)
     titles = ["Rollout", "Attempt", "Input", "Status", "Resources ID", "Mode", "Start Time ▼"]
     titles += ["Duration", "Last Heartbeat", "Worker ID", "Actions"]
@@ -57,16 +54,16 @@ def test_pages_and_page_size(fixture_store: FixtureStore, open_lightning) -> Non
     deck = loaded(open_lightning(url=fixture_store.url))
     assert "page 1/3 · 100 per page · 244 rollouts" in deck.text()
     first = keys(deck)
-    deck.press("n")
+    deck.press("]")
     assert "page 2/3" in deck.text()
     second = keys(deck)
     assert len(second) == 100 and not set(first) & set(second)
-    deck.press("n", "n")
+    deck.press("]", "]")
     assert "page 3/3" in deck.text() and len(keys(deck)) == 44
     assert "already on the last page" in status_line(deck)
-    deck.press("p", "p")
+    deck.press("[", "[")
     assert keys(deck) == first
-    deck.press("n", "P")
+    deck.press("]", "P")
     deck.wait_for("Rollouts per page")
     deck.press("1")  # 50 per page: the first row on show stays on show
     assert "page 3/5 · 50 per page · 244 rollouts" in deck.text()
@@ -83,7 +80,9 @@ def test_sorting_orders_every_rollout_not_only_the_page(fixture_store: FixtureSt
     deck.press("1")  # Rollout
     assert keys(deck)[:3] == ids[:3]
     assert "Rollout ▲" in deck.text() and "sorted by Rollout, ascending" in status_line(deck)
-    deck.press("S")
+    deck.press("s")  # the sorted column again inverts it
+    deck.wait_for("again: invert")
+    deck.press("1")
     assert keys(deck)[0] == ids[-1] and "Rollout ▼" in deck.text()
     deck.press(">")  # the table's own keys go through the query too: the next column shown
     assert "Input ▲" in deck.text()
@@ -172,22 +171,23 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     newest = sorted(fixture_store.rollouts, key=lambda r: r["start_time"], reverse=True)
     assert keys(deck) == [r["rollout_id"] for r in newest[:100]]
     session = rollouts(deck).session
-    page_2 = dataclasses.replace(session.query, page=1)
+    page_2 = dataclasses.replace(rollouts(deck).query, page=1)
     wait_until(deck, lambda: session.cached_page(page_2) is not None, "page 2 fetched ahead")
     requests = fixture_store.count("GET /v1/agl/rollouts?")
-    deck.press("n")  # from the page fetched ahead: no wait
-    assert keys(deck)[0] == newest[100]["rollout_id"] and "page 2/3" in deck.text()
-    deck.press("p")
-    assert keys(deck)[0] == newest[0]["rollout_id"]
-    deck.press("n")
-    page_3 = dataclasses.replace(session.query, page=2)
+    deck.press("]")  # from the page fetched ahead: no request
+    wait_until(deck, lambda: keys(deck)[0] == newest[100]["rollout_id"], "page 2")
+    assert "page 2/3" in deck.text()
+    deck.press("[")
+    wait_until(deck, lambda: keys(deck)[0] == newest[0]["rollout_id"], "page 1 again")
+    deck.press("]")
+    page_3 = dataclasses.replace(rollouts(deck).query, page=2)
     wait_until(deck, lambda: session.cached_page(page_3) is not None, "page 3 fetched ahead")
-    deck.press("n")
-    assert "page 3/3" in deck.text() and len(keys(deck)) == 44
+    deck.press("]")
+    wait_until(deck, lambda: "page 3/3" in deck.text() and len(keys(deck)) == 44, "page 3")
     assert fixture_store.count("GET /v1/agl/rollouts?") == requests + 1  # only page 3, ahead
     deck.press("r")  # a refresh drops the pages kept: they may be old
     wait_until(deck, lambda: session.cached_page(page_2) is None, "the kept pages dropped")
-    deck.press("p")
+    deck.press("[")
     wait_until(deck, lambda: "page 2/3" in deck.text() and "loading" not in deck.text(), "page 2 again")
     deck.press("f")
     deck.wait_for("Show rollouts whose status is")
@@ -196,7 +196,53 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     failed = [r for r in fixture_store.rollouts if r["status"] == "failed"]
     assert f"{len(failed)} of 244 rollouts · status failed · server paged" in deck.text()
     assert {r.rollout.status for r in rollouts(deck).table.visible_rows} == {"failed"}
+    deck.press("m")  # the server cannot filter by mode: refused, never claimed on the border
+    assert "over 100 rollouts the server pages the list and cannot filter by mode" in status_line(deck)
+    deck.press("s")
+    screen = deck.wait_for("Sort every rollout by")
+    assert screen.count("Worker ID") == 1  # the heading only: the list offers what the server sorts
+    deck.press("esc")
+
+
+def test_one_ordering_rule_below_and_above_the_limit(fixture_store: FixtureStore, open_lightning) -> None:
+    small = keys(loaded(open_lightning(url=fixture_store.url)))
+    paged = keys(loaded(open_lightning(url=fixture_store.url, client_side_limit=5)))
+    assert len(small) == 14 and paged == small  # the server pages above 5: newest first is the same order
+
+
+def test_a_filter_the_server_cannot_apply_is_named_on_the_border(
+    fixture_store: FixtureStore, open_lightning
+) -> None:
+    deck = loaded(open_lightning(url=fixture_store.url, client_side_limit=100))
     deck.press("m")
     deck.wait_for("Show rollouts whose mode is")
-    deck.press("2")  # train: the server cannot, and the operator is told
-    wait_until(deck, lambda: "cannot apply: mode filter" in status_line(deck), "the warning")
+    deck.press("2")  # train, while the list is short: applied here
+    assert "mode train" in deck.text() and "not applied" not in deck.text()
+    fixture_store.rollouts += more_rollouts(230)
+    deck.press("r")  # now past the limit: the server pages, and cannot filter by mode
+    wait_until(deck, lambda: "server paged" in deck.text(), "the server paging")
+    border = deck.text().splitlines()[2]
+    assert "not applied: mode filter" in border and "· mode train" not in border
+
+
+def test_the_cursor_stays_on_an_expanded_attempt_across_refreshes(
+    fixture_store: FixtureStore, open_lightning
+) -> None:
+    deck = loaded(open_lightning(url=fixture_store.url))
+    table = rollouts(deck).table
+    assert table.select("ro-6eedb2fc3a09")
+    deck.press("right")
+    wait_until(deck, lambda: "at-36cbe283" in keys(deck), "the attempts loading")
+    deck.press("j", "j")
+    assert table.selected.key == "at-36cbe283"
+    gate = threading.Event()  # attempts answer only when the test opens the gate
+    fixture_store.override = lambda method, path: gate.wait(10) and None if "/attempts" in path else None
+    for _ in range(3):  # each refresh reloads the attempts; the cursor never leaves #2
+        before = fixture_store.count("/attempts")
+        gate.clear()
+        deck.press("r")
+        wait_until(deck, lambda b=before: fixture_store.count("/attempts") > b, "the attempts reloading")
+        assert table.selected.key == "at-36cbe283"  # while the new attempts are on their way
+        gate.set()
+        deck.press("j", "k")
+        assert table.selected.key == "at-36cbe283"

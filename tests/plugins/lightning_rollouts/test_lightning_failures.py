@@ -13,6 +13,8 @@ from deck_helpers import keys, loaded, rollouts, status_line, wait_until
 from fixture_store import FixtureStore
 from lightning_support import fixture_json
 
+from deck.plugins.lightning_rollouts.rollout_rows import RANKED
+
 
 def test_server_down_at_start_then_up(fixture_store: FixtureStore, open_lightning) -> None:
     fixture_store.stop()  # nothing listens on its port now
@@ -54,8 +56,8 @@ def test_a_url_that_answers_html(fixture_store: FixtureStore, open_lightning) ->
     deck = open_lightning(url=fixture_store.url)
     deck.first_results()
     screen = deck.wait_for("● Offline")
-    assert "BadResponseError: expected JSON, got text/html" in screen
-    assert "The URL may point at a web page" in screen
+    flat = " ".join(line.strip("│ ") for line in screen.splitlines())  # the message wraps
+    assert "HTTP 200 HTML from a server that is not a LightningStore" in flat
 
 
 def test_422_and_500_answers_are_shown_as_the_server_gave_them(
@@ -168,9 +170,11 @@ def test_cancel_and_requeue_ask_first_and_refuse_what_makes_no_sense(
     table.select("ro-0347ec6024a6")  # running
     deck.press("c")
     screen = deck.wait_for("Cancel rollout ro-0347ec6024a6 (running)?")
-    assert "[ Yes, cancel it ]" in screen and "a runner already working on it is not interrupted" in screen
-    deck.press("enter")  # a destructive question starts on Cancel: Enter changes nothing
-    assert "cancel: nothing changed" in deck.wait_for("nothing changed")
+    assert "[ Cancel it ]" in screen and "[ Keep it ]" in screen
+    assert "a runner already working on it is not interrupted" in screen
+    deck.press("enter")  # a destructive question starts on Keep it: Enter changes nothing
+    line = deck.wait_for("cancel abandoned")
+    assert "cancel abandoned: ro-0347ec6024a6 kept as it was" in line and "✓" not in status_line(deck)
     assert fixture_store.count("POST") == 0
     deck.press("c")
     deck.wait_for("Cancel rollout ro-0347ec6024a6")
@@ -190,6 +194,11 @@ def test_cancel_and_requeue_ask_first_and_refuse_what_makes_no_sense(
     deck.press("R")
     screen = deck.wait_for("Requeue rollout ro-075f4ed6cbcf (failed)?")
     assert "the next free runner starts attempt #2" in screen
+    assert "[ Requeue it ]" in screen and "[ Keep it ]" in screen  # the same dialog, the same words
+    deck.press("esc")
+    assert "requeue abandoned: ro-075f4ed6cbcf kept as it was" in deck.wait_for("requeue abandoned")
+    deck.press("R")
+    deck.wait_for("Requeue rollout ro-075f4ed6cbcf (failed)?")
     deck.press("y")
     wait_until(deck, lambda: "ro-075f4ed6cbcf is now requeuing" in status_line(deck), "the requeue")
     table.select("ro-bbb903f2bb99")  # queuing
@@ -204,5 +213,28 @@ def test_read_only_disables_cancel_and_requeue(fixture_store: FixtureStore, open
     assert "Cancel: disabled in read-only mode" in status_line(deck)
     deck.press("R")
     assert "Requeue: disabled in read-only mode" in status_line(deck)
+    deck.press("e")  # an export writes a file: read-only blocks it too
+    assert "Export JSONL: disabled in read-only mode" in status_line(deck)
     assert "READ-ONLY" in deck.text()
     assert fixture_store.count("POST") == 0
+
+
+def test_offline_is_plain_at_80x24_rows_freeze_and_r_says_it_failed(
+    fixture_store: FixtureStore, open_lightning
+) -> None:
+    running = next(r for r in fixture_store.rollouts if r["status"] == "running")
+    deck = loaded(open_lightning(url=fixture_store.url, health_interval=0.5, size=(80, 24)))
+    rollouts(deck).table.select(running["rollout_id"])
+    fixture_store.stop()  # nobody presses a key: the deck notices by itself
+    wait_until(deck, lambda: "stale" in deck.text(), "the table marked stale at 80x24", 5)
+    assert "OfflineError" in deck.text()
+    wait_until(deck, lambda: "● Offline" in deck.text().splitlines()[0], "the header saying Offline", 5)
+    row = rollouts(deck).table.selected
+    assert row is not None and row.frozen_at is not None
+    column = next(r.column for r in RANKED if r.column.title == "Duration")
+    duration = column.value(row)
+    time.sleep(1.1)  # a live running row would be a second older now
+    assert column.value(rollouts(deck).table.selected) == duration
+    deck.press("r")
+    wait_until(deck, lambda: "refresh failed" in status_line(deck), "r reporting the failure", 10)
+    assert "✓" not in status_line(deck) and "OfflineError" in status_line(deck)

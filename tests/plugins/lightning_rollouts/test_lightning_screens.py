@@ -7,6 +7,7 @@ import time
 import pytest
 from deck_helpers import keys, loaded, panel, rollouts, status_line, wait_until
 from fixture_store import FixtureStore, more_rollouts
+from lightning_support import free_port
 
 
 def test_resources_latest_marked_and_opening_into_resources(
@@ -89,7 +90,11 @@ def test_the_span_table_searches_and_shows_json(fixture_store: FixtureStore, ope
     deck.wait_for("agentlightning.annotation")
     spans = panel(deck, "lightning.spans").table
     deck.press("/")
-    deck.type("tool")
+    deck.type("tool.call")
+    deck.press("enter")
+    assert [s.name for s in spans.visible_rows] == ["tool.call"]
+    deck.press("/", *["backspace"] * 9)
+    deck.type("output=391")  # a value with its name: what the tool returned
     deck.press("enter")
     assert [s.name for s in spans.visible_rows] == ["tool.call"]
     deck.press("v")
@@ -122,6 +127,9 @@ def test_the_backend_url_is_checked_and_switches_server(fixture_store: FixtureSt
     other = FixtureStore()
     other.rollouts = more_rollouts(3)
     other.start()
+    not_a_store = FixtureStore()
+    not_a_store.override = lambda method, path: (404, {"detail": "Not Found"}, "application/json")
+    not_a_store.start()
     try:
         deck = loaded(open_lightning(url=fixture_store.url))
         deck.press("5", "u")
@@ -130,16 +138,47 @@ def test_the_backend_url_is_checked_and_switches_server(fixture_store: FixtureSt
         deck.type("ftp://elsewhere")
         deck.press("enter")
         assert "must start with http:// or https://" in deck.text()
+        for bad, says in (
+            (f"127.0.0.1:{free_port()}", "connection refused"),
+            (f"127.0.0.1:{not_a_store.port}", "HTTP 404 from a server that is not a LightningStore"),
+        ):
+            deck.press("u")
+            deck.wait_for("Backend URL (http://host:port)")
+            deck.press(*["backspace"] * 40)
+            deck.type(bad)
+            deck.press("enter")
+            wait_until(deck, lambda s=says: s in status_line(deck), f"the refusal of {bad}")
+            assert f"still using {fixture_store.url}" in status_line(deck) and "✓" not in status_line(deck)
+            assert f"Backend URL   {fixture_store.url}" in deck.text()
+        deck.press("u")
+        deck.wait_for("Backend URL (http://host:port)")
         deck.press(*["backspace"] * 40)
         deck.type(f"127.0.0.1:{other.port}/v1/agl/")
         deck.press("enter")
-        wait_until(deck, lambda: f"backend: {other.url}" in status_line(deck), "the switch")
+        wait_until(deck, lambda: f"backend: {other.url} (0.3.0)" in status_line(deck), "the switch")
         wait_until(deck, lambda: f"Backend URL   {other.url}" in deck.text(), "the new URL in Settings")
         deck.press("1")
         wait_until(deck, lambda: keys(deck) == [r["rollout_id"] for r in other.rollouts], "the other store")
         assert other.count("GET /v1/agl/health") >= 1
+        deck.stop()
+        again = loaded(open_lightning(url=fixture_store.url))  # the next run starts where we were
+        deck = again
+        deck.press("5")
+        assert f"Backend URL   {other.url}" in deck.wait_for("from Settings (saved in")
+        assert "Data age      rollouts read" in deck.wait_for("Data age      rollouts read")
     finally:
         other.stop()
+        not_a_store.stop()
+
+
+def test_agl_server_host_and_port_choose_the_server(
+    fixture_store: FixtureStore, open_lightning, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGL_SERVER_HOST", "127.0.0.1")
+    monkeypatch.setenv("AGL_SERVER_PORT", str(fixture_store.port))
+    deck = loaded(open_lightning(url="http://127.0.0.1:1"))  # the layout's URL is overridden
+    deck.press("5")
+    deck.wait_for("from AGL_SERVER_HOST/AGL_SERVER_PORT")
 
 
 @pytest.mark.parametrize(
@@ -171,7 +210,7 @@ def test_page_size_from_settings(fixture_store: FixtureStore, open_lightning) ->
     assert "page 1/3 · 50 per page · 114 rollouts" in deck.text()
     deck.press("5")
     deck.wait_for("Page size     50 rollouts")
-    deck.press("j", "j", "j", "j", "j")  # Enter on the setting changes it
+    deck.press("j", "j", "j", "j", "j", "j")  # Enter on the setting changes it
     deck.press("enter")
     deck.wait_for("Rollouts per page")
     deck.press("3")

@@ -75,7 +75,7 @@ def test_refresher_cadence_off_and_reconnect() -> None:
     assert refresher.due(1006.0, True) == "auto-refresh"
     assert refresher.due(1010.0, True) is None
     assert refresher.due(1011.0, True) == "auto-refresh"
-    assert refresher.due(1012.0, False) is None
+    assert refresher.due(1012.0, False) == "went offline"  # every view fetches, and is marked stale
     assert refresher.due(1012.5, None) is None  # not known yet: nothing changes
     assert refresher.due(1013.0, True) == "back online"
     session.auto_refresh = None
@@ -100,7 +100,10 @@ def test_theme_names() -> None:
 
 def test_the_header_segment() -> None:
     online = Result("lightning.health", Health("u", True), fetched_at=1.0)
-    assert connection_markup(online, False) == [("good", "● Online")]
+    assert connection_markup(online, False) == [("good", "● Online 0.3.0")]
+    assert connection_markup(Result("lightning.health", Health("u", True, "1.x"), fetched_at=1.0), False) == [
+        ("good", "● Online 1.x")
+    ]
     assert connection_markup(online, True, now=2.0) == [("info", "◌ Refreshing")]
     assert connection_markup(online, True, now=3.0) == [("muted", "◌ Refreshing")]  # it blinks
     offline = Result("lightning.health", None, error="OfflineError: refused")
