@@ -125,9 +125,7 @@ class DynamoActions:
         for loaded in view.files:
             first.setdefault(loaded.namespace, loaded)
         width = max(len(namespace) for namespace in first)
-        options: list[str | tuple[str, str]] = [
-            (_namespace_label(loaded, width, view.namespace), ns) for ns, loaded in first.items()
-        ]
+        options = [(_namespace_label(loaded, width, view.namespace), ns) for ns, loaded in first.items()]
         chosen = await ctx.choose(f"Choose a namespace ({view.state_dir})", options)
         if chosen is not None:
             self.select(ctx, chosen)
