@@ -12,6 +12,7 @@ from typing import Any
 
 import psutil
 
+from deck import now
 from deck.plugins.system.client import read_counters
 from deck.plugins.system.client_nvml import Nvml, NvmlUnavailable
 from deck.plugins.system.model import NO_GPU, CpuSnapshot, GpuSnapshot, MemorySnapshot, ProcessInfo
@@ -36,9 +37,9 @@ class CpuSampler:
     def read(self) -> CpuSnapshot:
         """Sample every core once (the first time, not sooner than MIN_DELTA after priming)."""
         _wait_since(self._primed)
-        now = self._read_times()
-        per_core = tuple(_busy_percent(old, new) for old, new in zip(self._last, now))
-        self._last = now
+        times = self._read_times()
+        per_core = tuple(_busy_percent(old, new) for old, new in zip(self._last, times))
+        self._last = times
         for core, value in zip(self._history, per_core):
             core.append(value)
         return CpuSnapshot(
@@ -91,8 +92,8 @@ class ProcessSampler:
         self._priming.start()
 
     def _prime(self) -> None:
-        now = time.monotonic()
-        self._cpu = {(c.pid, c.started): (c.cpu_seconds, now) for c in read_counters()}
+        read_at = time.monotonic()
+        self._cpu = {(c.pid, c.started): (c.cpu_seconds, read_at) for c in read_counters()}
         self._primed = time.monotonic()
 
     def read(self) -> tuple[ProcessInfo, ...]:
@@ -100,21 +101,21 @@ class ProcessSampler:
         self._priming.join()
         _wait_since(self._primed)
         total = psutil.virtual_memory().total or 1
-        now = time.monotonic()
+        read_at = time.monotonic()
         found = []
         cpu: dict[tuple[int, float], tuple[float, float]] = {}
         static: dict[tuple[int, float], tuple[str, str, str]] = {}
         for counters in read_counters():
             key = (counters.pid, counters.started)
             name, user, command = static[key] = self._static.get(key) or _describe(counters.pid)
-            cpu[key] = (counters.cpu_seconds, now)
+            cpu[key] = (counters.cpu_seconds, read_at)
             before, then = self._cpu.get(key, cpu[key])
             found.append(
                 ProcessInfo(
                     pid=counters.pid,
                     name=name,
                     user=user,
-                    cpu=_percent(counters.cpu_seconds - before, now - then),
+                    cpu=_percent(counters.cpu_seconds - before, read_at - then),
                     memory=round(100 * counters.rss / total, 2),
                     rss=counters.rss,
                     threads=counters.threads,
@@ -145,8 +146,8 @@ def _describe(pid: int) -> tuple[str, str, str]:
 
 
 def uptime(boot_time: float) -> float:
-    """Seconds since boot."""
-    return time.time() - boot_time
+    """Seconds since boot, by the deck's clock."""
+    return now() - boot_time
 
 
 class GpuSampler:
