@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from deck._scaffold import new_plugin
+
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 PARTS = ("plugin", "client", "source", "panels", "actions", "model")
 #: The parts a bigger plugin may split into several modules.
@@ -195,7 +197,5 @@ def test_the_checks_catch_what_they_are_for(tmp_path: Path) -> None:
 
 
 def test_the_generated_plugin_has_the_shape(tmp_path: Path) -> None:
-    from deck._scaffold import new_plugin
-
     project = new_plugin("shape_probe", tmp_path)
     assert offences(project / "deck_shape_probe") == set()
