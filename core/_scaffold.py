@@ -121,7 +121,7 @@ def new_plugin_command() -> Command:
     """The `deck new-plugin` subcommand."""
     return Command(
         "new-plugin",
-        "Create a pip-installable plugin package: a source, a panel, an action, a layout and a test.",
+        "Create a pip-installable plugin package in deck's one plugin shape, with a layout and tests.",
         _run,
         _configure,
     )
@@ -170,55 +170,116 @@ pytest
 ```
 
 `deck --list` shows the plugin `$plugin` and its panel type `$plugin.items`; `deck --layout $plugin`
-opens `layouts/$plugin.yaml`; `pytest` runs `tests/` headless.
+opens `layouts/$plugin.yaml`, which shows the files in `inbox/`; `pytest` runs `tests/` headless.
+
+The package has deck's one plugin shape; a bigger plugin splits a part into more modules named
+after it (`client_v2.py`, `panels_detail.py`):
 
 | file | what it holds |
 | --- | --- |
-| `$package/plugin.py` | the hooks: config options, the source, the panel type, the action |
-| `$package/source.py` | collecting snapshots (replace `ItemStore` with your backend) |
+| `$package/plugin.py` | the hooks only: config options, the client, the source, the panel type, the action |
+| `$package/client.py` | talking to the backend (here: a folder, one item per file); no urwid |
+| `$package/model.py` | the immutable values a snapshot is made of |
+| `$package/source.py` | the sources: snapshots the client reads in a worker thread |
 | `$package/panels.py` | the items table |
 | `$package/actions.py` | acknowledging an item, confirmed first; disabled by `--read-only` |
 | `layouts/$plugin.yaml` | a layout using the plugin |
-| `tests/test_$plugin.py` | a headless test with `deck.testing` |
+| `tests/` | the client on its own, and the plugin in a headless deck (`deck.testing`) |
+
+Config (under `plugins: $plugin:` in a layout): `folder` (the folder to show, default `inbox`),
+`interval` (seconds between reads). Keys: `a` acknowledges the selected item.
 
 The plugin guide, `docs/plugins.md` in deck's repository, explains every part.
 """,
+    "inbox/alpha.txt": "The first example item: every file in the folder is one.\n",
+    "inbox/beta.txt": "The second example item.\n",
+    "inbox/gamma.txt": "The third example item.\n",
     "$package/__init__.py": '''\
 """$title: a deck plugin."""
 ''',
-    "$package/source.py": '''\
-"""Collecting $title's snapshots: replace ItemStore with a client for your backend."""
+    "$package/model.py": '''\
+"""What $title's snapshots are made of: immutable values, shared safely between threads."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Item", "ItemStore"]
+__all__ = ["Item"]
 
 
 @dataclass(frozen=True)
 class Item:
-    """One row of the items panel: snapshots are immutable values."""
+    """One row of the items panel."""
 
     name: str
-    status: str
+    size: int
+    modified: float
+    acknowledged: bool
+
+    @property
+    def status(self) -> str:
+        """What the Status column shows."""
+        return "acknowledged" if self.acknowledged else "new"
+''',
+    "$package/client.py": '''\
+"""Talking to $title's backend: here a folder, one item per file. Replace it with yours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from $package.model import Item
+
+__all__ = ["MARK", "FolderClient"]
+
+#: A file is acknowledged when a file of its name plus this suffix lies beside it.
+MARK = ".ack"
 
 
-class ItemStore:
-    """Stands in for your backend: the items and which of them were acknowledged."""
+class FolderClient:
+    """Reads and changes the backend; it knows nothing of the screen, so it is tested on its own."""
 
-    def __init__(self) -> None:
-        # Replaced, never mutated: the source reads it in a worker thread.
-        self.acknowledged: frozenset[str] = frozenset()
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
-    def read(self, names: Sequence[str]) -> tuple[Item, ...]:
-        """One snapshot; it runs in a worker thread, so it may block (HTTP, files, a database)."""
-        return tuple(Item(name, "acknowledged" if name in self.acknowledged else "new") for name in names)
+    def items(self) -> tuple[Item, ...]:
+        """Every item, by name; it may block (a worker thread calls it)."""
+        if not self.folder.is_dir():
+            raise FileNotFoundError(f"{self.folder} is not a folder: set the plugin's `folder` option")
+        marked = {path.stem for path in self.folder.glob(f"*{MARK}")}
+        items = []
+        for path in sorted(self.folder.iterdir()):
+            if path.suffix == MARK or not path.is_file():
+                continue
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # removed since the listing
+                continue
+            items.append(Item(path.name, stat.st_size, stat.st_mtime, path.name in marked))
+        return tuple(items)
 
     def acknowledge(self, name: str) -> None:
-        """Change something in the backend (here: remember the name)."""
-        self.acknowledged = self.acknowledged | {name}
+        """Change something in the backend: leave the mark beside the item."""
+        if Path(name).name != name or not (self.folder / name).is_file():
+            raise ValueError(f"{name!r} is not an item in {self.folder}")
+        (self.folder / f"{name}{MARK}").touch()
+''',
+    "$package/source.py": '''\
+"""$title's sources: what deck fetches in a worker thread and hands to the panels as snapshots."""
+
+from __future__ import annotations
+
+from deck import Source
+
+from $package.client import FolderClient
+from $package.model import Item
+
+__all__ = ["sources"]
+
+
+def sources(client: FolderClient, interval: float) -> list[Source[tuple[Item, ...]]]:
+    """The items, read every `interval` seconds (and at once after an action asks for it)."""
+    return [Source("$plugin.items", client.items, interval=interval, description="the folder's files")]
 ''',
     "$package/panels.py": '''\
 """$title's views: a table of items."""
@@ -226,9 +287,9 @@ class ItemStore:
 from __future__ import annotations
 
 from deck import PanelContext, TablePanel
-from deck.widgets import Column, badge
+from deck.widgets import Column, badge, bytes_, relative_time
 
-from $package.source import Item
+from $package.model import Item
 
 __all__ = ["ItemsPanel"]
 
@@ -239,6 +300,8 @@ class ItemsPanel(TablePanel[Item]):
     sources = ("$plugin.items",)
     columns = (
         Column("Name", lambda item: item.name, weight=2),
+        Column("Size", lambda item: item.size, render=bytes_, width=10, align="right"),
+        Column("Modified", lambda item: item.modified, render=relative_time, width=10),
         Column("Status", lambda item: item.status, render=badge({"new": "warn", "acknowledged": "good"})),
     )
 
@@ -252,13 +315,14 @@ from __future__ import annotations
 
 from deck import Action, ActionContext, ActionError
 
-from $package.source import Item, ItemStore
+from $package.client import FolderClient
+from $package.model import Item
 
 __all__ = ["actions"]
 
 
-def actions(store: ItemStore) -> list[Action]:
-    """The plugin's actions, sharing its store."""
+def actions(client: FolderClient) -> list[Action]:
+    """The plugin's actions, sharing its client."""
 
     async def acknowledge(ctx: ActionContext) -> str | None:
         item = ctx.selection
@@ -266,7 +330,7 @@ def actions(store: ItemStore) -> list[Action]:
             raise ActionError("select an item first")
         if not await ctx.confirm(f"Acknowledge {item.name}?", ok="Acknowledge"):
             return None
-        await ctx.run_blocking(store.acknowledge, item.name)  # blocking work never runs on the loop
+        await ctx.run_blocking(client.acknowledge, item.name)  # blocking work never runs on the loop
         ctx.refresh("$plugin.items")
         return f"acknowledged {item.name}"
 
@@ -282,40 +346,46 @@ def actions(store: ItemStore) -> list[Action]:
     ]
 ''',
     "$package/plugin.py": '''\
-"""$title's hooks: what the plugin offers to deck."""
+"""$title's hooks: what the plugin offers to deck, and nothing else."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from deck import Action, Option, PanelType, Source, hookimpl
 
 from $package.actions import actions
+from $package.client import FolderClient
+from $package.model import Item
 from $package.panels import ItemsPanel
-from $package.source import Item, ItemStore
+from $package.source import sources
 
 __all__ = ["$cls"]
 
 
 class $cls:
-    """$title: items and their status."""
+    """$title: the files in a folder, and which were acknowledged."""
 
     def __init__(self) -> None:
-        # One instance per deck: state shared by the source and the action lives here.
-        self.store = ItemStore()
+        # One instance per deck; deck_configure points the client at the layout's folder.
+        self.client = FolderClient(Path("inbox"))
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
         return {
-            "items": Option(list, ["alpha", "beta", "gamma"], "the items to show"),
+            "folder": Option(str, "inbox", "the folder whose files are the items"),
             "interval": Option(float, 2.0, "seconds between reads"),
         }
 
     @hookimpl
+    def deck_configure(self, config: Mapping[str, Any]) -> None:
+        self.client = FolderClient(Path(config["folder"]).expanduser())
+
+    @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[tuple[Item, ...]]]:
-        names = tuple(str(name) for name in config["items"])
-        return [Source("$plugin.items", lambda: self.store.read(names), interval=config["interval"])]
+        return sources(self.client, config["interval"])
 
     @hookimpl
     def deck_panels(self) -> list[PanelType]:
@@ -323,18 +393,49 @@ class $cls:
 
     @hookimpl
     def deck_actions(self) -> list[Action]:
-        return actions(self.store)
+        return actions(self.client)
 ''',
     "layouts/$plugin.yaml": """\
 # deck --layout $plugin (from the package folder), or deck --layout layouts/$plugin.yaml
 title: $upper
 plugins:
   $plugin:
-    items: [alpha, beta, gamma]
+    folder: inbox
 screens:
   - name: Items
     panel: $plugin.items
 """,
+    "tests/test_client.py": '''\
+"""$title's client on its own: the folder's files are the items, and acknowledging marks one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from $package.client import FolderClient
+
+
+def test_every_file_is_an_item_and_acknowledging_marks_it(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("bb")
+    (tmp_path / "a.txt").write_text("a")
+    client = FolderClient(tmp_path)
+    assert [(item.name, item.size, item.status) for item in client.items()] == [
+        ("a.txt", 1, "new"),
+        ("b.txt", 2, "new"),
+    ]
+    client.acknowledge("b.txt")
+    assert [item.status for item in client.items()] == ["new", "acknowledged"]
+
+
+def test_what_is_not_an_item_is_refused(tmp_path: Path) -> None:
+    client = FolderClient(tmp_path)
+    with pytest.raises(ValueError, match="is not an item"):
+        client.acknowledge("../elsewhere.txt")
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        FolderClient(tmp_path / "missing").items()
+''',
     "tests/test_$plugin.py": '''\
 """$title in a headless deck: the items show, and acknowledging one asks first."""
 
@@ -345,22 +446,41 @@ from pathlib import Path
 
 from deck.testing import Harness
 
-LAYOUT = Path(__file__).resolve().parents[1] / "layouts" / "$plugin.yaml"
+LAYOUT = """\\
+plugins:
+  $plugin:
+    folder: {folder}
+screens:
+  - name: Items
+    panel: $plugin.items
+"""
 
 
-def test_acknowledge_asks_then_marks_the_item(deck_harness: Callable[..., Harness]) -> None:
-    deck = deck_harness(LAYOUT, size=(100, 24))
-    deck.wait_for("alpha")
+def _layout(tmp_path: Path) -> Path:
+    """A layout showing a folder of its own, so the test changes nothing outside `tmp_path`."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("alpha.txt", "beta.txt"):
+        (inbox / name).write_text(name)
+    layout = tmp_path / "layout.yaml"
+    layout.write_text(LAYOUT.format(folder=inbox))
+    return layout
+
+
+def test_acknowledge_asks_then_marks_the_item(deck_harness: Callable[..., Harness], tmp_path: Path) -> None:
+    deck = deck_harness(_layout(tmp_path), size=(100, 24))
+    deck.wait_for("alpha.txt")
     deck.press("a")
-    deck.wait_for("Acknowledge alpha?")
+    deck.wait_for("Acknowledge alpha.txt?")
     deck.press("y")
-    deck.wait_for("acknowledged alpha")  # the status line
+    deck.wait_for("acknowledged alpha.txt")  # the status line
     deck.wait_for("● acknowledged")  # the row, after the refresh
+    assert (tmp_path / "inbox" / "alpha.txt.ack").exists()
 
 
-def test_read_only_disables_acknowledge(deck_harness: Callable[..., Harness]) -> None:
-    deck = deck_harness(LAYOUT, size=(100, 24), read_only=True)
-    deck.wait_for("alpha")
+def test_read_only_disables_acknowledge(deck_harness: Callable[..., Harness], tmp_path: Path) -> None:
+    deck = deck_harness(_layout(tmp_path), size=(100, 24), read_only=True)
+    deck.wait_for("alpha.txt")
     deck.press("a")
     deck.wait_for("disabled in read-only mode")
     assert "● acknowledged" not in deck.text()

@@ -9,6 +9,7 @@ from deck.widgets._cells import (
     json_preview,
     local_time,
     progress_bar,
+    rate,
     relative_time,
     sparkline,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "json_preview",
     "local_time",
     "progress_bar",
+    "rate",
     "relative_time",
     "sparkline",
 ]

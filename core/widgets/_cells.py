@@ -151,11 +151,28 @@ def relative_time(value: float | None, now: float | None = None) -> Cell:
     return f"{text} ago" if delta > 0 else f"in {text}"
 
 
+def rate(per_second: float | None, unit: str = "") -> Cell:
+    """A per-second rate: "0.5/s", "42 req/s", "1.2k/s"; with `unit="B"`, bytes: "1.5 MiB/s"."""
+    if per_second is None or not isinstance(per_second, (int, float)) or not math.isfinite(per_second):
+        return [("muted", "—")]
+    if unit == "B":
+        return f"{_bytes_text(float(per_second))}/s"
+    value, prefix = float(per_second), ""
+    for prefix in ("", "k", "M", "G"):  # the last one tried is the one shown
+        if abs(value) < 999.5 or prefix == "G":
+            break
+        value /= 1000
+    return f"{value:.{1 if abs(value) < 9.95 and value else 0}f}{prefix}{unit}/s"
+
+
 def bytes_(value: float | None) -> Cell:
     """A size in bytes shown as "1.5 GiB"."""
     if value is None:
         return [("muted", "—")]
-    size = float(value)
+    return _bytes_text(float(value))
+
+
+def _bytes_text(size: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if abs(size) < 1024 or unit == "TiB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"

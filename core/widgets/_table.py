@@ -47,6 +47,9 @@ class Column(Generic[Row]):
             renderer with a second required parameter also gets the column's width.
         width: a fixed width in cells; otherwise the column shares what is left by `weight`.
         sort_key: what to sort by, if not the raw value.
+        priority: 0 keeps the column at every width; a table too narrow for all its columns
+            (fixed widths and minimums) leaves out the highest priority first, so a narrow
+            terminal shows fewer columns rather than every column cut short.
     """
 
     title: str
@@ -58,6 +61,7 @@ class Column(Generic[Row]):
     align: Align = "left"
     sortable: bool = True
     sort_key: Callable[[Any], Any] | None = None
+    priority: int = 0
     _draw: Callable[[Any, int], Cell] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -578,6 +582,8 @@ class Table(urwid.Widget, Generic[Row]):
         if self.header and row == 0:
             x = 0
             for index, width in enumerate(self._widths):
+                if not width:  # left out at this width
+                    continue
                 if x <= col < x + width + 1:
                     if self.columns[index].sortable:
                         same = self._sort and self._sort[0] == index
@@ -596,22 +602,22 @@ class Table(urwid.Widget, Generic[Row]):
     def _layout(self, width: int) -> tuple[int, ...]:
         if width == self._width:
             return self._widths
-        gaps = len(self.columns) - 1
-        fixed = sum(c.width for c in self.columns if c.width)
-        flexible = [c for c in self.columns if not c.width]
+        shown = self._shown(width)
+        gaps = len(shown) - 1
+        fixed = sum(self.columns[i].width or 0 for i in shown)
+        flexible_at = [i for i in shown if not self.columns[i].width]
         room = max(0, width - gaps - fixed)
-        weight = sum(c.weight for c in flexible) or 1.0
-        widths = []
+        weight = sum(self.columns[i].weight for i in flexible_at) or 1.0
+        widths = [0] * len(self.columns)
         left = room
-        for column in self.columns:
+        for index in shown:
+            column = self.columns[index]
             if column.width:
-                widths.append(column.width)
+                widths[index] = column.width
             else:
-                share = max(column.min_width, int(room * column.weight / weight))
-                widths.append(share)
-                left -= share
-        flexible_at = [i for i, c in enumerate(self.columns) if not c.width]
-        if flexible and left > 0:
+                widths[index] = max(column.min_width, int(room * column.weight / weight))
+                left -= widths[index]
+        if flexible_at and left > 0:
             widths[flexible_at[-1]] += left
         while left < 0:
             # A column raised to its minimum takes the cells from the roomiest other column.
@@ -624,13 +630,30 @@ class Table(urwid.Widget, Generic[Row]):
         self._line_cache.clear()
         return self._widths
 
+    def _shown(self, width: int) -> list[int]:
+        """The columns drawn at `width`: those with a priority give way, highest first, until all fit."""
+        shown = list(range(len(self.columns)))
+
+        def needed() -> int:
+            return sum(self.columns[i].width or self.columns[i].min_width for i in shown) + len(shown) - 1
+
+        while needed() > width:
+            droppable = [i for i in shown if self.columns[i].priority > 0]
+            if not droppable:
+                break
+            # The highest priority goes first; of equal ones, the rightmost.
+            shown.remove(max(droppable, key=lambda i: (self.columns[i].priority, i)))
+        return shown
+
     def _header_line(self, width: int) -> Line:
         segments: list[Segment] = []
         for index, (column, w) in enumerate(zip(self.columns, self._widths)):
+            if not w:  # left out at this width
+                continue
             title = column.title
             if self._sort and self._sort[0] == index:
                 title += " ▼" if self._sort[1] else " ▲"
-            if index:
+            if segments:
                 segments.append(("column_head", " "))
             segments += fit([("column_head", title)], w, column.align)
         return encode_line(fit(segments, width), "column_head")
@@ -643,12 +666,16 @@ class Table(urwid.Widget, Generic[Row]):
             line = encode_line(fit([("muted", "    " + row.text)], width))
         else:
             segments: list[Segment] = []
-            for index, (column, w) in enumerate(zip(self.columns, self._widths)):
+            first = True
+            for column, w in zip(self.columns, self._widths):
+                if not w:  # left out at this width
+                    continue
                 cell = as_segments(column.cell(row, w))
                 if self.shift and not column.width:
                     cell = drop_cells(cell, self.shift)
-                if index == 0:
+                if first:
                     cell = self._marker(row, depth, key) + cell
+                    first = False
                 else:
                     segments.append((None, " "))
                 segments += fit(cell, w, column.align)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from deck import PanelContext
-from deck.widgets import Cell, Column, bytes_, progress_bar
+from deck.widgets import Cell, Column, bytes_, progress_bar, rate
 
 from . import panels_cells as cells
 from .client import MeshClient
@@ -177,7 +177,7 @@ class NrpcPanel(MeshTable[NrpcCall]):
         parts = [self.table.summary]
         stats = self.stats
         if stats is not None:
-            parts.append(f"{stats.rate:.1f}/s")
+            parts.append(cells.plain(rate(stats.rate)))
             if stats.p99_ms is not None:
                 parts.append(f"p99 {stats.p99_ms:.0f} ms")
             parts.append(f"{stats.failed_pct:.1f}% failed")

@@ -9,7 +9,7 @@ from typing import Any
 import urwid
 
 from deck import Panel, PanelContext, Result
-from deck.widgets import Cell, KeyValue, Segment, icons, sparkline
+from deck.widgets import Cell, KeyValue, Segment, icons, rate, sparkline
 
 from . import panels_cells as cells
 from .client import MeshClient
@@ -232,7 +232,7 @@ class SummaryPanel(Panel):
         finished = Counter(m.phase for m in snapshot.migrations if not m.active)
         stats = nrpc_stats(snapshot.nrpc, snapshot.now)
         chain_states = Counter(c.status for c in snapshot.chains)
-        nrpc: list[Segment] = [("text", f"{stats.rate:.0f}/s")]
+        nrpc: list[Segment] = cells.segments(rate(stats.rate), "text")
         if stats.p99_ms is not None:
             nrpc += [("muted", " · p99 "), (cells.latency_role(stats.p99_ms), f"{stats.p99_ms:.0f} ms")]
         nrpc += [("muted", " · "), ("bad" if stats.failed else "good", f"{stats.failed_pct:.1f}% failed")]

@@ -74,8 +74,9 @@ def read_one(pid: int) -> Counters | None:
 
 
 def _from_procfs() -> Iterator[Counters]:
-    for entry in os.scandir(_PROC):
-        if entry.name.isdigit() and (parsed := _procfs_one(int(entry.name))):
+    # By pid, as htop lists them: processes that tie in the sort column keep one order.
+    for pid in sorted(int(entry.name) for entry in os.scandir(_PROC) if entry.name.isdigit()):
+        if parsed := _procfs_one(pid):
             yield parsed
 
 

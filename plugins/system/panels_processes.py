@@ -65,13 +65,16 @@ def _gpu_cell(render: Callable[[float], Cell]) -> Callable[[tuple[float | None, 
     return cell
 
 
+#: The command line gets at least this much before other columns give way.
+COMMAND_WIDTH = 24
+#: On a narrow terminal TIME+, then RSS, then User and MEM% give way to the command line.
 COLUMNS: tuple[Column[ProcessInfo], ...] = (
     Column("PID", lambda p: p.pid, width=7, align="right"),
-    Column("User", lambda p: p.user, width=8),
+    Column("User", lambda p: p.user, width=8, priority=2),
     Column("CPU%", lambda p: p.cpu, width=6, align="right", render=lambda v: f"{v:.1f}"),
-    Column("MEM%", lambda p: p.memory, width=6, align="right", render=lambda v: f"{v:.1f}"),
-    Column("RSS", lambda p: p.rss, width=9, align="right", render=bytes_),
-    Column("TIME+", lambda p: p.cpu_seconds, width=8, align="right", render=cpu_time),
+    Column("MEM%", lambda p: p.memory, width=6, align="right", render=lambda v: f"{v:.1f}", priority=1),
+    Column("RSS", lambda p: p.rss, width=9, align="right", render=bytes_, priority=3),
+    Column("TIME+", lambda p: p.cpu_seconds, width=8, align="right", render=cpu_time, priority=4),
     Column("S", lambda p: p.status, width=1, render=_state),
 )
 GPU_COLUMNS: tuple[Column[ProcessInfo], ...] = (
@@ -141,7 +144,7 @@ class ProcessesPanel(TablePanel[ProcessInfo]):
         return self._prefix.get(process.pid, "") + process.command if self._prefix else process.command
 
     def _table(self, previous: Table[ProcessInfo] | None) -> Table[ProcessInfo]:
-        command = Column("Command", self._command, render=_command, weight=1, min_width=10)
+        command = Column("Command", self._command, render=_command, weight=1, min_width=COMMAND_WIDTH)
         columns = (*COLUMNS, *(GPU_COLUMNS if self._with_gpus else ()), command)
         table = _ProcessTable(columns, _row_id, empty="no processes", on_sort=self._sorted)
         if previous is not None:  # the same view with other columns

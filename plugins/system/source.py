@@ -11,6 +11,7 @@ from typing import Any
 
 import psutil
 
+from deck import now
 from deck.plugins.system.client import read_counters
 from deck.plugins.system.client_nvml import Nvml, NvmlUnavailable
 from deck.plugins.system.model import NO_GPU, CpuSnapshot, GpuSnapshot, MemorySnapshot, ProcessInfo
@@ -33,10 +34,10 @@ class CpuSampler:
 
     def read(self) -> CpuSnapshot:
         """Sample every core once; the first sample is each core's average since boot."""
-        now = self._read_times()
-        last = self._last or [None] * len(now)
-        per_core = tuple(_busy_percent(old, new) for old, new in zip(last, now))
-        self._last = now
+        times = self._read_times()
+        last = self._last or [None] * len(times)
+        per_core = tuple(_busy_percent(old, new) for old, new in zip(last, times))
+        self._last = times
         if len(self._history) != len(per_core):
             self._history = [deque(maxlen=self._size) for _ in per_core]
         for core, value in zip(self._history, per_core):
@@ -87,21 +88,21 @@ class ProcessSampler:
     def read(self) -> tuple[ProcessInfo, ...]:
         """Sample every process; ones that vanish or deny access mid-read are blanked."""
         total = psutil.virtual_memory().total or 1
-        now = time.monotonic()
+        read_at = time.monotonic()
         found = []
         cpu: dict[tuple[int, float], tuple[float, float]] = {}
         static: dict[tuple[int, float], tuple[str, str, str]] = {}
         for counters in read_counters():
             key = (counters.pid, counters.started)
             name, user, command = static[key] = self._static.get(key) or _describe(counters.pid)
-            cpu[key] = (counters.cpu_seconds, now)
+            cpu[key] = (counters.cpu_seconds, read_at)
             before, then = self._cpu.get(key, cpu[key])
             found.append(
                 ProcessInfo(
                     pid=counters.pid,
                     name=name,
                     user=user,
-                    cpu=_percent(counters.cpu_seconds - before, now - then),
+                    cpu=_percent(counters.cpu_seconds - before, read_at - then),
                     memory=round(100 * counters.rss / total, 2),
                     rss=counters.rss,
                     threads=counters.threads,
@@ -132,8 +133,8 @@ def _describe(pid: int) -> tuple[str, str, str]:
 
 
 def uptime(boot_time: float) -> float:
-    """Seconds since boot."""
-    return time.time() - boot_time
+    """Seconds since boot, by the deck's clock."""
+    return now() - boot_time
 
 
 class GpuSampler:

@@ -202,3 +202,30 @@ def test_mouse_click_on_a_heading_sorts_and_on_a_row_selects() -> None:
     assert table.sort == ("PID", False)
     table.mouse_event((50, 6), "mouse press", 1, 10, 2, True)
     assert table.selected.pid == 7
+
+
+def test_a_narrow_table_leaves_out_its_least_needed_columns_first() -> None:
+    columns = [
+        Column("PID", lambda p: p.pid, width=6, align="right"),
+        Column("Name", lambda p: p.name, min_width=12),
+        Column("CPU", lambda p: p.cpu, width=6, align="right", priority=2),
+        Column("State", lambda p: p.state, width=10, priority=1),
+    ]
+    table: Table[Proc] = Table(columns, row_id=lambda p: p.pid)
+    table.update(ROWS)
+    table.sort_by("PID")
+    assert screen(table, (40, 3))[0].split() == ["PID", "▲", "Name", "CPU", "State"]
+    # 6 + 12 + 6 + 10 and three gaps need 37 cells: CPU (the highest priority) goes first.
+    narrow = screen(table, (36, 3))
+    assert narrow[0].split() == ["PID", "▲", "Name", "State"]
+    assert narrow[1].split() == ["1", "init", "sleeping"]
+    assert screen(table, (20, 3))[0].split() == ["PID", "▲", "Name"]
+    # Columns without a priority stay, cut short, however narrow the table.
+    assert screen(table, (10, 3))[1].split() == ["1", "in…"]
+    # The filter still reads a column left out, and a click finds the columns on show.
+    table.filter = "state:running"
+    assert [p.pid for p in table.visible_rows] == [42]
+    table.filter = ""
+    table.render((20, 3), True)
+    table.mouse_event((20, 3), "mouse press", 1, 10, 0, True)
+    assert table.sort == ("Name", False)

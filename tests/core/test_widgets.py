@@ -1,5 +1,5 @@
 from deck.widgets import Banner, Gauge, JsonView, KeyValue, LogLine, LogView, icons, sparkline
-from deck.widgets._cells import bytes_, duration, json_preview, local_time, progress_bar, relative_time
+from deck.widgets._cells import bytes_, duration, json_preview, local_time, progress_bar, rate, relative_time
 
 
 def lines(widget, size) -> list[str]:  # type: ignore[no-untyped-def]
@@ -95,3 +95,17 @@ def test_cells() -> None:
         assert sparkline([1, 2, 3, 4]) == [("spark", "_:+#")]
     finally:
         icons.ascii = False
+
+
+def test_rates_read_per_second_at_any_magnitude() -> None:
+    assert [rate(v) for v in (0, 0.5, 42, 999.4, 1234, 2.5e6)] == [
+        "0/s",
+        "0.5/s",
+        "42/s",
+        "999/s",
+        "1.2k/s",
+        "2.5M/s",
+    ]
+    assert rate(42, " req") == "42 req/s"
+    assert rate(1536, "B") == "1.5 KiB/s"
+    assert rate(None) == rate(float("nan")) == [("muted", "—")]

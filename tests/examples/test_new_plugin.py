@@ -18,11 +18,17 @@ FILES = [
     "README.md",
     "deck_demo_x/__init__.py",
     "deck_demo_x/actions.py",
+    "deck_demo_x/client.py",
+    "deck_demo_x/model.py",
     "deck_demo_x/panels.py",
     "deck_demo_x/plugin.py",
     "deck_demo_x/source.py",
+    "inbox/alpha.txt",
+    "inbox/beta.txt",
+    "inbox/gamma.txt",
     "layouts/demo_x.yaml",
     "pyproject.toml",
+    "tests/test_client.py",
     "tests/test_demo_x.py",
 ]
 
@@ -91,7 +97,8 @@ def test_the_package_has_every_part_and_passes_the_linters(
     ruff = [sys.executable, "-m", "ruff"]
     rules = ["--isolated", "--select", "E,F,W,I,UP,B,SIM,RUF", "--line-length", "110"]
     for command in (["check", *rules], ["format", "--check", "--isolated", "--line-length", "110"]):
-        done = subprocess.run([*ruff, *command, str(project)], capture_output=True, text=True)
+        # From the package folder, as its author runs it: there the package's imports are its own.
+        done = subprocess.run([*ruff, *command, "."], cwd=project, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
     sources = sorted(str(path.relative_to(project)) for path in project.rglob("*.py"))
     mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), *sources]
@@ -113,7 +120,9 @@ def test_a_new_plugin_installs_lists_passes_its_test_and_renders(deck_venv: Venv
     deck_venv.pip_install(str(project), cwd=tmp_path)
 
     listed = deck_venv.run(["deck", "--list"], cwd=tmp_path).stdout
-    assert re.search(r"^  demo_x +Demo X: items and their status\.$", listed, re.MULTILINE), listed
+    assert re.search(
+        r"^  demo_x +Demo X: the files in a folder, and which were acknowledged\.$", listed, re.MULTILINE
+    ), listed
     assert re.search(r"^  demo_x\.items +items; a acknowledges +\[no options\]$", listed, re.MULTILINE)
     assert re.search(
         r"^  demo_x\.acknowledge +a +demo_x\.items +Acknowledge  \(mutating\)$", listed, re.MULTILINE
@@ -122,12 +131,12 @@ def test_a_new_plugin_installs_lists_passes_its_test_and_renders(deck_venv: Venv
     assert "new-plugin" in commands.split(", ")
 
     tests = deck_venv.run([deck_venv.bin("pytest"), "-q", "-p", "no:cacheprovider"], cwd=project)
-    assert re.search(r"^2 passed", tests.stdout, re.MULTILINE), tests.stdout
+    assert re.search(r"^4 passed", tests.stdout, re.MULTILINE), tests.stdout
 
     screen = deck_venv.run(
         ["deck", "--layout", "demo_x", "--snapshot", "--size", "80x12"], cwd=project
     ).stdout
     assert screen.startswith(" DEMO X  demo_x"), screen
-    for row in ("│alpha", "│beta", "│gamma"):
-        assert re.search(rf"{re.escape(row)} +● new +│", screen), screen
+    for row in ("│alpha.txt", "│beta.txt", "│gamma.txt"):
+        assert re.search(rf"{re.escape(row)} +\d+ B .* ago +● new +│", screen), screen
     assert "[a] Acknowledge" in screen

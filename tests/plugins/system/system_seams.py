@@ -11,6 +11,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import psutil
+
 GPU_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu"
 #: Samples in nvml-samples.json: the first is idle, the last at full load with one process.
 IDLE, LOADED = 0, 11
@@ -137,3 +139,56 @@ class ManyCores:
             total[0] += load
             total[3] += 100 - load
         return [CpuTimes(*total) for total in self._totals]
+
+
+SYSTEM_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "system"
+Memory = namedtuple("Memory", "total available")
+Swap = namedtuple("Swap", "total used")
+
+
+class RecordedHost:
+    """The host of processes.json in place of this one: its process table as a /proc tree under
+    `root` (read by the plugin's own parser), and psutil's and the os module's other answers."""
+
+    def __init__(self, root: Path, now: float) -> None:
+        recording = json.loads((SYSTEM_FIXTURES / "processes.json").read_text())
+        self.processes: dict[int, dict[str, Any]] = {p["pid"]: p for p in recording["processes"]}
+        self.memory = recording["memory"]
+        self.load = tuple(recording["load"])
+        self.booted = now - recording["uptime"]
+        self.root = root
+        for pid, process in self.processes.items():
+            (root / str(pid)).mkdir(parents=True)
+            (root / str(pid) / "stat").write_bytes(self.stat_line(process))
+        (root / "self").symlink_to(root / str(max(self.processes)))
+
+    @staticmethod
+    def name(process: dict[str, Any]) -> str:
+        return process.get("comm") or Path(process["cmdline"][0].split()[0]).name[:15]
+
+    def stat_line(self, process: dict[str, Any]) -> bytes:
+        """/proc/<pid>/stat as the kernel writes it (fields 1-24, then zeros)."""
+        fields = [process["state"], process["ppid"], process["pid"], process["pid"], 0, -1, 4194560]
+        fields += [0, 0, 0, 0, process["utime"], process["stime"], 0, 0, 20, 0, process["threads"], 0]
+        fields += [process["start"], process["rss"] * 4096 * 3, process["rss"]] + [0] * 28
+        return f"{process['pid']} ({self.name(process)}) {' '.join(map(str, fields))}\n".encode()
+
+    def Process(self, pid: int) -> SimpleNamespace:
+        """psutil.Process for the recorded pids: name, user and command line."""
+        process = self.processes.get(pid)
+        if process is None:
+            raise psutil.NoSuchProcess(pid)
+        info = {"name": self.name(process), "username": process["user"], "cmdline": process["cmdline"]}
+        return SimpleNamespace(as_dict=lambda attrs, ad_value=None: {a: info.get(a, ad_value) for a in attrs})
+
+    def virtual_memory(self) -> Memory:
+        return Memory(self.memory["total"], self.memory["available"])
+
+    def swap_memory(self) -> Swap:
+        return Swap(self.memory["swap_total"], self.memory["swap_used"])
+
+    def boot_time(self) -> float:
+        return self.booted
+
+    def getloadavg(self) -> tuple[float, float, float]:
+        return self.load  # type: ignore[return-value]

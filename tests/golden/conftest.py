@@ -1,0 +1,8 @@
+"""The golden screens feed the system plugin through the seams its own tests use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins" / "system"))
