@@ -10,9 +10,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from deck import Action, ActionContext, ActionError, sanitize
+from deck import MASK, Action, ActionContext, ActionError, mask_text, sanitize
 from deck.plugins.declare.client import FetchError, stream_command
-from deck.plugins.declare.model import MASK, ActionSpec, mask_text
+from deck.plugins.declare.model import ActionSpec
 from deck.plugins.declare.panels_table import DeclaredRow, DeclaredTable
 from deck.plugins.declare.source import source_name
 from deck.widgets import LogLine

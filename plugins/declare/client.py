@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from deck.plugins.declare.model import mask_text
+from deck import mask_text
 
 __all__ = ["CommandOutput", "FetchError", "HttpReply", "http_get", "run_command", "stream_command"]
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 __all__ = [
-    "MASK",
     "ActionSpec",
     "ExecSpec",
     "HttpSpec",
@@ -19,44 +18,10 @@ __all__ = [
     "Snapshot",
     "SourceSpec",
     "Threshold",
-    "is_secret",
-    "mask_secrets",
-    "mask_text",
     "operators",
 ]
 
 Kind = Literal["exec", "http", "prometheus"]
-
-#: What a secret's value is shown as, in every view, export and log.
-MASK: Final = "••••••"
-_SECRET_WORDS: Final = (
-    r"api[_-]?key|token|passw(?:or)?d|secret|authorization|cookie|credential|private[_-]?key"
-)
-_SECRET = re.compile(_SECRET_WORDS, re.I)
-#: `token=abc`, `"password": "abc"`, `Authorization: Bearer abc` inside a line of text.
-_SECRET_IN_TEXT = re.compile(
-    rf"""((?:[\w-]*(?:{_SECRET_WORDS})[\w-]*)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|(?:bearer|basic)\s+\S+|[^\s,;&}}]+)""",
-    re.I,
-)
-
-
-def is_secret(name: object) -> bool:
-    """True for a key or header name that says its value is a secret."""
-    return isinstance(name, str) and _SECRET.search(name) is not None
-
-
-def mask_text(line: str) -> str:
-    """A line of text with the value after any secret-named key masked."""
-    return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + MASK, line)
-
-
-def mask_secrets(value: Any) -> Any:
-    """A copy of a JSON-like value with every value under a secret-named key masked."""
-    if isinstance(value, Mapping):
-        return {k: MASK if is_secret(k) and v is not None else mask_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(item) for item in value]
-    return value
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
-from deck import OptionError
+from deck import OptionError, is_secret_key
 from deck.plugins.declare.model import (
     ActionSpec,
     ExecSpec,
@@ -22,7 +22,6 @@ from deck.plugins.declare.model import (
     Rule,
     SourceSpec,
     Threshold,
-    is_secret,
     operators,
 )
 
@@ -142,7 +141,7 @@ def _url(value: Any, path: tuple[str | int, ...]) -> str:
     ):
         raise _fail(path, f"expected an http:// or https:// URL, got {value!r}")
     parts = urlsplit(value)
-    if parts.password or any(is_secret(name) for name, _ in parse_qsl(parts.query)):
+    if parts.password or any(is_secret_key(name) for name, _ in parse_qsl(parts.query)):
         raise _fail(
             path,
             "the URL carries a secret (a password or a secret-named query parameter), which would be "
@@ -157,7 +156,7 @@ def _headers(value: Any, path: tuple[str | int, ...]) -> tuple[tuple[str, str], 
     for name, header in _mapping(value, path, "headers").items():
         if not isinstance(header, str):
             raise _fail((*path, name), f"header {name!r} must be text or env:NAME, got {header!r}")
-        if is_secret(name) and not _ENV.fullmatch(header):
+        if is_secret_key(name) and not _ENV.fullmatch(header):
             raise _fail(
                 (*path, name),
                 f"header {name!r} carries a secret: write env:NAME and export it, never the value itself",

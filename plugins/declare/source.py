@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from deck import Source, prometheus
+from deck import Source, mask_secrets, mask_text, prometheus
 from deck.plugins.declare.client import FetchError, http_get, run_command
-from deck.plugins.declare.model import Snapshot, SourceSpec, mask_secrets, mask_text
+from deck.plugins.declare.model import Snapshot, SourceSpec
 from deck.plugins.declare.model_layout import env_name
 from deck.plugins.declare.source_parse import ParseError, parse_text
 

@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from deck.plugins.declare.model import SourceSpec, mask_secrets, mask_text
+from deck import mask_secrets, mask_text
+from deck.plugins.declare.model import SourceSpec
 
 __all__ = ["ParseError", "Parsed", "parse_text", "pick"]
 

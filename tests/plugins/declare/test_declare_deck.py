@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from declare_support import LAYOUTS, exporter, free_port, gone, layout_on
 
+from deck import MASK
 from deck.plugins.declare.panels_table import DeclaredRow, DeclaredTable
 from deck.testing import Harness, open_deck
 
@@ -223,7 +224,7 @@ def test_health_board_shows_each_endpoint_or_why_it_failed(
     )
     harness = deck_harness(layout, size=(120, 30))
     assert harness.first_results(20)
-    for text in ("HTTP 503", "refused", "healthy", "status 200", "••••••"):
+    for text in ("HTTP 503", "refused", "healthy", "status 200", MASK):
         harness.wait_for(text)
     assert "k-123" not in harness.text()
 

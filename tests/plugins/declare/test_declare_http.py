@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from declare_support import free_port
 
+from deck import MASK
 from deck.plugins.declare.client import FetchError
-from deck.plugins.declare.model import MASK
 from deck.plugins.declare.model_layout import read_sources
 from deck.plugins.declare.source import DeclaredSource
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from declare_support import gone
 
+from deck import MASK
 from deck.plugins.declare.client import FetchError
-from deck.plugins.declare.model import MASK, Rule, Threshold
+from deck.plugins.declare.model import Rule, Threshold
 from deck.plugins.declare.model_layout import read_sources, read_thresholds
 from deck.plugins.declare.source import DeclaredSource
 from deck.plugins.declare.source_parse import pick
