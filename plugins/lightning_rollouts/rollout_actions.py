@@ -38,7 +38,7 @@ from deck.plugins.lightning_rollouts.model import (
 from deck.plugins.lightning_rollouts.panels import ResourceRow, SettingsPanel
 from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
-from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession
+from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningConnection
 from deck.plugins.lightning_rollouts.table import PAGE_SIZES
 
 __all__ = [
@@ -100,7 +100,7 @@ async def reveal_secret(ctx: ActionContext) -> str | None:
     return None
 
 
-def open_action(session: LightningSession) -> Handler:
+def open_action(session: LightningConnection) -> Handler:
     async def open_row(ctx: ActionContext) -> None:
         """Enter: a retried rollout opens into its attempts, a 1.x rollout shows its events;
         any other row shows its JSON."""
@@ -223,7 +223,7 @@ def clear_filters(ctx: ActionContext) -> str:
 
 
 async def _selected_rollout(
-    ctx: ActionContext, session: LightningSession, allowed: frozenset[str], verb: str, joiner: str
+    ctx: ActionContext, session: LightningConnection, allowed: frozenset[str], verb: str, joiner: str
 ) -> Rollout:
     """The selected rollout as the store has it now, refused unless its status allows `verb`."""
     row = ctx.selection
@@ -274,7 +274,7 @@ def _gone(rollout_id: str) -> str:
     return f"rollout {rollout_id} no longer exists"
 
 
-def cancel_action(session: LightningSession) -> Handler:
+def cancel_action(session: LightningConnection) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
         if isinstance(ctx.selection, HistoryRow):
@@ -286,7 +286,7 @@ def cancel_action(session: LightningSession) -> Handler:
     return cancel
 
 
-def requeue_action(session: LightningSession) -> Handler:
+def requeue_action(session: LightningConnection) -> Handler:
     async def requeue(ctx: ActionContext) -> str | None:
         """Put a failed or cancelled rollout back in the queue, after asking."""
         rollout = await _selected_rollout(ctx, session, REQUEUEABLE_STATUSES, "requeued", " or ")
@@ -302,7 +302,7 @@ def requeue_action(session: LightningSession) -> Handler:
 # ---- export ---------------------------------------------------------------------------------------
 
 
-def _export_lines(session: LightningSession, panel: RolloutsPanel) -> list[str]:
+def _export_lines(session: LightningConnection, panel: RolloutsPanel) -> list[str]:
     """One JSON line per rollout on show (1.x: with the events the history holds), masked."""
     lines = []
     if panel.backend == "1.x":
@@ -320,7 +320,7 @@ def _export_lines(session: LightningSession, panel: RolloutsPanel) -> list[str]:
     return lines
 
 
-def export_action(session: LightningSession) -> Handler:
+def export_action(session: LightningConnection) -> Handler:
     async def export(ctx: ActionContext) -> str | None:
         """Write the rollouts on show (as filtered; 1.x: with their events) to a JSONL file,
         secrets masked. An existing file is never overwritten."""
