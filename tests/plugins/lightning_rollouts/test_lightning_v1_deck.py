@@ -87,3 +87,16 @@ def test_the_deck_keeps_what_a_1x_server_deletes_and_survives_its_restart(
     assert "1 restart" in deck.text()
     deck.press("2")
     assert "Agent-lightning 1.x has no resources" in deck.wait_for("has no resources")
+
+    # The Gateway: paused after asking, resumed, as the server reports it.
+    deck.press("4", "tab")
+    deck.wait_for("▶ taking calls")
+    deck.press("g")
+    deck.wait_for("Pause the LLM gateway?")
+    deck.press("y")
+    wait_until(deck, lambda: "gateway paused" in status_line(deck), "the pause")
+    assert agl1x.call("GET", "/proxy/state")["paused"] is True
+    wait_until(deck, lambda: "⏸ paused" in deck.text(), "the Gateway panel saying paused")
+    deck.press("g")
+    wait_until(deck, lambda: "gateway resumed" in status_line(deck), "the resume")
+    assert agl1x.call("GET", "/proxy/state")["paused"] is False
