@@ -128,9 +128,17 @@ def _rollouts(ctx: ActionContext) -> RolloutsPanel:
     raise ActionError("this layout has no rollout table (lightning.rollouts)")
 
 
+def _store_table(ctx: ActionContext) -> RolloutsPanel:
+    """The rollout table of a LightningStore (0.3.0): pages, server sorts and filters are its."""
+    panel = _rollouts(ctx)
+    if panel.backend == "1.x":
+        raise ActionError("a 1.x server's history is one list: < > I sort it, / filters it")
+    return panel
+
+
 def page_action(step: int) -> Handler:
     def move(ctx: ActionContext) -> str | None:
-        panel = _rollouts(ctx)
+        panel = _store_table(ctx)
         if not panel.move_page(step):
             ctx.notify("already on the last page" if step > 0 else "already on the first page", "info")
         return None
@@ -140,7 +148,7 @@ def page_action(step: int) -> Handler:
 
 async def choose_page_size(ctx: ActionContext) -> str | None:
     """Pick 50, 100, 200 or 500 rollouts a page; the first row on show stays on show."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     query = panel.query
     options = [(f"{size} per page{'  ✓' if size == query.page_size else ''}", size) for size in PAGE_SIZES]
     size = await ctx.choose("Rollouts per page", options)
@@ -157,7 +165,7 @@ async def choose_page_size(ctx: ActionContext) -> str | None:
 
 async def choose_sort(ctx: ActionContext) -> str | None:
     """Pick the column every rollout is ordered by; picking the current one inverts it (as I)."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     current = panel.query.sort
     options = [
         (f"{title}{'  ✓ (again: invert)' if key == current else ''}", key)
@@ -177,7 +185,7 @@ def _sort_text(panel: RolloutsPanel) -> str:
 
 async def choose_status(ctx: ActionContext) -> str | None:
     """Show only rollouts in one status (or a group of them)."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     current = panel.query.statuses
     groups: list[tuple[str, frozenset[str]]] = [
         ("any status", frozenset()),
@@ -195,7 +203,7 @@ async def choose_status(ctx: ActionContext) -> str | None:
 
 async def choose_mode(ctx: ActionContext) -> str | None:
     """Show only rollouts of one mode (train, val, test, or none)."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     if panel.server_paged:
         raise ActionError(panel.refusal("filter by mode"))
     current = panel.query.modes
@@ -213,7 +221,7 @@ async def choose_mode(ctx: ActionContext) -> str | None:
 
 
 def clear_filters(ctx: ActionContext) -> str:
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     query = panel.query
     panel.set_query(dataclasses.replace(query, statuses=frozenset(), modes=frozenset(), search="", page=0))
     return "showing every rollout"
