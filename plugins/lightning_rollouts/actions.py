@@ -32,7 +32,7 @@ from deck.plugins.lightning_rollouts.settings_actions import (
     theme_action,
     url_action,
 )
-from deck.plugins.lightning_rollouts.source import LightningSession
+from deck.plugins.lightning_rollouts.source import LightningConnection
 from deck.plugins.lightning_rollouts.trace_actions import (
     pick_attempt_action,
     pick_rollout_action,
@@ -42,7 +42,7 @@ from deck.plugins.lightning_rollouts.trace_actions import (
 __all__ = ["lightning_actions"]
 
 
-def lightning_actions(session: LightningSession) -> list[Action]:
+def lightning_actions(session: LightningConnection) -> list[Action]:
     """Every action of the plugin, bound to the session it acts through."""
     rollouts = ROLLOUTS_PANEL
     viewers = (ROLLOUTS_PANEL, *TRACE_PANELS, RUNNERS_PANEL)

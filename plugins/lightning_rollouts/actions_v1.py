@@ -9,12 +9,12 @@ from deck.plugins.lightning_rollouts.history import HistoryRow
 from deck.plugins.lightning_rollouts.model_v1 import TERMINAL_STATES
 from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel, events_text
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
-from deck.plugins.lightning_rollouts.source import GATEWAY, ROLLOUTS, LightningSession
+from deck.plugins.lightning_rollouts.source import GATEWAY, ROLLOUTS, LightningConnection
 
 __all__ = ["delete_action", "fail_v1", "follow_action", "gateway_action", "show_events"]
 
 
-async def show_events(ctx: ActionContext, session: LightningSession, row: HistoryRow) -> None:
+async def show_events(ctx: ActionContext, session: LightningConnection, row: HistoryRow) -> None:
     """A 1.x rollout's events as text: live while the server has it, else from the history."""
     events, from_history = await blocking(ctx, session.events_v1, row.rollout_id)
     ctx.show_text(f"Events of {row.rollout_id}", events_text(row.rollout_id, events, from_history))
@@ -48,7 +48,7 @@ async def _confirmed(ctx: ActionContext, row: HistoryRow, verb: str, consequence
     return ok
 
 
-async def fail_v1(ctx: ActionContext, session: LightningSession) -> str | None:
+async def fail_v1(ctx: ActionContext, session: LightningConnection) -> str | None:
     """1.x has no cancelled state: cancelling a queuing or running rollout marks it failed."""
     row = _row(ctx)
     if row.state in TERMINAL_STATES:
@@ -66,7 +66,7 @@ async def fail_v1(ctx: ActionContext, session: LightningSession) -> str | None:
     return f"{row.rollout_id} is now {updated.state}"
 
 
-def delete_action(session: LightningSession) -> Handler:
+def delete_action(session: LightningConnection) -> Handler:
     async def delete(ctx: ActionContext) -> str | None:
         """Delete a 1.x rollout and its events from the server (the deck's history keeps them)."""
         row = _row(ctx)
@@ -89,7 +89,7 @@ def follow_action(ctx: ActionContext) -> str:
     return "following the newest rollouts" if panel.history.follow else "live follow off: the cursor stays"
 
 
-def gateway_action(session: LightningSession) -> Handler:
+def gateway_action(session: LightningConnection) -> Handler:
     async def toggle(ctx: ActionContext) -> str | None:
         """Pause the 1.x LLM proxy (new calls get 429) or let it take calls again."""
         panel = ctx.panel

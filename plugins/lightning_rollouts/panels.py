@@ -28,7 +28,7 @@ from deck.plugins.lightning_rollouts.source import (
     ROLLOUTS,
     STATISTICS,
     WORKERS,
-    LightningSession,
+    LightningConnection,
     ResourcesSnapshot,
     StoreSnapshot,
     Unsupported,
@@ -114,7 +114,7 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
 
     sources = (RESOURCES,)
 
-    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
         super().__init__(
             ctx,
             resource_columns(),
@@ -217,7 +217,7 @@ class RunnersPanel(AdaptivePanel[Worker]):
 
     sources = (WORKERS,)
 
-    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
         super().__init__(ctx, RUNNER_COLUMNS, lambda w: w.worker_id, empty="no runners have connected yet")
         self.session = session
         self.table.sort_by("Worker")
@@ -257,7 +257,7 @@ class SettingsPanel(Panel):
 
     sources = (HEALTH, STATISTICS)
 
-    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
         super().__init__(ctx)
         self.session = session
         self.view = KeyValue()

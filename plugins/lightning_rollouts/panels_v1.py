@@ -25,7 +25,7 @@ from deck.plugins.lightning_rollouts.display import format_local_time
 from deck.plugins.lightning_rollouts.history import HistoryRow, HistorySummary
 from deck.plugins.lightning_rollouts.model import mask_secrets
 from deck.plugins.lightning_rollouts.model_v1 import Event, llm_call
-from deck.plugins.lightning_rollouts.source import GATEWAY, GatewaySnapshot, LightningSession, Unsupported
+from deck.plugins.lightning_rollouts.source import GATEWAY, GatewaySnapshot, LightningConnection, Unsupported
 from deck.widgets import Cell, Column, KeyValue
 
 __all__ = ["GatewayPanel", "HistoryView", "events_text"]
@@ -151,7 +151,7 @@ class GatewayPanel(Panel):
 
     sources = (GATEWAY,)
 
-    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
         super().__init__(ctx)
         self.session = session
         self.view = KeyValue()

@@ -53,7 +53,7 @@ from deck.plugins.lightning_rollouts.source import (
     SPANS,
     STATISTICS,
     WORKERS,
-    LightningSession,
+    LightningConnection,
 )
 from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES, RolloutQuery
 
@@ -82,7 +82,7 @@ class LightningPlugin:
     """Rollouts, attempts, resources, traces and runners of an Agent-lightning LightningStore."""
 
     def __init__(self) -> None:
-        self.session = LightningSession()
+        self.session = LightningConnection()
         self.history_interval = 1.0
 
     @hookimpl

@@ -38,7 +38,7 @@ from deck.plugins.lightning_rollouts.model import (
 from deck.plugins.lightning_rollouts.panels import ResourceRow, SettingsPanel
 from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
-from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningSession
+from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningConnection
 from deck.plugins.lightning_rollouts.table import PAGE_SIZES
 
 __all__ = [
@@ -100,7 +100,7 @@ async def reveal_secret(ctx: ActionContext) -> str | None:
     return None
 
 
-def open_action(session: LightningSession) -> Handler:
+def open_action(session: LightningConnection) -> Handler:
     async def open_row(ctx: ActionContext) -> None:
         """Enter: a retried rollout opens into its attempts, a 1.x rollout shows its events;
         any other row shows its JSON."""
@@ -128,9 +128,17 @@ def _rollouts(ctx: ActionContext) -> RolloutsPanel:
     raise ActionError("this layout has no rollout table (lightning.rollouts)")
 
 
+def _store_table(ctx: ActionContext) -> RolloutsPanel:
+    """The rollout table of a LightningStore (0.3.0): pages, server sorts and filters are its."""
+    panel = _rollouts(ctx)
+    if panel.backend == "1.x":
+        raise ActionError("a 1.x server's history is one list: < > I sort it, / filters it")
+    return panel
+
+
 def page_action(step: int) -> Handler:
     def move(ctx: ActionContext) -> str | None:
-        panel = _rollouts(ctx)
+        panel = _store_table(ctx)
         if not panel.move_page(step):
             ctx.notify("already on the last page" if step > 0 else "already on the first page", "info")
         return None
@@ -140,7 +148,7 @@ def page_action(step: int) -> Handler:
 
 async def choose_page_size(ctx: ActionContext) -> str | None:
     """Pick 50, 100, 200 or 500 rollouts a page; the first row on show stays on show."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     query = panel.query
     options = [(f"{size} per page{'  ✓' if size == query.page_size else ''}", size) for size in PAGE_SIZES]
     size = await ctx.choose("Rollouts per page", options)
@@ -157,7 +165,7 @@ async def choose_page_size(ctx: ActionContext) -> str | None:
 
 async def choose_sort(ctx: ActionContext) -> str | None:
     """Pick the column every rollout is ordered by; picking the current one inverts it (as I)."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     current = panel.query.sort
     options = [
         (f"{title}{'  ✓ (again: invert)' if key == current else ''}", key)
@@ -177,7 +185,7 @@ def _sort_text(panel: RolloutsPanel) -> str:
 
 async def choose_status(ctx: ActionContext) -> str | None:
     """Show only rollouts in one status (or a group of them)."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     current = panel.query.statuses
     groups: list[tuple[str, frozenset[str]]] = [
         ("any status", frozenset()),
@@ -195,7 +203,7 @@ async def choose_status(ctx: ActionContext) -> str | None:
 
 async def choose_mode(ctx: ActionContext) -> str | None:
     """Show only rollouts of one mode (train, val, test, or none)."""
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     if panel.server_paged:
         raise ActionError(panel.refusal("filter by mode"))
     current = panel.query.modes
@@ -213,7 +221,7 @@ async def choose_mode(ctx: ActionContext) -> str | None:
 
 
 def clear_filters(ctx: ActionContext) -> str:
-    panel = _rollouts(ctx)
+    panel = _store_table(ctx)
     query = panel.query
     panel.set_query(dataclasses.replace(query, statuses=frozenset(), modes=frozenset(), search="", page=0))
     return "showing every rollout"
@@ -223,7 +231,7 @@ def clear_filters(ctx: ActionContext) -> str:
 
 
 async def _selected_rollout(
-    ctx: ActionContext, session: LightningSession, allowed: frozenset[str], verb: str, joiner: str
+    ctx: ActionContext, session: LightningConnection, allowed: frozenset[str], verb: str, joiner: str
 ) -> Rollout:
     """The selected rollout as the store has it now, refused unless its status allows `verb`."""
     row = ctx.selection
@@ -274,7 +282,7 @@ def _gone(rollout_id: str) -> str:
     return f"rollout {rollout_id} no longer exists"
 
 
-def cancel_action(session: LightningSession) -> Handler:
+def cancel_action(session: LightningConnection) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
         if isinstance(ctx.selection, HistoryRow):
@@ -286,7 +294,7 @@ def cancel_action(session: LightningSession) -> Handler:
     return cancel
 
 
-def requeue_action(session: LightningSession) -> Handler:
+def requeue_action(session: LightningConnection) -> Handler:
     async def requeue(ctx: ActionContext) -> str | None:
         """Put a failed or cancelled rollout back in the queue, after asking."""
         rollout = await _selected_rollout(ctx, session, REQUEUEABLE_STATUSES, "requeued", " or ")
@@ -302,7 +310,7 @@ def requeue_action(session: LightningSession) -> Handler:
 # ---- export ---------------------------------------------------------------------------------------
 
 
-def _export_lines(session: LightningSession, panel: RolloutsPanel) -> list[str]:
+def _export_lines(session: LightningConnection, panel: RolloutsPanel) -> list[str]:
     """One JSON line per rollout on show (1.x: with the events the history holds), masked."""
     lines = []
     if panel.backend == "1.x":
@@ -320,7 +328,7 @@ def _export_lines(session: LightningSession, panel: RolloutsPanel) -> list[str]:
     return lines
 
 
-def export_action(session: LightningSession) -> Handler:
+def export_action(session: LightningConnection) -> Handler:
     async def export(ctx: ActionContext) -> str | None:
         """Write the rollouts on show (as filtered; 1.x: with their events) to a JSONL file,
         secrets masked. An existing file is never overwritten."""

@@ -27,7 +27,7 @@ from deck.plugins.lightning_rollouts.rollout_rows import (
 from deck.plugins.lightning_rollouts.source import (
     ROLLOUTS,
     HistorySnapshot,
-    LightningSession,
+    LightningConnection,
     RolloutsSnapshot,
 )
 from deck.plugins.lightning_rollouts.table import RolloutPage, RolloutQuery
@@ -96,7 +96,7 @@ class RolloutsPanel(Panel):
 
     sources = (ROLLOUTS,)
 
-    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
         super().__init__(ctx)
         self.session = session
         self.table = RolloutTable(

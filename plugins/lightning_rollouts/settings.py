@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from deck.plugins.lightning_rollouts.source import LightningSession
+from deck.plugins.lightning_rollouts.source import LightningConnection
 
 __all__ = [
     "AUTO_REFRESH_CHOICES",
@@ -91,7 +91,7 @@ class Refresher:
     """Decides when the data sources are fetched again: on the auto-refresh cadence, and as
     soon as the backend answers again after being offline."""
 
-    def __init__(self, session: LightningSession) -> None:
+    def __init__(self, session: LightningConnection) -> None:
         self.session = session
         self._cadence: int | None = session.auto_refresh
         self._last: float | None = None

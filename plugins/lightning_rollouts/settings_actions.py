@@ -17,7 +17,7 @@ from deck.plugins.lightning_rollouts.settings import (
     state_file,
     theme_for,
 )
-from deck.plugins.lightning_rollouts.source import LightningSession
+from deck.plugins.lightning_rollouts.source import LightningConnection
 
 __all__ = ["auto_refresh_action", "edit_setting_action", "theme_action", "url_action"]
 
@@ -30,7 +30,7 @@ def _url_problem(text: str) -> str | None:
     return None
 
 
-def url_action(session: LightningSession) -> Handler:
+def url_action(session: LightningConnection) -> Handler:
     async def change_url(ctx: ActionContext) -> str | None:
         """Point the deck at another server once it answers as one; every view reloads from it.
 
@@ -57,7 +57,7 @@ def url_action(session: LightningSession) -> Handler:
     return change_url
 
 
-def auto_refresh_action(session: LightningSession) -> Handler:
+def auto_refresh_action(session: LightningConnection) -> Handler:
     async def choose_auto_refresh(ctx: ActionContext) -> str | None:
         """Fetch every view again every 5, 15, 60 or 300 seconds, or only on request."""
         current = session.auto_refresh
@@ -75,7 +75,7 @@ def auto_refresh_action(session: LightningSession) -> Handler:
     return choose_auto_refresh
 
 
-def theme_action(session: LightningSession) -> Handler:
+def theme_action(session: LightningConnection) -> Handler:
     async def choose_theme(ctx: ActionContext) -> str | None:
         """Light, dark, or what the terminal says (system), switched at once."""
         options = [(f"{c}{'  ✓' if c == session.theme else ''}", c) for c in THEME_CHOICES]

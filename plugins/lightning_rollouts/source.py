@@ -53,7 +53,7 @@ __all__ = [
     "Health",
     "HistorySnapshot",
     "LightningConfig",
-    "LightningSession",
+    "LightningConnection",
     "ResourcesSnapshot",
     "RolloutsSnapshot",
     "SpansSnapshot",
@@ -220,7 +220,7 @@ class StoreSnapshot:
     statistics: Statistics
 
 
-class LightningSession:
+class LightningConnection:
     """The plugin's connection: the clients, the 1.x histories, settings, and the server
     pages fetched ahead. View state is not kept here: the panels hold it, and reach the
     fetches only as the sources' parameters.

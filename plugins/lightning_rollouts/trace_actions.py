@@ -14,7 +14,7 @@ from deck.plugins.lightning_rollouts.display import input_preview, status_text
 from deck.plugins.lightning_rollouts.history import HistoryRow
 from deck.plugins.lightning_rollouts.model import Rollout, Worker
 from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
-from deck.plugins.lightning_rollouts.source import SPANS, LightningSession, TraceTarget
+from deck.plugins.lightning_rollouts.source import SPANS, LightningConnection, TraceTarget
 
 __all__ = ["pick_attempt_action", "pick_rollout_action", "show_trace", "traces_action"]
 
@@ -23,7 +23,7 @@ _ALL_ATTEMPTS = "*"
 _PICKER_ROLLOUTS = 500
 
 
-def traces_action(session: LightningSession) -> Handler:
+def traces_action(session: LightningConnection) -> Handler:
     async def show_traces(ctx: ActionContext) -> str | None:
         """Jump to the Traces screen for the selected rollout (or the runner's current one);
         a 1.x rollout has events instead."""
@@ -45,7 +45,7 @@ def traces_action(session: LightningSession) -> Handler:
     return show_traces
 
 
-def show_trace(ctx: ActionContext, session: LightningSession, target: TraceTarget) -> str:
+def show_trace(ctx: ActionContext, session: LightningConnection, target: TraceTarget) -> str:
     """Show the Traces screen for `target` (and fetch its spans)."""
     panels = ctx.panels(SPANS_PANEL) or ctx.panels(WATERFALL_PANEL)
     if not panels:
@@ -56,7 +56,7 @@ def show_trace(ctx: ActionContext, session: LightningSession, target: TraceTarge
     return f"traces of {target.rollout_id} ({which})"
 
 
-def _known_rollouts(session: LightningSession) -> list[Rollout]:
+def _known_rollouts(session: LightningConnection) -> list[Rollout]:
     """The rollouts the table has loaded, newest first (the page on show when server paged)."""
     snapshot = session.last_rollouts
     if snapshot is None or snapshot.url != session.url:
@@ -71,7 +71,7 @@ def _label(rollout: Rollout) -> str:
     return f"{rollout.rollout_id}  {status_text(rollout):<22}  {input_preview(rollout.input, 30)}"
 
 
-def pick_rollout_action(session: LightningSession) -> Handler:
+def pick_rollout_action(session: LightningConnection) -> Handler:
     async def pick_rollout(ctx: ActionContext) -> str | None:
         """Type a rollout id (or part of one; empty lists the newest), then pick an attempt."""
         typed = await ctx.prompt("Traces of which rollout? (an id, part of one, or empty for a list)")
@@ -96,7 +96,7 @@ def pick_rollout_action(session: LightningSession) -> Handler:
     return pick_rollout
 
 
-def pick_attempt_action(session: LightningSession) -> Handler:
+def pick_attempt_action(session: LightningConnection) -> Handler:
     async def pick_attempt(ctx: ActionContext) -> str | None:
         """Pick which attempt of the rollout on show (or all of them)."""
         rollout_id = ctx.params(SPANS)["rollout_id"]
@@ -108,7 +108,7 @@ def pick_attempt_action(session: LightningSession) -> Handler:
 
 
 async def _pick_attempt(
-    ctx: ActionContext, session: LightningSession, rollout_id: str, *, always_ask: bool = False
+    ctx: ActionContext, session: LightningConnection, rollout_id: str, *, always_ask: bool = False
 ) -> str | None:
     attempts = await blocking(ctx, session.attempts, rollout_id)
     if not attempts:

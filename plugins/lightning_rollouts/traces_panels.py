@@ -19,7 +19,7 @@ from deck.plugins.lightning_rollouts.display import input_preview
 from deck.plugins.lightning_rollouts.model import Span, mask_secrets
 from deck.plugins.lightning_rollouts.source import (
     SPANS,
-    LightningSession,
+    LightningConnection,
     SpansSnapshot,
     TraceTarget,
     Unsupported,
@@ -109,7 +109,7 @@ class _TracePanel(Panel):
     """What both trace panels share: the session and a check that the snapshot is current."""
 
     sources = (SPANS,)
-    session: LightningSession
+    session: LightningConnection
     snapshot: SpansSnapshot | None = None
     stale = False
 
@@ -134,7 +134,7 @@ class _TracePanel(Panel):
 class SpansPanel(AdaptivePanel[Span], _TracePanel):
     """The spans of the picked rollout (and attempt), in sequence order; `/` searches them."""
 
-    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
         super().__init__(ctx, SPAN_COLUMNS, _span_id, empty="no rollout picked")
         self.session = session
 
@@ -254,7 +254,7 @@ def waterfall_table() -> Table[WaterfallRow]:
 class WaterfallPanel(_TracePanel):
     """The span hierarchy, indented, with each span's bar on the attempt's timeline."""
 
-    def __init__(self, ctx: PanelContext, session: LightningSession) -> None:
+    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
         super().__init__(ctx)
         self.session = session
         self.table = waterfall_table()

@@ -24,7 +24,7 @@ from deck.plugins.lightning_rollouts.settings import Refresher, system_theme, th
 from deck.plugins.lightning_rollouts.source import (
     Health,
     LightningConfig,
-    LightningSession,
+    LightningConnection,
     auto_refresh_seconds,
 )
 from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
@@ -65,7 +65,7 @@ def test_a_chain_thousands_deep_costs_little_per_row() -> None:
 
 
 def test_refresher_cadence_off_and_reconnect() -> None:
-    session = LightningSession()
+    session = LightningConnection()
     refresher = Refresher(session)
     assert refresher.due(0.0, True) is None
     assert refresher.due(1000.0, True) is None  # off: never

@@ -34,6 +34,8 @@ def test_the_deck_keeps_what_a_1x_server_deletes_and_survives_its_restart(
     screen = deck.text()
     assert "● Online 1.x" in screen and "s3cret" not in screen and "sk-in-input" not in screen
     assert "2 seen · 1 active" in screen
+    deck.press("f")  # the store's server-side filters are not a 1.x thing: the operator is told
+    assert "a 1.x server's history is one list: < > I sort it, / filters it" in status_line(deck)
 
     # The trainer deletes the finished rollout while the deck watches: the row stays, marked.
     agl1x.delete("ro-ok")
@@ -87,3 +89,16 @@ def test_the_deck_keeps_what_a_1x_server_deletes_and_survives_its_restart(
     assert "1 restart" in deck.text()
     deck.press("2")
     assert "Agent-lightning 1.x has no resources" in deck.wait_for("has no resources")
+
+    # The Gateway: paused after asking, resumed, as the server reports it.
+    deck.press("4", "tab")
+    deck.wait_for("▶ taking calls")
+    deck.press("g")
+    deck.wait_for("Pause the LLM gateway?")
+    deck.press("y")
+    wait_until(deck, lambda: "gateway paused" in status_line(deck), "the pause")
+    assert agl1x.call("GET", "/proxy/state")["paused"] is True
+    wait_until(deck, lambda: "⏸ paused" in deck.text(), "the Gateway panel saying paused")
+    deck.press("g")
+    wait_until(deck, lambda: "gateway resumed" in status_line(deck), "the resume")
+    assert agl1x.call("GET", "/proxy/state")["paused"] is False
