@@ -72,7 +72,7 @@ def deck_cycle(layout: Path, replies: list[Any]) -> None:
     from deck import Result
     from deck.plugins.falcon_nodes.model import parse_status
     from deck.plugins.falcon_nodes.panels import NodesPanel
-    from deck.plugins.falcon_nodes.source import STATUS_SOURCE
+    from deck.plugins.falcon_nodes.source import STATUS_SOURCE, RunTracker, StatusFeed
     from deck.testing import open_deck
 
     harness = open_deck(layout, size=SCREEN)
@@ -81,13 +81,15 @@ def deck_cycle(layout: Path, replies: list[Any]) -> None:
         assert isinstance(panel, NodesPanel)
         if not harness.wait_until(lambda: len(panel.table.visible_rows) == NODES, 180):
             raise RuntimeError(f"the deck did not show {NODES} nodes within 180 s")
-        session, connection = panel.session, panel.session.connection
+        plugin = harness.deck.parts.host.plugins["falcon"].obj
+        feed = StatusFeed(plugin.client, RunTracker(stale_after=2.0))
+        connection = plugin.client.state
         parts: dict[str, list[float]] = {"parse": [], "view": [], "table": [], "render": [], "cycle": []}
         for index in range(REPEATS * 2):  # alternate replies: most rows change every cycle
             started = time.perf_counter()
             status = parse_status(replies[index % len(replies)])
             parsed = time.perf_counter()
-            view = session.accept(status, connection)
+            view = feed.accept(status, connection)
             viewed = time.perf_counter()
             panel.update(Result(STATUS_SOURCE, view, fetched_at=time.time()))
             updated = time.perf_counter()
@@ -140,10 +142,10 @@ def main() -> None:
     import ray
 
     from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
-    from deck.plugins.falcon_nodes.coordinator import start_coordinator
+    from deck.plugins.falcon_nodes.client_coordinator import start_coordinator
+    from deck.plugins.falcon_nodes.client_sim import start_sim
+    from deck.plugins.falcon_nodes.client_simnodes import SimNode
     from deck.plugins.falcon_nodes.model import SortMode, parse_status, sort_nodes
-    from deck.plugins.falcon_nodes.sim import start_sim
-    from deck.plugins.falcon_nodes.simnodes import SimNode
 
     temp_dir = tempfile.mkdtemp(prefix="rayb", dir="/tmp")  # short: Ray's socket paths
     context = ray.init(

@@ -11,12 +11,19 @@ from typing import Any
 
 from deck import Action, Context, Option, PanelType, Result, Source, StatusSegment, hookimpl
 from deck.plugins.falcon_nodes.actions import falcon_actions
-from deck.plugins.falcon_nodes.client import FalconConfig
-from deck.plugins.falcon_nodes.coordinator import COORDINATOR_NAME, LEGACY_COORDINATOR_NAME, NAMESPACE
+from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
+from deck.plugins.falcon_nodes.client_coordinator import COORDINATOR_NAME, LEGACY_COORDINATOR_NAME, NAMESPACE
 from deck.plugins.falcon_nodes.model import SortMode
-from deck.plugins.falcon_nodes.panels import NodeLogPanel, NodesPanel
-from deck.plugins.falcon_nodes.source import LOG_SOURCE, STATUS_SOURCE, FalconSession
-from deck.plugins.falcon_nodes.summary import SummaryPanel, connection_markup
+from deck.plugins.falcon_nodes.panels import NodeDetailPanel, NodeLogPanel, NodesPanel
+from deck.plugins.falcon_nodes.panels_summary import SummaryPanel, connection_markup
+from deck.plugins.falcon_nodes.source import (
+    LOG_SOURCE,
+    STATUS_SOURCE,
+    FalconView,
+    LogFeed,
+    RunTracker,
+    StatusFeed,
+)
 
 __all__ = ["FalconPlugin"]
 
@@ -28,7 +35,7 @@ class FalconPlugin:
     """A Falcon run's nodes, buffer and logs, read from its coordinator actor on Ray."""
 
     def __init__(self) -> None:
-        self.session = FalconSession()
+        self.client: FalconClient | None = None
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -51,26 +58,29 @@ class FalconPlugin:
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        settings = {key: value for key, value in config.items() if key != "sort"}
-        falcon = FalconConfig.from_mapping(settings)
-        self.session.configure(falcon, SortMode(config.get("sort") or "name"))
+        falcon = FalconConfig.from_mapping({key: value for key, value in config.items() if key != "sort"})
+        if self.client is not None:
+            self.client.close()
+        self.client = FalconClient(falcon)
         timeout = falcon.connect_timeout + falcon.timeout + _FETCH_MARGIN
+        backoff = max(5.0, falcon.refresh)
         return [
             Source(
                 STATUS_SOURCE,
-                self.session.fetch_status,
+                StatusFeed(self.client, RunTracker(stale_after=2 * falcon.refresh)),
                 interval=falcon.refresh,
                 timeout=timeout,
-                max_backoff=max(5.0, falcon.refresh),
+                max_backoff=backoff,
                 description="the coordinator's get_status: every node and the buffer",
             ),
             Source(
                 LOG_SOURCE,
-                self.session.fetch_log,
+                LogFeed(self.client),
                 interval=falcon.refresh,
                 timeout=timeout,
-                max_backoff=max(5.0, falcon.refresh),
+                max_backoff=backoff,
                 description="the selected node's last log lines",
+                params={"node": None},
             ),
         ]
 
@@ -79,21 +89,28 @@ class FalconPlugin:
         return [
             PanelType(
                 "falcon.summary",
-                lambda ctx: SummaryPanel(ctx, self.session),
+                SummaryPanel,
                 {},
-                "connection, run directory, elapsed time, sort, node counts and the buffer bar",
+                "connection, run directory, elapsed time or how the run ended, node counts, buffer bar",
                 "Falcon",
             ),
             PanelType(
                 "falcon.nodes",
-                lambda ctx: NodesPanel(ctx, self.session),
+                NodesPanel,
                 {},
-                "every node: status, samples, loss, trend and progress; s sorts, p/u pause/resume",
+                "every node: status, samples, loss, trend and progress; Enter opens a node, s sorts",
                 "Nodes",
             ),
             PanelType(
+                "falcon.node",
+                NodeDetailPanel,
+                {},
+                "the selected node: status history, whole loss curve, throughput, error, actor",
+                "Node",
+            ),
+            PanelType(
                 "falcon.log",
-                lambda ctx: NodeLogPanel(ctx, self.session),
+                NodeLogPanel,
                 {},
                 "the selected node's log, following the selection",
                 "Log",
@@ -102,21 +119,26 @@ class FalconPlugin:
 
     @hookimpl
     def deck_actions(self) -> list[Action]:
-        return falcon_actions(self.session)
+        return falcon_actions(lambda: self.client)
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
-        return [StatusSegment("falcon.connection", STATUS_SOURCE, self._segment)]
-
-    def _segment(self, result: Result[Any]) -> Any:
-        return connection_markup(self.session.connection, short=True)
+        return [StatusSegment("falcon.connection", STATUS_SOURCE, _segment)]
 
     @hookimpl
     def deck_startup(self, ctx: Context) -> None:
-        self.session.open()
         for panel in ctx.panels("falcon.nodes")[:1]:
             ctx.focus_panel(panel)  # the table takes the keys from the start
 
     @hookimpl
     def deck_shutdown(self, ctx: Context) -> None:
-        self.session.close()
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
+
+
+def _segment(result: Result[Any]) -> Any:
+    view = result.value
+    if not isinstance(view, FalconView):
+        return [("info", "connecting to Ray")]
+    return connection_markup(view.connection, short=True)

@@ -9,6 +9,7 @@ in the session's environment. RAY_ADDRESS points at it, so clients configured wi
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -34,12 +35,12 @@ CLUSTER_START_TIMEOUT = 120.0
 class Cluster:
     address: str
     client_address: str
+    pid: int  # the `ray start --block` process, leader of the head's process group
 
 
-@pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[Cluster]:
-    if importlib.util.find_spec("ray") is None:  # not imported here: Ray reads RAY_AUTH_* on import
-        pytest.skip("ray is not installed (pip install 'deck-tui[falcon]')")
+@contextlib.contextmanager
+def ray_head() -> Iterator[Cluster]:
+    """A Ray head on free ports and a private temp dir, stopped (by its own pid) on exit."""
     gcs_port, client_port, agent_port = free_port(), free_port(), free_port()
     temp_dir = tempfile.mkdtemp(prefix="rayt", dir="/tmp")  # socket paths must stay short
     command = [
@@ -55,9 +56,6 @@ def ray_cluster() -> Iterator[Cluster]:
         "--disable-usage-stats",
         f"--temp-dir={temp_dir}",
     ]
-    environment = pytest.MonkeyPatch()
-    environment.setenv("RAY_AUTH_MODE", "token")  # Ray's default for new local clusters
-    environment.setenv("RAY_AUTH_TOKEN", uuid.uuid4().hex)  # never ~/.ray/auth_token
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -79,18 +77,33 @@ def ray_cluster() -> Iterator[Cluster]:
     try:
         if not started.wait(CLUSTER_START_TIMEOUT):
             raise RuntimeError("ray start did not finish:\n" + "".join(output[-40:]))
-        address = f"127.0.0.1:{gcs_port}"
-        environment.setenv("RAY_ADDRESS", address)
-        yield Cluster(address, f"ray://127.0.0.1:{client_port}")
+        yield Cluster(f"127.0.0.1:{gcs_port}", f"ray://127.0.0.1:{client_port}", process.pid)
     finally:
-        environment.undo()
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        with contextlib.suppress(ProcessLookupError):  # what the head left behind, if it died hard
+            os.killpg(process.pid, signal.SIGKILL)
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[Cluster]:
+    if importlib.util.find_spec("ray") is None:  # not imported here: Ray reads RAY_AUTH_* on import
+        pytest.skip("ray is not installed (pip install 'deck-tui[falcon]')")
+    environment = pytest.MonkeyPatch()
+    environment.setenv("RAY_AUTH_MODE", "token")  # Ray's default for new local clusters
+    environment.setenv("RAY_AUTH_TOKEN", uuid.uuid4().hex)  # never ~/.ray/auth_token
+    try:
+        with ray_head() as cluster:
+            environment.setenv("RAY_ADDRESS", cluster.address)
+            yield cluster
+    finally:
+        environment.undo()
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +124,7 @@ def ray_driver(ray_cluster: Cluster) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def sim_run(ray_driver: Any) -> Iterator[Any]:
     """A simulated run shared by the tests: 2 nodes in their own actors, 6 in a group."""
-    from deck.plugins.falcon_nodes.sim import start_sim
+    from deck.plugins.falcon_nodes.client_sim import start_sim
 
     run = start_sim(8, speed=20.0, solo=2, namespace=f"falcon-{uuid.uuid4().hex[:8]}")
     yield run
@@ -127,7 +140,7 @@ def namespace() -> str:
 @pytest.fixture(scope="session")
 def slow_run(ray_driver: Any) -> Iterator[Any]:
     """A run so slow that no node finishes or fails during the session (for pause tests)."""
-    from deck.plugins.falcon_nodes.sim import start_sim
+    from deck.plugins.falcon_nodes.client_sim import start_sim
 
     run = start_sim(3, speed=0.05, solo=1, fail_node=None, namespace=f"falcon-{uuid.uuid4().hex[:8]}")
     yield run
@@ -137,7 +150,7 @@ def slow_run(ray_driver: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def hang_run(ray_driver: Any) -> Iterator[Any]:
     """A run whose node 'phi' never answers a status call (the others do)."""
-    from deck.plugins.falcon_nodes.sim import start_sim
+    from deck.plugins.falcon_nodes.client_sim import start_sim
 
     run = start_sim(
         4, speed=20.0, solo=2, hang_node="phi", fail_node=None, namespace=f"falcon-{uuid.uuid4().hex[:8]}"

@@ -1,4 +1,4 @@
-"""The run summary: connection, run directory, elapsed time, node counts, sort, buffer bar."""
+"""The run summary: connection, run directory, elapsed time or how the run ended, node counts, buffer bar."""
 
 from __future__ import annotations
 
@@ -10,20 +10,21 @@ from typing import ClassVar
 
 import urwid
 
-from deck import Panel, PanelContext
+from deck import Panel, PanelContext, Result
 from deck.plugins.falcon_nodes.client import ConnectionState, Phase
 from deck.plugins.falcon_nodes.model import STATUS_ORDER, BufferStats
 from deck.plugins.falcon_nodes.panels import HINTS, STATUS_ROLES
-from deck.plugins.falcon_nodes.source import STATUS_SOURCE, FalconSession, FalconView
+from deck.plugins.falcon_nodes.source import STATUS_SOURCE, FalconView, RunEnd
 from deck.widgets import Cell, KeyValue, Segment, icons
 
 __all__ = ["SummaryPanel", "buffer_markup", "connection_markup", "phase_role"]
 
-_PHASE_ROLES = {Phase.CONNECTED: "good", Phase.CONNECTING: "info", Phase.WAITING: "warn"}
+_PHASE_ROLES = {Phase.CONNECTED: "good", Phase.CONNECTING: "info", Phase.WAITING: "warn", Phase.GONE: "warn"}
 _SHORT = {
     Phase.CONNECTING: "connecting to {address}",
     Phase.CONNECTED: "connected to {address}",
     Phase.WAITING: "waiting for a run",
+    Phase.GONE: "coordinator gone",
     Phase.LOST: "connection lost",
     Phase.NO_CLUSTER: "no Ray cluster",
     Phase.REFUSED: "refused by the Ray cluster",
@@ -108,23 +109,39 @@ def buffer_markup(buffer: BufferStats | None, width: int) -> list[Segment]:
     return [*bar, *legend]
 
 
-class SummaryPanel(Panel):
-    """Connection, run directory, elapsed time, sort mode and node counts, the buffer bar."""
+def ended_markup(ended: RunEnd) -> list[Segment]:
+    """How a finished run ended: when, after how long, and its best final loss."""
+    at = datetime.fromtimestamp(ended.finished_at).strftime("%Y-%m-%d %H:%M:%S")
+    segments: list[Segment] = [("accent", "finished "), ("text", at)]
+    if ended.duration is not None:
+        segments += [("muted", " after "), ("text", _clock(timedelta(seconds=max(0.0, ended.duration))))]
+    best = ended.best
+    if best is not None:
+        segments += [("muted", "  best final loss "), ("text", f"{best[1]:.4f}"), ("muted", f" ({best[0]})")]
+    return segments
 
-    def __init__(self, ctx: PanelContext, session: FalconSession) -> None:
+
+class SummaryPanel(Panel):
+    """Connection, run directory, elapsed time (or how the run ended), node counts, the buffer bar."""
+
+    sources = (STATUS_SOURCE,)
+
+    def __init__(self, ctx: PanelContext) -> None:
         super().__init__(ctx)
-        self.session = session
         self.widget = _LiveLines(self._pairs)
+        self._view: FalconView | None = None
         self._counted: FalconView | None = None
         self._counts: list[Segment] = []
 
-    def _view(self) -> FalconView:
-        value = self.ctx.deck.result(STATUS_SOURCE).value
-        return value if isinstance(value, FalconView) else self.session.view
+    def update(self, result: Result[FalconView]) -> None:
+        if isinstance(result.value, FalconView):
+            self._view = result.value
 
     def _pairs(self, width: int) -> list[tuple[str | None, Cell]]:
-        view = self._view()
-        pairs: list[tuple[str | None, Cell]] = [("Ray", connection_markup(self.session.connection))]
+        view = self._view
+        if view is None:
+            return [("Ray", [("info", f"{icons.dot} "), ("text", "connecting…")])]
+        pairs: list[tuple[str | None, Cell]] = [("Ray", connection_markup(view.connection))]
         status = view.status
         if status is None:
             pairs.append(("Run", [("muted", "no run yet")]))
@@ -136,15 +153,17 @@ class SummaryPanel(Panel):
             elapsed = status.elapsed(datetime.fromtimestamp(view.received_at, tz))
         age = view.age()
         stale: list[Segment] = [] if view.live or age is None else [("warn", f"  as of {age:.0f} s ago")]
+        timing: list[Segment] = (
+            [("muted", "  "), *ended_markup(view.ended)]
+            if view.ended is not None
+            else [("muted", "  elapsed "), ("text", _clock(elapsed))]
+        )
         run: list[Segment] = [
             ("title", status.run_dir or "(unnamed run)"),
             *stale,
-            ("muted", "  elapsed "),
-            ("text", _clock(elapsed)),
+            *timing,
             ("muted", "  "),
             *self._node_counts(view),
-            ("muted", "  sort "),
-            ("accent", self.session.sort.value),
         ]
         if status.problem:
             run = [("bad", f"⚠ {status.problem}")]
