@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from deck import Action, ActionContext, ActionError
 from deck.plugins.falcon_nodes.client import FalconClient, FalconError
-from deck.plugins.falcon_nodes.model import NodeStatus
+from deck.plugins.falcon_nodes.client_rundir import interrupt_driver
+from deck.plugins.falcon_nodes.model import FalconStatus, NodeStatus
 from deck.plugins.falcon_nodes.panels import DETAIL_SCREEN, NodeDetailPanel, NodesPanel
-from deck.plugins.falcon_nodes.source import LOG_SOURCE, STATUS_SOURCE
+from deck.plugins.falcon_nodes.source import LOG_SOURCE, STATUS_SOURCE, FalconView
 
 __all__ = ["falcon_actions"]
 
@@ -59,6 +61,40 @@ def open_node(ctx: ActionContext) -> str | None:
     if not ctx.show_screen(DETAIL_SCREEN):
         raise ActionError(f"this layout has no {DETAIL_SCREEN!r} screen with a falcon.node panel")
     return None
+
+
+def _run_on_show(ctx: ActionContext) -> FalconStatus:
+    view = ctx.result(STATUS_SOURCE).value
+    status = view.status if isinstance(view, FalconView) else None
+    if status is None or status.state is None:
+        raise ActionError("only a falcon-sbi run read from its directory can be interrupted")
+    return status
+
+
+def interrupt_question(ctx: ActionContext) -> str | None:
+    """Asked only for a run whose driver is a process here (the handler says why otherwise)."""
+    view = ctx.result(STATUS_SOURCE).value
+    status = view.status if isinstance(view, FalconView) else None
+    if status is None or status.driver is None:
+        return None
+    name = Path(status.run_dir or "").name
+    return f"Interrupt the run {name} (SIGINT to its driver, pid {status.driver[0]})?"
+
+
+async def interrupt(ctx: ActionContext) -> str:
+    """Stop the run on show the way Ctrl-C would: falcon ends it gracefully as "interrupted"."""
+    status = _run_on_show(ctx)
+    if status.ended_at is not None:
+        raise ActionError(f"the run has already ended ({status.state})")
+    if status.driver is None or status.run_dir is None:
+        raise ActionError("the run's driver is not a process on this machine")
+    pid, created = status.driver
+    try:
+        message = await ctx.run_blocking(interrupt_driver, Path(status.run_dir), pid, created)
+    except (ProcessLookupError, PermissionError) as exc:
+        raise ActionError(str(exc)) from None
+    ctx.refresh(STATUS_SOURCE)
+    return message
 
 
 class NodeControls:
@@ -134,6 +170,17 @@ def falcon_actions(client: Callable[[], FalconClient | None]) -> list[Action]:
             keys=("s",),
             scope="falcon.nodes",
             description="sort the nodes by name, then status, then loss",
+        ),
+        Action(
+            "falcon.interrupt",
+            "Interrupt run",
+            interrupt,
+            keys=("x",),
+            scope=("falcon.nodes", "falcon.runs", "falcon.summary"),
+            mutating=True,
+            destructive=True,
+            confirm=interrupt_question,
+            description="stop a falcon-sbi run whose driver runs here with SIGINT (it ends 'interrupted')",
         ),
         Action(
             "falcon.pause",

@@ -102,6 +102,7 @@ class Phase(enum.Enum):
     NO_CLUSTER = "no_cluster"
     REFUSED = "refused"
     NO_RAY = "no_ray"
+    FILES = "files"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,8 @@ class ConnectionState:
             return f"coordinator gone{reason}{suffix}"
         if self.phase is Phase.LOST:
             return f"connection lost{reason}{suffix}"
+        if self.phase is Phase.FILES:  # a falcon-sbi run directory: the address is its path
+            return f"run directory {self.address}{reason}"
         if self.phase is Phase.NO_RAY:
             return "Ray is not installed here (pip install 'deck-tui[falcon]')"
         if self.phase is Phase.REFUSED:

@@ -125,6 +125,13 @@ class FalconStatus:
     nodes: tuple[NodeStatus, ...]
     buffer: BufferStats | None
     problem: str | None = None
+    #: A run read from its directory: running ("starting"), done, failed or interrupted, and why.
+    state: str | None = None
+    failure: str | None = None
+    ended_at: datetime | None = None
+    ray_address: str | None = None
+    #: The local driver process (pid, start time) that an interrupt would go to.
+    driver: tuple[int, float] | None = None
 
     def elapsed(self, now: datetime | None = None) -> timedelta | None:
         """Time since the run started, or None when the start time is unknown."""

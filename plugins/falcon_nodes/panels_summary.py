@@ -19,7 +19,13 @@ from deck.widgets import Cell, KeyValue, Segment, icons
 
 __all__ = ["SummaryPanel", "buffer_markup", "connection_markup", "phase_role"]
 
-_PHASE_ROLES = {Phase.CONNECTED: "good", Phase.CONNECTING: "info", Phase.WAITING: "warn", Phase.GONE: "warn"}
+_PHASE_ROLES = {
+    Phase.CONNECTED: "good",
+    Phase.CONNECTING: "info",
+    Phase.WAITING: "warn",
+    Phase.GONE: "warn",
+    Phase.FILES: "good",
+}
 _SHORT = {
     Phase.CONNECTING: "connecting to {address}",
     Phase.CONNECTED: "connected to {address}",
@@ -29,8 +35,9 @@ _SHORT = {
     Phase.NO_CLUSTER: "no Ray cluster",
     Phase.REFUSED: "refused by the Ray cluster",
     Phase.NO_RAY: "Ray is not installed",
+    Phase.FILES: "reading {address}",
 }
-_LABEL_WIDTH = len("Buffer") + 2  # the widest label and KeyValue's gap
+_LABEL_WIDTH = len("Failure") + 2  # the widest label and KeyValue's gap
 
 
 def phase_role(state: ConnectionState) -> str:
@@ -109,10 +116,13 @@ def buffer_markup(buffer: BufferStats | None, width: int) -> list[Segment]:
     return [*bar, *legend]
 
 
-def ended_markup(ended: RunEnd) -> list[Segment]:
+_ENDINGS = {"failed": ("bad", "failed "), "interrupted": ("warn", "interrupted ")}
+
+
+def ended_markup(ended: RunEnd, state: str | None = None) -> list[Segment]:
     """How a finished run ended: when, after how long, and its best final loss."""
     at = datetime.fromtimestamp(ended.finished_at).strftime("%Y-%m-%d %H:%M:%S")
-    segments: list[Segment] = [("accent", "finished "), ("text", at)]
+    segments: list[Segment] = [_ENDINGS.get(state or "", ("accent", "finished ")), ("text", at)]
     if ended.duration is not None:
         segments += [("muted", " after "), ("text", _clock(timedelta(seconds=max(0.0, ended.duration))))]
     best = ended.best
@@ -141,7 +151,8 @@ class SummaryPanel(Panel):
         view = self._view
         if view is None:
             return [("Ray", [("info", f"{icons.dot} "), ("text", "connecting…")])]
-        pairs: list[tuple[str | None, Cell]] = [("Ray", connection_markup(view.connection))]
+        label = "Files" if view.connection.phase is Phase.FILES else "Ray"
+        pairs: list[tuple[str | None, Cell]] = [(label, connection_markup(view.connection))]
         status = view.status
         if status is None:
             pairs.append(("Run", [("muted", "no run yet")]))
@@ -154,7 +165,7 @@ class SummaryPanel(Panel):
         age = view.age()
         stale: list[Segment] = [] if view.live or age is None else [("warn", f"  as of {age:.0f} s ago")]
         timing: list[Segment] = (
-            [("muted", "  "), *ended_markup(view.ended)]
+            [("muted", "  "), *ended_markup(view.ended, status.state)]
             if view.ended is not None
             else [("muted", "  elapsed "), ("text", _clock(elapsed))]
         )
@@ -167,7 +178,10 @@ class SummaryPanel(Panel):
         ]
         if status.problem:
             run = [("bad", f"⚠ {status.problem}")]
-        pairs += [("Run", run), ("Buffer", buffer_markup(status.buffer, width - _LABEL_WIDTH))]
+        pairs.append(("Run", run))
+        if status.failure:
+            pairs.append(("Failure", [("bad", f"⚠ {status.failure}")]))
+        pairs.append(("Buffer", buffer_markup(status.buffer, width - _LABEL_WIDTH)))
         return pairs
 
     def _node_counts(self, view: FalconView) -> list[Segment]:

@@ -7,6 +7,7 @@ every call runs in the deck's worker threads.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from deck import Action, Context, Option, PanelType, Result, Source, StatusSegment, hookimpl
@@ -15,6 +16,7 @@ from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
 from deck.plugins.falcon_nodes.client_coordinator import COORDINATOR_NAME, LEGACY_COORDINATOR_NAME, NAMESPACE
 from deck.plugins.falcon_nodes.model import SortMode
 from deck.plugins.falcon_nodes.panels import NodeDetailPanel, NodeLogPanel, NodesPanel
+from deck.plugins.falcon_nodes.panels_rundir import RunsPanel
 from deck.plugins.falcon_nodes.panels_summary import SummaryPanel, connection_markup
 from deck.plugins.falcon_nodes.source import (
     LOG_SOURCE,
@@ -24,6 +26,7 @@ from deck.plugins.falcon_nodes.source import (
     RunTracker,
     StatusFeed,
 )
+from deck.plugins.falcon_nodes.source_rundir import RUNS_SOURCE, RunFiles
 
 __all__ = ["FalconPlugin"]
 
@@ -32,7 +35,7 @@ _FETCH_MARGIN = 10.0
 
 
 class FalconPlugin:
-    """A Falcon run's nodes, buffer and logs, read from its coordinator actor on Ray."""
+    """A Falcon run's nodes, buffer and logs: from its coordinator on Ray, or from falcon-sbi run dirs."""
 
     def __init__(self) -> None:
         self.client: FalconClient | None = None
@@ -54,13 +57,26 @@ class FalconPlugin:
             "timeout": Option(float, 5.0, "seconds a status, log or pause call may take"),
             "connect_timeout": Option(float, 30.0, "seconds connecting to the cluster may take"),
             "sort": Option(str, "name", "the nodes' first sort order", choices=[m.value for m in SortMode]),
+            "run_dir": Option(
+                (str, type(None)), None, "a falcon-sbi 0.5 run directory to read instead of a coordinator"
+            ),
+            "runs": Option(
+                (str, type(None)),
+                None,
+                "a folder of falcon-sbi runs (e.g. output/): a runs list to pick from",
+            ),
         }
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        falcon = FalconConfig.from_mapping({key: value for key, value in config.items() if key != "sort"})
         if self.client is not None:
             self.client.close()
+            self.client = None
+        run_dir, runs = config.get("run_dir"), config.get("runs")
+        if run_dir or runs:
+            return self._file_sources(config, run_dir, runs)
+        options = {key: value for key, value in config.items() if key not in ("sort", "run_dir", "runs")}
+        falcon = FalconConfig.from_mapping(options)
         self.client = FalconClient(falcon)
         timeout = falcon.connect_timeout + falcon.timeout + _FETCH_MARGIN
         backoff = max(5.0, falcon.refresh)
@@ -81,6 +97,36 @@ class FalconPlugin:
                 max_backoff=backoff,
                 description="the selected node's last log lines",
                 params={"node": None},
+            ),
+        ]
+
+    def _file_sources(
+        self, config: Mapping[str, Any], run_dir: str | None, runs: str | None
+    ) -> list[Source[Any]]:
+        """The sources of falcon-sbi run directories: the run, its node logs, the runs list."""
+        refresh = FalconConfig.from_mapping({"refresh": config.get("refresh", 1.0)}).refresh
+        files = RunFiles(
+            Path(run_dir).expanduser() if run_dir else None,
+            Path(runs).expanduser() if runs else None,
+            stale_after=2 * refresh,
+        )
+        return [
+            Source(
+                STATUS_SOURCE,
+                files.status,
+                interval=refresh,
+                description="the run directory: nodes, losses, buffer, the driver's summary",
+                params={"run": None},
+            ),
+            Source(
+                LOG_SOURCE,
+                files.log,
+                interval=refresh,
+                description="the selected node's output.log",
+                params={"node": None, "run": None},
+            ),
+            Source(
+                RUNS_SOURCE, files.listing, interval=max(refresh, 2.0), description="the runs in the folder"
             ),
         ]
 
@@ -107,6 +153,13 @@ class FalconPlugin:
                 {},
                 "the selected node: status history, whole loss curve, throughput, error, actor",
                 "Node",
+            ),
+            PanelType(
+                "falcon.runs",
+                RunsPanel,
+                {},
+                "the falcon-sbi runs of the 'runs' folder: state, start, duration, best val loss",
+                "Runs",
             ),
             PanelType(
                 "falcon.log",

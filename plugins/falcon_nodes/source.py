@@ -147,8 +147,14 @@ class RunTracker:
         if previous is None:
             status = "dead" if died else node.status
             history = node.loss_history or (() if node.loss is None else (node.loss,))
+            since = node.since or now  # a run directory knows when; a coordinator does not
             return replace(
-                node, status=status, loss_history=history, since=now, seen_at=now, changes=((now, status),)
+                node,
+                status=status,
+                loss_history=history,
+                since=since,
+                seen_at=now,
+                changes=((since, status),),
             )
         if died or (node.status == "error" and node.current_epoch is None and node.loss is None):
             return self._failed(previous, node, now, died)
@@ -156,10 +162,10 @@ class RunTracker:
             return previous if previous.stale_for is None else replace(previous, seen_at=now, stale_for=None)
         return replace(
             node,
-            loss_history=_losses(previous, node),
-            since=previous.since if previous.status == node.status else now,
+            loss_history=node.loss_history if node.since is not None else _losses(previous, node),
+            since=previous.since if previous.status == node.status else node.since or now,
             seen_at=now,
-            changes=_changed(previous, node.status, now),
+            changes=_changed(previous, node.status, node.since or now),
             rate=self._rate(node, now, previous.rate),
         )
 
@@ -202,6 +208,7 @@ def _same_report(previous: NodeStatus, node: NodeStatus) -> bool:
         and previous.error == node.error
         and previous.controls == node.controls
         and previous.actor_id == node.actor_id
+        and (node.since is None or previous.loss_history == node.loss_history)
     )
 
 
@@ -213,9 +220,14 @@ def _changed(previous: NodeStatus, status: str, now: float) -> tuple[tuple[float
 
 def run_end(status: FalconStatus, nodes: Sequence[NodeStatus]) -> RunEnd | None:
     """The run's summary once every node has finished for good; None while any works."""
-    if not all(node.ended for node in nodes) or all(node.status == "error" for node in nodes):
+    if status.state is not None:  # a run directory: its driver says when it ended
+        if status.ended_at is None:
+            return None
+    elif not all(node.ended for node in nodes) or all(node.status == "error" for node in nodes):
         return None  # (nodes that only fail to answer have not finished anything)
     finished = max((node.since for node in nodes if node.since is not None), default=None)
+    if status.ended_at is not None:
+        finished = status.ended_at.timestamp()
     if finished is None:
         return None
     started = status.started_at.timestamp() if status.started_at is not None else None

@@ -183,3 +183,97 @@ def open_falcon(tmp_path: Path) -> Iterator[Any]:
     yield open_with
     for harness in opened:
         harness.stop()
+
+
+# ---- falcon-sbi 0.5: real runs on CPU --------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[3]
+SBI_GRAPH = Path(__file__).with_name("sbi_graph")
+#: A real run takes ~25 s alone on two idle cores; runs share them in the suite.
+SBI_RUN_TIMEOUT = 240.0
+
+
+@pytest.fixture(scope="session")
+def falcon_sbi() -> Path:
+    """The `falcon` executable of falcon-sbi 0.5.1, installed by .ci/falcon-sbi-venv.sh (cached)."""
+    script = REPO / ".ci" / "falcon-sbi-venv.sh"
+    try:
+        built = subprocess.run([str(script)], capture_output=True, text=True, check=True, timeout=1800)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        message = f"falcon-sbi could not be installed: {exc}\n{getattr(exc, 'stderr', '') or ''}"[-3000:]
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return Path(built.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class SbiLauncher:
+    """Starts `falcon launch` runs of the test graph, each with its own local Ray and its own token."""
+
+    falcon: Path
+    workdir: Path
+    processes: list[subprocess.Popen[bytes]]
+
+    def launch(self, run_dir: Path, *overrides: str) -> subprocess.Popen[bytes]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+        environment.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=uuid.uuid4().hex)  # never ~/.ray
+        process = subprocess.Popen(
+            [str(self.falcon), "launch", "--no-interactive", "-o", str(run_dir), *overrides],
+            cwd=self.workdir,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+
+@pytest.fixture(scope="session")
+def sbi_launcher(falcon_sbi: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SbiLauncher]:
+    """Launch runs of the two-node test graph; any still running at the end are interrupted."""
+    workdir = tmp_path_factory.mktemp("sbi-graph")
+    shutil.copytree(SBI_GRAPH, workdir, dirs_exist_ok=True)
+    launcher = SbiLauncher(falcon_sbi, workdir, [])
+    yield launcher
+    for process in launcher.processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in launcher.processes:
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass(frozen=True)
+class SbiRuns:
+    """Three real runs started side by side in one folder, for the tests to follow and to end."""
+
+    folder: Path
+    ok: Path  # completes its 150 epochs
+    failed: Path  # its simulator raises on the third batch
+    endless: Path  # trains until it is interrupted
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    def wait(self, name: str) -> int:
+        """Wait for one run's driver to exit; its exit status."""
+        return self.processes[name].wait(SBI_RUN_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def sbi_runs(sbi_launcher: SbiLauncher, tmp_path_factory: pytest.TempPathFactory) -> SbiRuns:
+    """The runs, started at once (and shared): the tests follow them as they happen."""
+    folder = tmp_path_factory.mktemp("sbi-runs")
+    ok, failed, endless = folder / "run-ok", folder / "run-failed", folder / "run-endless"
+    epochs = "graph.z.estimator.max_epochs"
+    processes = {
+        "ok": sbi_launcher.launch(ok, f"{epochs}=150"),
+        "failed": sbi_launcher.launch(failed, "graph.x.simulator.fail_after=2", f"{epochs}=150"),
+        "endless": sbi_launcher.launch(
+            endless, f"{epochs}=100000", "graph.z.estimator.early_stop_patience=100000"
+        ),
+    }
+    return SbiRuns(folder, ok, failed, endless, processes)
