@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from deck import Action, Context, Option, PanelType, Result, Source, StatusSegment, hookimpl
+from deck import Action, Command, Context, Option, PanelType, Result, Source, StatusSegment, hookimpl
+from deck.plugins.falcon_nodes import actions_cli
 from deck.plugins.falcon_nodes.actions import falcon_actions
 from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
 from deck.plugins.falcon_nodes.client_coordinator import COORDINATOR_NAME, LEGACY_COORDINATOR_NAME, NAMESPACE
@@ -173,6 +174,12 @@ class FalconPlugin:
     @hookimpl
     def deck_actions(self) -> list[Action]:
         return falcon_actions(lambda: self.client)
+
+    @hookimpl
+    def deck_commands(self) -> list[Command]:
+        return [
+            Command(actions_cli.COMMAND, actions_cli.DESCRIPTION, actions_cli.main, actions_cli.configure)
+        ]
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:

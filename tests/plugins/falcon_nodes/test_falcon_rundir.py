@@ -85,3 +85,28 @@ def test_runs_in_a_folder_newest_first_without_the_latest_link(tmp_path: Path) -
     (run.parent / "notes").mkdir()
     assert find_runs(run.parent) == [second, run]
     assert find_runs(tmp_path / "nowhere") == []
+
+
+def test_deck_falcon_takes_the_seed_options_on_the_command_line(tmp_path: Path) -> None:
+    import argparse
+    import subprocess
+    import sys
+
+    import yaml
+
+    from deck.plugins.falcon_nodes.actions_cli import configure, layout_for
+
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    ray = layout_for(parser.parse_args(["--address", "ray://head:10001", "--refresh", "2.5"]))
+    assert ray["plugins"]["falcon"]["address"] == "ray://head:10001"
+    assert ray["plugins"]["falcon"]["refresh"] == 2.5
+    assert [screen["name"] for screen in ray["screens"]] == ["Dashboard", "Node", "Log"]
+    files = layout_for(parser.parse_args(["--runs", str(tmp_path)]))
+    assert files["plugins"]["falcon"] == {"runs": str(tmp_path), "refresh": 1.0}
+    path = tmp_path / "layout.yaml"
+    path.write_text(yaml.safe_dump(files))
+    checked = subprocess.run(
+        [sys.executable, "-m", "deck", "--check", str(path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
