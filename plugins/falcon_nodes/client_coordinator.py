@@ -76,6 +76,26 @@ def _error_row(reason: str, exc: BaseException | None = None) -> dict[str, objec
     return row
 
 
+def _placement(handle: Any) -> dict[str, object] | None:
+    """The actor's host, pid, Ray node id and that node's resources from the GCS; None until placed."""
+    import ray
+    from ray._private import state
+
+    try:
+        info = state.actors(handle._actor_id.hex())
+        address = info.get("Address") or {}
+        node_id, pid = address.get("NodeID"), info.get("Pid")
+        if not node_id or not pid:
+            return None
+        nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
+        node = next((n for n in nodes if n.get("NodeID") == node_id), {})
+    except Exception:  # a private API of Ray's: without it, the rows simply say less
+        return {}
+    resources = node.get("Resources") or {}
+    kept = {key: resources[key] for key in ("CPU", "GPU", "memory") if key in resources}
+    return {"host": address.get("IPAddress"), "pid": pid, "node_id": node_id, "resources": kept}
+
+
 def _buffer_row(reply: Any, reason: str | None) -> dict[str, Any]:
     if reason is not None:
         return {"error": reason}
@@ -93,6 +113,7 @@ class _Target:
     names: tuple[str, ...] | None = None
     pending: asyncio.Future[Any] | None = None
     requested_at: float = 0.0
+    _placement: dict[str, object] | None = None
 
     def request(self) -> tuple[asyncio.Future[Any], float]:
         """The status call and when it started: a new one, or the one a slow node still owes.
@@ -127,14 +148,20 @@ class _Target:
     def row_for(self, name: str, reply: Any, reason: str | None, exc: BaseException | None) -> object:
         """The status row of one node from this target's reply."""
         if reason is not None:
-            return {**_error_row(reason, exc), **self.identity}
+            return {**_error_row(reason, exc), **self.identity, **self.placement()}
         if self.names is not None:
             if not isinstance(reply, dict):
                 return _error_row(f"group sent {type(reply).__name__}, expected a dict")
             reply = reply.get(name, {"status": "unknown", "error": "not reported by its group"})
         if not isinstance(reply, dict):
             return _error_row(f"node sent {type(reply).__name__}, expected a dict")
-        return {**reply, **self.identity}
+        return {**reply, **self.identity, **self.placement()}
+
+    def placement(self) -> dict[str, object]:
+        """Where the node's actor runs (host, pid, Ray node and its resources), once it is placed."""
+        if self._placement is None:
+            self._placement = _placement(self.handle)
+        return self._placement or {}
 
     @functools.cached_property
     def identity(self) -> dict[str, object]:

@@ -388,6 +388,21 @@ class RunReader:
         node = self.nodes.get(name)
         return tuple(node.tail) if node is not None else ()
 
+    def last_write(self) -> float | None:
+        """When the run last wrote to its logs (Unix seconds), or None before it did."""
+        logs = [
+            self.driver,
+            self.dataset,
+            *(node.log for node in self.nodes.values() if node.log is not None),
+        ]
+        times = []
+        for tail in logs:
+            try:
+                times.append(tail.path.stat().st_mtime)
+            except OSError:
+                continue
+        return max(times, default=None)
+
     def summary(self) -> RunSummary:
         """The run's line in a runs list."""
         best = min((min(self.history(n)) for n in self.nodes.values() if self.history(n)), default=None)
@@ -432,7 +447,7 @@ def _npy_values(data: bytes) -> list[float] | None:
     else:
         (header_size,), header_start = struct.unpack_from("<I", data, 8), 12
     header = ast.literal_eval(data[header_start : header_start + header_size].decode("latin-1"))
-    code = _NPY_TYPES.get(header.get("descr")) if isinstance(header, dict) else None
+    code = _NPY_TYPES.get(str(header.get("descr"))) if isinstance(header, dict) else None
     shape = header.get("shape") if isinstance(header, dict) else None
     if code is None or not isinstance(shape, tuple) or not shape or header.get("fortran_order"):
         return None

@@ -140,7 +140,8 @@ def _connect(address: str | None, num_cpus: int) -> str:
             context = ray.init(num_cpus=num_cpus, include_dashboard=False, **quiet)
     else:
         context = ray.init(address=address, **quiet)
-    return str(context.address_info.get("gcs_address", address or AUTO))
+    info = getattr(context, "address_info", None) or {}  # a RayContext (typed as its base)
+    return str(info.get("gcs_address", address or AUTO))
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

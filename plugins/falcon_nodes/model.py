@@ -87,6 +87,11 @@ class NodeStatus:
     changes: tuple[tuple[float, str], ...] = ()
     #: Samples per second over the last change of the sample count.
     rate: float | None = None
+    #: Where the node's actor runs: host, pid, Ray node id, and that Ray node's resources.
+    host: str | None = None
+    pid: int | None = None
+    node_id: str | None = None
+    resources: tuple[tuple[str, float], ...] = ()
 
     @property
     def ended(self) -> bool:
@@ -275,7 +280,18 @@ def parse_node(name: str, raw: object) -> NodeStatus:
         traceback=traceback,
         actor_id=_as_text(raw.get("actor_id")),
         controls=tuple(str(c) for c in controls) if isinstance(controls, (list, tuple)) else (),
+        host=_as_text(raw.get("host")),
+        pid=_as_int(raw.get("pid")),
+        node_id=_as_text(raw.get("node_id")),
+        resources=_as_resources(raw.get("resources")),
     )
+
+
+def _as_resources(value: object) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, Mapping):
+        return ()
+    pairs = ((str(key), _as_float(amount)) for key, amount in value.items())
+    return tuple((key, amount) for key, amount in pairs if amount is not None)
 
 
 def _parse_nodes(raw: object) -> tuple[NodeStatus, ...]:

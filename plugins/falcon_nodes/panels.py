@@ -52,6 +52,7 @@ STATUS_ROLES = {
     "idle": "muted",
     "paused": "warn",
     "interrupted": "warn",
+    "stopped": "warn",
     "done": "accent",
     "error": "bad",
     "failed": "bad",
@@ -239,13 +240,33 @@ def detail_pairs(node: NodeStatus, width: int) -> list[tuple[str | None, Cell]]:
         ("Samples", f"{_samples(node.samples) if node.samples is not None else '—'}{rate}"),
         ("Loss", [("text", _loss_text(node.loss)), ("muted", best)]),
         ("Curve", curve(node.loss_history, max(8, width - 12))),
-        ("Actor", node.actor_id or [("muted", "—")]),
+        ("Actor", _actor(node)),
+        ("Resources", _resources(node)),
     ]
     if node.error:
         pairs.append(("Error", [("bad", node.error)]))
         for line in (node.traceback or "").splitlines():
             pairs.append((None, [("muted", line)]))
     return pairs
+
+
+def _actor(node: NodeStatus) -> Cell:
+    if node.actor_id is None:
+        return [("muted", "—")]
+    where = f"  pid {node.pid} on {node.host}" if node.pid and node.host else ""
+    ray_node = f"  (Ray node {node.node_id[:12]}…)" if node.node_id else ""
+    return [("text", node.actor_id), ("muted", where + ray_node)]
+
+
+def _resources(node: NodeStatus) -> Cell:
+    """The Ray node's resources, as Ray counts them (memory in bytes shown in GB)."""
+    if not node.resources:
+        return [("muted", "—")]
+    parts = [
+        f"{key} {amount / 1e9:.1f} GB" if key == "memory" else f"{key} {amount:g}"
+        for key, amount in node.resources
+    ]
+    return [("muted", "Ray node: "), ("text", ", ".join(parts))]
 
 
 def _loss_text(value: float | None) -> str:

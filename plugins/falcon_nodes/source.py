@@ -208,6 +208,7 @@ def _same_report(previous: NodeStatus, node: NodeStatus) -> bool:
         and previous.error == node.error
         and previous.controls == node.controls
         and previous.actor_id == node.actor_id
+        and previous.pid == node.pid
         and (node.since is None or previous.loss_history == node.loss_history)
     )
 

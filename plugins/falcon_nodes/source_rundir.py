@@ -25,6 +25,8 @@ __all__ = ["RUNS_SOURCE", "RunFiles"]
 RUNS_SOURCE = "falcon.runs"
 #: How often, at most, the local processes are searched for a live run's driver (seconds).
 DRIVER_CHECK = 5.0
+#: A run without a summary, without a local driver and silent this long reads "stopped" (seconds).
+SILENT_AFTER = 120.0
 
 
 class RunFiles:
@@ -72,7 +74,11 @@ class RunFiles:
         live = status.ended_at is None
         driver = self._driver(path) if live else None
         status = replace(status, nodes=nodes, driver=driver)
-        if live:
+        silent = self._silent_for(reader) if live and driver is None else None
+        if silent is not None:  # no summary, no driver here, no writes: it was killed, or runs elsewhere
+            status = replace(status, state="stopped")
+            detail = f"no summary, no driver on this machine, nothing written for {silent} s"
+        elif live:
             detail = f"running, driver pid {driver[0]}" if driver else "running (no summary yet)"
         else:
             detail = {"done": "finished", "failed": "failed", "interrupted": "interrupted"}.get(
@@ -88,6 +94,13 @@ class RunFiles:
             ended=run_end(status, nodes),
             received_at=time.time(),
         )
+
+    def _silent_for(self, reader: RunReader) -> int | None:
+        """Seconds since the run last wrote, once that is longer than SILENT_AFTER."""
+        last = reader.last_write()
+        if last is None or time.time() - last < SILENT_AFTER:
+            return None
+        return int(time.time() - last)
 
     def _driver(self, path: Path) -> tuple[int, float] | None:
         checked, found = self._drivers.get(path, (0.0, None))
@@ -123,5 +136,12 @@ class RunFiles:
             for path in paths:
                 reader = self._reader(path)
                 reader.poll()
-                summaries.append(reader.summary())
+                summary = reader.summary()
+                if (
+                    summary.ended is None
+                    and self._silent_for(reader) is not None
+                    and self._driver(path) is None
+                ):
+                    summary = replace(summary, state="stopped")
+                summaries.append(summary)
         return tuple(summaries)

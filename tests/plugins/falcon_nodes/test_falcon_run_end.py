@@ -76,7 +76,11 @@ def test_a_crashed_node_is_dead_keeps_its_numbers_and_never_blames_the_coordinat
     screen = harness.wait_for("Node · phi", 10)
     assert re.search(r"Status\s+dead since \d\d:\d\d:\d\d", screen)
     assert re.search(r"History\s+.*training \d\d:\d\d:\d\d → dead \d\d:\d\d:\d\d", screen), screen
-    assert "Actor" in screen and "Curve" in screen
+    assert re.search(
+        r"Actor\s+[0-9a-f]{16,}\s+pid \d+ on \d+\.\d+\.\d+\.\d+\s+\(Ray node [0-9a-f]{12}…\)", screen
+    )
+    assert re.search(r"Resources\s+Ray node: CPU 2, memory \d+\.\d GB", screen), screen
+    assert re.search(r"Curve\s+\S+", screen)
 
 
 def test_a_finished_run_keeps_its_final_losses_and_says_when_it_ended(open_falcon: Any, run_of: Any) -> None:

@@ -110,3 +110,25 @@ def test_deck_falcon_takes_the_seed_options_on_the_command_line(tmp_path: Path) 
         [sys.executable, "-m", "deck", "--check", str(path)], capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_a_run_killed_without_a_summary_reads_stopped_not_running(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from deck.plugins.falcon_nodes.source_rundir import SILENT_AFTER, RunFiles
+
+    run = recorded_run(tmp_path)
+    driver = run / "graph" / "driver" / "output.log"
+    lines = driver.read_text().splitlines(keepends=True)
+    driver.write_text("".join(lines[: lines.index(next(line for line in lines if "======" in line))]))
+    files = RunFiles(run, None, stale_after=2.0)
+    assert files.status({"run": None}).connection.detail.startswith("running (no summary yet)")
+
+    old = time.time() - SILENT_AFTER - 30  # as a driver killed with SIGKILL leaves it
+    for log in run.glob("graph/*/output.log"):
+        os.utime(log, (old, old))
+    view = files.status({"run": None})
+    assert view.status is not None and view.status.state == "stopped" and view.ended is None
+    assert view.connection.detail.startswith("no summary, no driver on this machine, nothing written for")
+    assert [run_.state for run_ in RunFiles(None, run.parent, 2.0).listing()] == ["stopped"]

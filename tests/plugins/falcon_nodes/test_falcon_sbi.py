@@ -132,7 +132,7 @@ def test_a_folder_of_three_runs_lists_them_and_shows_the_one_picked(open_sbi: An
         and "● interrupted" in rows["run-endless"]
     )
     for line in rows.values():
-        assert re.search(r"\d\d-\d\d \d\d:\d\d:\d\d\s+\d+s\s+2\s+-?\d+\.\d{4}", line), line
+        assert re.search(r"\d\d-\d\d \d\d:\d\d:\d\d\s+(\d+[hms] ?)+\s+2\s+-?\d+\.\d{4}", line), line
     runs = harness.deck.panels("falcon.runs")[0]
     runs.table.cursor = [r.name for r in runs.table.visible_rows].index("run-failed")
     harness.wait_for("Failure  ⚠ RuntimeError", 10)
