@@ -123,6 +123,7 @@ class _Node:
     rate: float | None = None
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
     error: str | None = None
+    stopped_early: bool = False
     log: LogTail | None = None
     chunks: set[str] = field(default_factory=set)
     chunk_losses: dict[str, list[float]] = field(default_factory=dict)
@@ -294,7 +295,9 @@ class RunReader:
                 node.epoch_line(at, match)
             elif "Training started" in message:
                 node.enter("training", at)
-            elif "Training completed" in message or message.startswith("Early stopping triggered"):
+            elif message.startswith("Early stopping triggered"):
+                node.stopped_early = True
+            elif "Training completed" in message:
                 node.enter("done", at)
 
     def _read_chunks(self, node: _Node) -> None:
@@ -329,6 +332,8 @@ class RunReader:
             state = self.state if node.trained else "idle"
         elif self.state == "done" and state == "idle":
             state = "done"
+        if self.state == "interrupted" and state == "done" and self._cut_short(node, epoch, total):
+            state = "interrupted"  # falcon ends a stopped training as "completed": it was not
         losses = self.history(node)
         if node.losses:  # the summary rounds it
             loss = node.losses[-1]
@@ -344,8 +349,12 @@ class RunReader:
             error=self.failure_line if state == "failed" else None,
             traceback="\n".join(self.failure) if state == "failed" else None,
             since=since,
-            rate=node.rate,
+            steps_rate=node.rate,
         )
+
+    @staticmethod
+    def _cut_short(node: _Node, epoch: int | None, total: int | None) -> bool:
+        return not node.stopped_early and epoch is not None and total is not None and epoch < total
 
     def _failed_here(self, node: _Node) -> bool:
         """Whether the failure's traceback runs through this node's simulator code (its module's file)."""

@@ -87,6 +87,8 @@ class NodeStatus:
     changes: tuple[tuple[float, str], ...] = ()
     #: Samples per second over the last change of the sample count.
     rate: float | None = None
+    #: Training steps per second (falcon-sbi's Epoch lines).
+    steps_rate: float | None = None
     #: Where the node's actor runs: host, pid, Ray node id, and that Ray node's resources.
     host: str | None = None
     pid: int | None = None

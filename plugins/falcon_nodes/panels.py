@@ -231,10 +231,14 @@ def detail_pairs(node: NodeStatus, width: int) -> list[tuple[str | None, Cell]]:
         f"{node.current_epoch}/{node.total_epochs}" if node.total_epochs else str(node.current_epoch or "—")
     )
     rate = f"  ({node.rate:,.1f} samples/s)" if node.rate is not None else ""
+    if node.steps_rate is not None:
+        rate += f"  ({node.steps_rate:,.1f} steps/s)"
     losses = [value for value in node.loss_history if math.isfinite(value)]
     best = f"  best {min(losses):.4f}  over {len(losses):,} epochs" if losses else ""
-    pairs: list[tuple[str | None, Cell]] = [
-        ("Status", status),
+    pairs: list[tuple[str | None, Cell]] = [("Status", status)]
+    if node.error:  # what went wrong first: the rest can wait below
+        pairs.append(("Error", [("bad", node.error)]))
+    pairs += [
         ("History", _changes(node)),
         ("Epoch", epochs),
         ("Samples", f"{_samples(node.samples) if node.samples is not None else '—'}{rate}"),
@@ -243,10 +247,9 @@ def detail_pairs(node: NodeStatus, width: int) -> list[tuple[str | None, Cell]]:
         ("Actor", _actor(node)),
         ("Resources", _resources(node)),
     ]
-    if node.error:
-        pairs.append(("Error", [("bad", node.error)]))
-        for line in (node.traceback or "").splitlines():
-            pairs.append((None, [("muted", line)]))
+    if node.traceback:
+        pairs.append(("Traceback", [("muted", "")]))
+        pairs += [(None, [("muted", line)]) for line in node.traceback.splitlines()]
     return pairs
 
 

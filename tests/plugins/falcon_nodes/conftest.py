@@ -218,14 +218,15 @@ class SbiLauncher:
     def launch(self, run_dir: Path, *overrides: str) -> subprocess.Popen[bytes]:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
         environment.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=uuid.uuid4().hex)  # never ~/.ray
-        process = subprocess.Popen(
-            [str(self.falcon), "launch", "--no-interactive", "-o", str(run_dir), *overrides],
-            cwd=self.workdir,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        with run_dir.with_name(f"{run_dir.name}.launch.log").open("wb") as output:  # for a failure's report
+            process = subprocess.Popen(
+                [str(self.falcon), "launch", "--no-interactive", "-o", str(run_dir), *overrides],
+                cwd=self.workdir,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
@@ -261,6 +262,12 @@ class SbiRuns:
     def wait(self, name: str) -> int:
         """Wait for one run's driver to exit; its exit status."""
         return self.processes[name].wait(SBI_RUN_TIMEOUT)
+
+    def output(self, name: str) -> str:
+        """The end of what `falcon launch` printed for one run (for a failure's message)."""
+        run = {"ok": self.ok, "failed": self.failed, "endless": self.endless}[name]
+        log = run.with_name(f"{run.name}.launch.log")
+        return log.read_text(errors="replace")[-3000:] if log.exists() else "(no output)"
 
 
 @pytest.fixture(scope="session")
