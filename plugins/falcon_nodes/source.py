@@ -170,9 +170,13 @@ class RunTracker:
         )
 
     def _failed(self, previous: NodeStatus, node: NodeStatus, now: float, died: bool) -> NodeStatus:
-        """The last known row, now dead, done (its actor went after it finished) or in error."""
-        status = ("done" if previous.status == "done" else "dead") if died else "error"
-        error = None if status == "done" else node.error
+        """The last known row, now dead or in error; a node that had finished or failed stays so."""
+        if died and (
+            previous.status == "done" or (previous.status == "error" and previous.error != "timeout")
+        ):
+            return previous  # finished, or failed, before its actor went: that stays the news
+        status = "dead" if died else "error"
+        error = node.error
         if previous.status == status and previous.error == error:
             return previous
         return replace(

@@ -105,6 +105,19 @@ def test_a_dead_node_keeps_its_last_state_and_says_when_it_died() -> None:
     assert view.ended is None  # b still trains
 
 
+def test_a_node_that_failed_before_its_actor_went_stays_failed() -> None:
+    statuses = feed()
+    failed = {"status": "error", "error": "validation loss became NaN", "current_epoch": 4, "loss": 9.0}
+    statuses.accept(parse_status(node_reply(a=failed)), CONNECTED)
+    view = statuses.accept(parse_status(node_reply(a={"status": "error", "error": "actor died"})), CONNECTED)
+    node = view.node("a")
+    assert node is not None and (node.status, node.error, node.loss) == (
+        "error",
+        "validation loss became NaN",
+        9.0,
+    )
+
+
 def test_a_finished_run_keeps_its_final_losses_and_has_a_summary() -> None:
     clock = Clock()
     statuses = feed(clock)
