@@ -220,7 +220,16 @@ def _changes(node: NodeStatus) -> Cell:
     return segments or [("muted", "—")]
 
 
-def detail_pairs(node: NodeStatus, width: int) -> list[tuple[str | None, Cell]]:
+def _usage(usage: tuple[float, float] | None) -> Cell:
+    if usage is None:
+        return [("muted", "— (the actor's process is not on this machine, or has ended)")]
+    cpu, rss = usage
+    return [("text", f"CPU {cpu:.0f}%  RSS {rss:,.0f} MB"), ("muted", "  (the actor's process)")]
+
+
+def detail_pairs(
+    node: NodeStatus, width: int, usage: tuple[float, float] | None = None
+) -> list[tuple[str | None, Cell]]:
     """What the detail view says about one node, line by line."""
     status: list[Segment] = [(STATUS_ROLES.get(node.status, "text"), node.status)]
     if node.since is not None:
@@ -247,6 +256,8 @@ def detail_pairs(node: NodeStatus, width: int) -> list[tuple[str | None, Cell]]:
         ("Actor", _actor(node)),
         ("Resources", _resources(node)),
     ]
+    if node.pid:
+        pairs.append(("Usage", _usage(usage)))
     if node.traceback:
         pairs.append(("Traceback", [("muted", "")]))
         pairs += [(None, [("muted", line)]) for line in node.traceback.splitlines()]
@@ -326,7 +337,7 @@ class NodeDetailPanel(Panel):
         node = self._view.node(name) if self._view is not None else None
         if node is None:
             return [(None, [("muted", "select a node in the node table and press Enter")])]
-        return detail_pairs(node, width)
+        return detail_pairs(node, width, self._view.usage_of(node.pid) if self._view is not None else None)
 
     @property
     def selection(self) -> Any:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import psutil
+
 from deck.plugins.falcon_nodes.client import ConnectionState, FalconClient, FalconError, Phase
 from deck.plugins.falcon_nodes.model import FalconStatus, NodeStatus
 from deck.widgets import LogLine
@@ -72,6 +74,8 @@ class FalconView:
     nodes: tuple[NodeStatus, ...] = ()
     live: bool = False
     ended: RunEnd | None = None
+    #: CPU % and resident MB of the node actors' processes that run on this machine, by pid.
+    usage: tuple[tuple[int, float, float], ...] = ()
     received_at: float | None = field(default=None, compare=False)
 
     def age(self, now: float | None = None) -> float | None:
@@ -83,6 +87,10 @@ class FalconView:
     def node(self, name: str | None) -> NodeStatus | None:
         """The node with this name, if the view has one."""
         return next((node for node in self.nodes if node.name == name), None)
+
+    def usage_of(self, pid: int | None) -> tuple[float, float] | None:
+        """(CPU %, resident MB) of a local actor process, when it is one."""
+        return next(((cpu, rss) for known, cpu, rss in self.usage if known == pid), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,12 +255,49 @@ def run_end(status: FalconStatus, nodes: Sequence[NodeStatus]) -> RunEnd | None:
     )
 
 
+class ProcessUsage:
+    """CPU and memory of the actor processes that run here (a remote node's pid is not ours to read)."""
+
+    def __init__(self) -> None:
+        self._processes: dict[int, psutil.Process] = {}
+        self._host = _local_addresses()
+
+    def measure(self, nodes: Sequence[NodeStatus]) -> tuple[tuple[int, float, float], ...]:
+        """(pid, CPU %, resident MB) for each local pid; CPU % over the time since the last call."""
+        pids = {node.pid for node in nodes if node.pid and node.host in self._host and not node.ended}
+        usage = []
+        for pid in sorted(pids):
+            process = self._processes.get(pid)
+            try:
+                if process is None:
+                    process = self._processes[pid] = psutil.Process(pid)
+                    process.cpu_percent(None)  # the first reading only starts the clock
+                    continue
+                usage.append((pid, round(process.cpu_percent(None)), round(process.memory_info().rss / 1e6)))
+            except psutil.Error:
+                self._processes.pop(pid, None)
+        for gone in set(self._processes) - pids:
+            del self._processes[gone]
+        return tuple((pid, float(cpu), float(rss)) for pid, cpu, rss in usage)
+
+
+def _local_addresses() -> frozenset[str]:
+    """This machine's IP addresses, as Ray reports a node's host."""
+    try:
+        return frozenset(
+            address.address for addresses in psutil.net_if_addrs().values() for address in addresses
+        )
+    except (OSError, psutil.Error):
+        return frozenset({"127.0.0.1"})
+
+
 class StatusFeed:
     """The ``falcon.status`` fetch: one poll of the coordinator, remembered across polls."""
 
     def __init__(self, client: FalconClient, tracker: RunTracker) -> None:
         self.client = client
         self.tracker = tracker
+        self.usage = ProcessUsage()
         self._view = FalconView(client.state)
 
     def __call__(self) -> FalconView:
@@ -273,6 +318,7 @@ class StatusFeed:
                 nodes=nodes,
                 live=True,
                 ended=run_end(status, nodes),
+                usage=self.usage.measure(nodes),
                 received_at=time.time(),
             )
         self._view = view

@@ -249,6 +249,46 @@ def sbi_launcher(falcon_sbi: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             process.wait()
 
 
+class SbiRun:
+    """One `falcon launch` in the background, launched again when Ray's own start-up timed out.
+
+    On a busy two-core machine a local Ray sometimes misses its fixed 30 s start-up window
+    ("The current node timed out during startup") before the run has written anything: that is
+    the machine, not the run, so the run is started afresh (at most three times).
+    """
+
+    ATTEMPTS = 3
+
+    def __init__(self, launcher: SbiLauncher, run_dir: Path, *overrides: str) -> None:
+        self.run_dir = run_dir
+        self.log = run_dir.with_name(f"{run_dir.name}.launch.log")
+        self.returncode: int | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(launcher, overrides), daemon=True)
+        self._thread.start()
+
+    def _run(self, launcher: SbiLauncher, overrides: tuple[str, ...]) -> None:
+        for _ in range(self.ATTEMPTS):
+            returncode = launcher.launch(self.run_dir, *overrides).wait()
+            started = (self.run_dir / "graph" / "driver" / "output.log").exists()
+            if returncode == 0 or started or "timed out during startup" not in self.output():
+                break
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+        self.returncode = returncode
+        self._done.set()
+
+    def wait(self) -> int:
+        """Wait for the run's driver to exit; its exit status."""
+        if not self._done.wait(SBI_RUN_TIMEOUT * self.ATTEMPTS):
+            raise TimeoutError(f"{self.run_dir.name} did not end:\n{self.output()}")
+        assert self.returncode is not None
+        return self.returncode
+
+    def output(self) -> str:
+        """The end of what `falcon launch` printed (for a failure's message)."""
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else "(no output)"
+
+
 @dataclass(frozen=True)
 class SbiRuns:
     """Three real runs started side by side in one folder, for the tests to follow and to end."""
@@ -257,17 +297,15 @@ class SbiRuns:
     ok: Path  # completes its 150 epochs
     failed: Path  # its simulator raises on the third batch
     endless: Path  # trains until it is interrupted
-    processes: dict[str, subprocess.Popen[bytes]]
+    runs: dict[str, SbiRun]
 
     def wait(self, name: str) -> int:
         """Wait for one run's driver to exit; its exit status."""
-        return self.processes[name].wait(SBI_RUN_TIMEOUT)
+        return self.runs[name].wait()
 
     def output(self, name: str) -> str:
-        """The end of what `falcon launch` printed for one run (for a failure's message)."""
-        run = {"ok": self.ok, "failed": self.failed, "endless": self.endless}[name]
-        log = run.with_name(f"{run.name}.launch.log")
-        return log.read_text(errors="replace")[-3000:] if log.exists() else "(no output)"
+        """The end of what `falcon launch` printed for one run."""
+        return self.runs[name].output()
 
 
 @pytest.fixture(scope="session")
@@ -276,11 +314,11 @@ def sbi_runs(sbi_launcher: SbiLauncher, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp("sbi-runs")
     ok, failed, endless = folder / "run-ok", folder / "run-failed", folder / "run-endless"
     epochs = "graph.z.estimator.max_epochs"
-    processes = {
-        "ok": sbi_launcher.launch(ok, f"{epochs}=150"),
-        "failed": sbi_launcher.launch(failed, "graph.x.simulator.fail_after=2", f"{epochs}=150"),
-        "endless": sbi_launcher.launch(
-            endless, f"{epochs}=100000", "graph.z.estimator.early_stop_patience=100000"
+    runs = {
+        "ok": SbiRun(sbi_launcher, ok, f"{epochs}=150"),
+        "failed": SbiRun(sbi_launcher, failed, "graph.x.simulator.fail_after=2", f"{epochs}=150"),
+        "endless": SbiRun(
+            sbi_launcher, endless, f"{epochs}=100000", "graph.z.estimator.early_stop_patience=100000"
         ),
     }
-    return SbiRuns(folder, ok, failed, endless, processes)
+    return SbiRuns(folder, ok, failed, endless, runs)

@@ -81,6 +81,9 @@ def test_a_crashed_node_is_dead_keeps_its_numbers_and_never_blames_the_coordinat
     )
     assert re.search(r"Resources\s+Ray node: CPU 2, memory \d+\.\d GB", screen), screen
     assert re.search(r"Curve\s+\S+", screen)
+    harness.press("ctrl n")  # the next node, alive: its actor's process runs here
+    assert harness.wait_until(lambda: re.search(r"Usage\s+CPU \d+%  RSS [\d,]+ MB", harness.text()), 10)
+    assert "Node · theta" in harness.text()
 
 
 def test_a_finished_run_keeps_its_final_losses_and_says_when_it_ended(open_falcon: Any, run_of: Any) -> None:
