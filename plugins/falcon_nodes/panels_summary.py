@@ -6,7 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import urwid
 
@@ -17,7 +17,7 @@ from deck.plugins.falcon_nodes.panels import HINTS, STATUS_ROLES
 from deck.plugins.falcon_nodes.source import STATUS_SOURCE, FalconView, RunEnd
 from deck.widgets import Cell, KeyValue, Segment, icons
 
-__all__ = ["SummaryPanel", "buffer_markup", "connection_markup", "phase_role"]
+__all__ = ["SummaryPanel", "buffer_markup", "connection_markup", "connection_segment", "phase_role"]
 
 _PHASE_ROLES = {
     Phase.CONNECTED: "good",
@@ -117,6 +117,14 @@ def buffer_markup(buffer: BufferStats | None, width: int) -> list[Segment]:
 
 
 _ENDINGS = {"failed": ("bad", "failed "), "interrupted": ("warn", "interrupted ")}
+
+
+def connection_segment(result: Result[Any]) -> list[Segment]:
+    """The header's short connection segment."""
+    view = result.value
+    if not isinstance(view, FalconView):
+        return [("info", "connecting to Ray")]
+    return connection_markup(view.connection, short=True)
 
 
 def ended_markup(ended: RunEnd, state: str | None = None) -> list[Segment]:

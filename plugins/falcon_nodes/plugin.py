@@ -7,10 +7,9 @@ every call runs in the deck's worker threads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from deck import Action, Command, Context, Option, PanelType, Result, Source, StatusSegment, hookimpl
+from deck import Action, Command, Context, Option, PanelType, Source, StatusSegment, hookimpl
 from deck.plugins.falcon_nodes import actions_cli
 from deck.plugins.falcon_nodes.actions import falcon_actions
 from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
@@ -18,21 +17,11 @@ from deck.plugins.falcon_nodes.client_coordinator import COORDINATOR_NAME, LEGAC
 from deck.plugins.falcon_nodes.model import SortMode
 from deck.plugins.falcon_nodes.panels import NodeDetailPanel, NodeLogPanel, NodesPanel
 from deck.plugins.falcon_nodes.panels_rundir import RunsPanel
-from deck.plugins.falcon_nodes.panels_summary import SummaryPanel, connection_markup
-from deck.plugins.falcon_nodes.source import (
-    LOG_SOURCE,
-    STATUS_SOURCE,
-    FalconView,
-    LogFeed,
-    RunTracker,
-    StatusFeed,
-)
-from deck.plugins.falcon_nodes.source_rundir import RUNS_SOURCE, RunFiles
+from deck.plugins.falcon_nodes.panels_summary import SummaryPanel, connection_segment
+from deck.plugins.falcon_nodes.source import STATUS_SOURCE, coordinator_sources
+from deck.plugins.falcon_nodes.source_rundir import file_sources
 
 __all__ = ["FalconPlugin"]
-
-#: Seconds the scheduler allows a fetch beyond the client's own bounded connect and call.
-_FETCH_MARGIN = 10.0
 
 
 class FalconPlugin:
@@ -73,63 +62,11 @@ class FalconPlugin:
         if self.client is not None:
             self.client.close()
             self.client = None
-        run_dir, runs = config.get("run_dir"), config.get("runs")
-        if run_dir or runs:
-            return self._file_sources(config, run_dir, runs)
+        if config.get("run_dir") or config.get("runs"):
+            return file_sources(config)
         options = {key: value for key, value in config.items() if key not in ("sort", "run_dir", "runs")}
-        falcon = FalconConfig.from_mapping(options)
-        self.client = FalconClient(falcon)
-        timeout = falcon.connect_timeout + falcon.timeout + _FETCH_MARGIN
-        backoff = max(5.0, falcon.refresh)
-        return [
-            Source(
-                STATUS_SOURCE,
-                StatusFeed(self.client, RunTracker(stale_after=2 * falcon.refresh)),
-                interval=falcon.refresh,
-                timeout=timeout,
-                max_backoff=backoff,
-                description="the coordinator's get_status: every node and the buffer",
-            ),
-            Source(
-                LOG_SOURCE,
-                LogFeed(self.client),
-                interval=falcon.refresh,
-                timeout=timeout,
-                max_backoff=backoff,
-                description="the selected node's last log lines",
-                params={"node": None},
-            ),
-        ]
-
-    def _file_sources(
-        self, config: Mapping[str, Any], run_dir: str | None, runs: str | None
-    ) -> list[Source[Any]]:
-        """The sources of falcon-sbi run directories: the run, its node logs, the runs list."""
-        refresh = FalconConfig.from_mapping({"refresh": config.get("refresh", 1.0)}).refresh
-        files = RunFiles(
-            Path(run_dir).expanduser() if run_dir else None,
-            Path(runs).expanduser() if runs else None,
-            stale_after=2 * refresh,
-        )
-        return [
-            Source(
-                STATUS_SOURCE,
-                files.status,
-                interval=refresh,
-                description="the run directory: nodes, losses, buffer, the driver's summary",
-                params={"run": None},
-            ),
-            Source(
-                LOG_SOURCE,
-                files.log,
-                interval=refresh,
-                description="the selected node's output.log",
-                params={"node": None, "run": None},
-            ),
-            Source(
-                RUNS_SOURCE, files.listing, interval=max(refresh, 2.0), description="the runs in the folder"
-            ),
-        ]
+        self.client = FalconClient(FalconConfig.from_mapping(options))
+        return coordinator_sources(self.client)
 
     @hookimpl
     def deck_panels(self) -> list[PanelType]:
@@ -183,7 +120,7 @@ class FalconPlugin:
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
-        return [StatusSegment("falcon.connection", STATUS_SOURCE, _segment)]
+        return [StatusSegment("falcon.connection", STATUS_SOURCE, connection_segment)]
 
     @hookimpl
     def deck_startup(self, ctx: Context) -> None:
@@ -195,10 +132,3 @@ class FalconPlugin:
         client, self.client = self.client, None
         if client is not None:
             client.close()
-
-
-def _segment(result: Result[Any]) -> Any:
-    view = result.value
-    if not isinstance(view, FalconView):
-        return [("info", "connecting to Ray")]
-    return connection_markup(view.connection, short=True)

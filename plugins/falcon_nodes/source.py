@@ -18,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from deck import Source
 from deck.plugins.falcon_nodes.client import ConnectionState, FalconClient, FalconError, Phase
 from deck.plugins.falcon_nodes.model import FalconStatus, NodeStatus
 from deck.widgets import LogLine
@@ -31,6 +32,7 @@ __all__ = [
     "RunEnd",
     "RunTracker",
     "StatusFeed",
+    "coordinator_sources",
     "log_lines",
 ]
 
@@ -386,3 +388,33 @@ def log_lines(lines: Iterable[str], now: datetime | None = None) -> list[LogLine
         body = text[match.end() :] if match and stamp is not None else text
         result.append(LogLine(body, _level(body), stamp))
     return result
+
+
+#: Seconds the scheduler allows a fetch beyond the client's own bounded connect and call.
+FETCH_MARGIN = 10.0
+
+
+def coordinator_sources(client: FalconClient) -> list[Source[Any]]:
+    """The sources of a coordinator run: its status, and the log of the node the panels name."""
+    config = client.config
+    timeout = config.connect_timeout + config.timeout + FETCH_MARGIN
+    backoff = max(5.0, config.refresh)
+    return [
+        Source(
+            STATUS_SOURCE,
+            StatusFeed(client, RunTracker(stale_after=2 * config.refresh)),
+            interval=config.refresh,
+            timeout=timeout,
+            max_backoff=backoff,
+            description="the coordinator's get_status: every node and the buffer",
+        ),
+        Source(
+            LOG_SOURCE,
+            LogFeed(client),
+            interval=config.refresh,
+            timeout=timeout,
+            max_backoff=backoff,
+            description="the selected node's last log lines",
+            params={"node": None},
+        ),
+    ]

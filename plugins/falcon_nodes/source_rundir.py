@@ -16,11 +16,19 @@ from typing import Any
 
 import psutil
 
-from deck.plugins.falcon_nodes.client import ConnectionState, Phase
+from deck import Source
+from deck.plugins.falcon_nodes.client import ConnectionState, FalconConfig, Phase
 from deck.plugins.falcon_nodes.client_rundir import RunReader, RunSummary, driver_process, find_runs
-from deck.plugins.falcon_nodes.source import FalconView, NodeLog, RunTracker, run_end
+from deck.plugins.falcon_nodes.source import (
+    LOG_SOURCE,
+    STATUS_SOURCE,
+    FalconView,
+    NodeLog,
+    RunTracker,
+    run_end,
+)
 
-__all__ = ["RUNS_SOURCE", "RunFiles"]
+__all__ = ["RUNS_SOURCE", "RunFiles", "file_sources"]
 
 RUNS_SOURCE = "falcon.runs"
 #: How often, at most, the local processes are searched for a live run's driver (seconds).
@@ -145,3 +153,31 @@ class RunFiles:
                     summary = replace(summary, state="stopped")
                 summaries.append(summary)
         return tuple(summaries)
+
+
+def file_sources(config: Mapping[str, Any]) -> list[Source[Any]]:
+    """The sources of falcon-sbi run directories (``run_dir``, ``runs``): the run, its logs, the runs."""
+    refresh = FalconConfig.from_mapping({"refresh": config.get("refresh", 1.0)}).refresh
+    run_dir, runs = config.get("run_dir"), config.get("runs")
+    files = RunFiles(
+        Path(run_dir).expanduser() if run_dir else None,
+        Path(runs).expanduser() if runs else None,
+        stale_after=2 * refresh,
+    )
+    return [
+        Source(
+            STATUS_SOURCE,
+            files.status,
+            interval=refresh,
+            description="the run directory: nodes, losses, buffer, the driver's summary",
+            params={"run": None},
+        ),
+        Source(
+            LOG_SOURCE,
+            files.log,
+            interval=refresh,
+            description="the selected node's output.log",
+            params={"node": None, "run": None},
+        ),
+        Source(RUNS_SOURCE, files.listing, interval=max(refresh, 2.0), description="the runs in the folder"),
+    ]
