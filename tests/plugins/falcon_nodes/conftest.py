@@ -313,12 +313,10 @@ def sbi_runs(sbi_launcher: SbiLauncher, tmp_path_factory: pytest.TempPathFactory
     """The runs, started at once (and shared): the tests follow them as they happen."""
     folder = tmp_path_factory.mktemp("sbi-runs")
     ok, failed, endless = folder / "run-ok", folder / "run-failed", folder / "run-endless"
-    epochs = "graph.z.estimator.max_epochs"
-    runs = {
-        "ok": SbiRun(sbi_launcher, ok, f"{epochs}=150"),
-        "failed": SbiRun(sbi_launcher, failed, "graph.x.simulator.fail_after=2", f"{epochs}=150"),
-        "endless": SbiRun(
-            sbi_launcher, endless, f"{epochs}=100000", "graph.z.estimator.early_stop_patience=100000"
-        ),
+    epochs, patience = "graph.z.estimator.max_epochs", "graph.z.estimator.early_stop_patience=100000"
+    runs = {  # no early stopping: how many epochs a run trains must not depend on its losses
+        "ok": SbiRun(sbi_launcher, ok, f"{epochs}=150", patience),
+        "failed": SbiRun(sbi_launcher, failed, "graph.x.simulator.fail_after=2", f"{epochs}=150", patience),
+        "endless": SbiRun(sbi_launcher, endless, f"{epochs}=100000", patience),
     }
     return SbiRuns(folder, ok, failed, endless, runs)

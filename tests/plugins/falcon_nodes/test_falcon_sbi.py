@@ -127,8 +127,9 @@ def test_a_folder_of_three_runs_lists_them_and_shows_the_one_picked(open_sbi: An
     for name in ("ok", "failed", "endless"):
         sbi_runs.wait(name)
     harness = open_sbi(runs=str(sbi_runs.folder))
-    screen = harness.wait_for("run-endless", 30)
-    assert harness.wait_until(lambda: len(harness.deck.panels("falcon.runs")[0].table.visible_rows) == 3, 10)
+    harness.wait_for("run-endless", 30)
+    assert harness.wait_until(lambda: harness.text().count("│run-") == 3, 10)
+    screen = harness.text()
     rows = {line.split()[0].strip("│"): line for line in screen.splitlines() if "│run-" in line}
     assert (
         "● done" in rows["run-ok"]
