@@ -6,18 +6,21 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import urwid
 
-from deck._actions import GLOBAL, Action, StatusSegment
-from deck._assemble import CORE_PLUGIN, Assembly
-from deck._context import ActionContext, Context, Level
-from deck._errors import ActionError
+from deck._actions import StatusSegment
+from deck._assemble import Assembly
+from deck._clock import now
+from deck._context import Context, Level
+from deck._dispatch import ActionRunner
 from deck._frame import PanelFrame
+from deck._grid import ShrinkingPile
+from deck._keys import KeyRouter
 from deck._layout import Node, PanelSpec, ScreenSpec
 from deck._overlays import Overlays
 from deck._panels import Panel, PanelContext
@@ -31,7 +34,6 @@ __all__ = ["Deck", "Screen", "Status"]
 log = logging.getLogger(__name__)
 
 REDRAW_INTERVAL = 0.05
-KEY_HOLD = 0.3
 
 
 @dataclass
@@ -50,21 +52,26 @@ class Status:
 
     text: str
     level: Level
-    at: float = field(default_factory=time.time)
+    at: float = field(default_factory=now)
 
 
 class Deck:
     """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
 
-    def __init__(self, parts: Assembly, *, read_only: bool = False, workers: int = 8) -> None:
+    def __init__(
+        self, parts: Assembly, *, read_only: bool = False, workers: int = 8, ascii: bool = False
+    ) -> None:
         self.parts = parts
         self.layout = parts.layout
         self.theme = parts.theme
         self.keymap = parts.keymap
         self.read_only = read_only
+        self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
         self.scheduler = Scheduler(self._on_result, self.executor)
         self.overlays = Overlays(self)
+        self.keys = KeyRouter(self)
+        self.actions = ActionRunner(self)
         self.contexts: dict[str, Context] = {
             name: Context(self, name, parts.configs.get(name, {})) for name in parts.host.plugins
         }
@@ -74,13 +81,14 @@ class Deck:
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
         self.on_theme: Callable[[Theme], None] | None = None
+        self.on_clipboard: Callable[[str], None] | None = None  # writes an escape to the terminal
         self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
-        self._holding: asyncio.Task[Any] | None = None
-        self._held: list[tuple[tuple[int, int], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
+        #: Where each panel (or row of panels) sits: its container, its place there, and the size
+        #: the layout gave.
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
@@ -100,13 +108,12 @@ class Deck:
             frame = self._build_frame(node)
             frames.append(frame)
             return frame
-        children = []
+        children: list[tuple[Literal["given"], int, Any] | tuple[Literal["weight"], float, Any]] = []
         for child in node.children:
             widget = self._build_node(child, frames)
             kind, amount = child.size
             children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
-        container = urwid.Pile if node.direction == "rows" else urwid.Columns
-        return container(children)
+        return ShrinkingPile(children) if node.direction == "rows" else urwid.Columns(children)
 
     def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
         return PanelFrame(
@@ -130,7 +137,7 @@ class Deck:
         problem = self.parts.problems.get(owner)
         if problem:
             return self._broken(spec.type, title, f"plugin {owner!r} {problem}")
-        options = {k: o.default for k, o in panel_type.options.items()} | dict(spec.options)
+        options = self.parts.panel_options[spec.path]
         ctx = PanelContext(type=spec.type, options=options, title=title, deck=self.contexts[owner])
         try:
             panel: Panel | None = panel_type.factory(ctx)
@@ -158,7 +165,8 @@ class Deck:
         """Run the plugins' startup hooks, then start every source."""
         self.loop = asyncio.get_running_loop()
         self.closed = self.loop.create_future()
-        icons.ascii = self.theme.ascii_icons  # glyphs are process-wide: one running deck owns them
+        # glyphs are process-wide: one running deck owns them
+        icons.ascii = self.theme.ascii_icons or self.ascii
         for name, ctx in self.contexts.items():
             if name in self.parts.problems:
                 continue
@@ -242,13 +250,17 @@ class Deck:
 
     def _on_result(self, result: Result[Any]) -> None:
         # Panels on hidden screens get only the latest result, when they are next shown:
-        # a ten-screen layout then costs about what its visible screen costs.
+        # a ten-screen layout then costs about what its visible screen costs. Each result of an
+        # append source holds new data, so those reach every panel at once.
         visible = self.screen.frames
+        everywhere = self.scheduler.appends(result.source)
         for frame in self._subscribers.get(result.source, ()):
-            if frame in visible:
+            if everywhere or frame in visible:
                 frame.deliver(result)
             else:
                 frame.pending[result.source] = result
+        if self.focused is not None and self.focused.hidden:
+            self.move_focus(1)  # the focused panel just gave its row away
         self.request_redraw()
 
     def _catch_up(self, frames: list[PanelFrame]) -> None:
@@ -271,7 +283,7 @@ class Deck:
         """Switch themes while running (a built-in, a plugin's, or a file); ThemeError if unknown."""
         theme = load_theme(find_theme(name_or_path, self.parts.themes))
         self.theme = theme
-        icons.ascii = theme.ascii_icons
+        icons.ascii = theme.ascii_icons or self.ascii
         for screen in self.screens:
             for frame in screen.frames:
                 frame.border = theme.border
@@ -332,9 +344,14 @@ class Deck:
     def move_focus(self, step: int) -> None:
         """Give the focus to the next (or previous) panel on this screen."""
         screen = self.screen
-        if not screen.frames:
-            return
-        self._focus_frame(screen.frames[(screen.focus + step) % len(screen.frames)])
+        count = len(screen.frames)
+        shown = [
+            frame
+            for offset in range(1, count + 1)
+            if not (frame := screen.frames[(screen.focus + offset * step) % count]).hidden
+        ]
+        if shown:
+            self._focus_frame(shown[0])
 
     def _focus_frame(self, frame: PanelFrame) -> None:
         for index, screen in enumerate(self.screens):
@@ -368,136 +385,3 @@ class Deck:
                     self._focus_frame(frame)
                     return True
         return False
-
-    # ---- keys and actions ---------------------------------------------------------------------
-
-    def action_for(self, key: str) -> tuple[Action, PanelFrame | None] | None:
-        """The action a key runs now: the focused panel's scope first, then global."""
-        frame = self.focused
-        if frame is not None:
-            action = self.keymap.lookup(frame.type_name, key)
-            if action is not None:
-                return action, frame
-        action = self.keymap.lookup(GLOBAL, key)
-        return (action, frame) if action is not None else None
-
-    def handle_key(self, size: tuple[int, int], key: str) -> bool:
-        """Route a key: dialog, panel action, panel widget, global action, screen key."""
-        if self._holding is not None:
-            self._held.append((size, key))
-            return True
-        dialog = self.overlays.top
-        if dialog is not None:
-            dialog.keypress(size, key)
-            self.request_redraw()
-            return True
-        frame = self.focused
-        if frame is not None:
-            action = self.keymap.lookup(frame.type_name, key)
-            if action is not None:
-                self.run_action(action, frame)
-                return True
-            if frame.keypress(frame.body_size, key) is None:
-                self.request_redraw()
-                return True
-        action = self.keymap.lookup(GLOBAL, key)
-        if action is not None:
-            self.run_action(action, frame)
-            return True
-        for index, screen in enumerate(self.screens):
-            if screen.spec.key == key:
-                self.show_screen(index)
-                return True
-        return False
-
-    def action_enabled(self, action: Action) -> bool:
-        """False for mutating actions in --read-only."""
-        return not (action.mutating and self.read_only)
-
-    def run_action(self, action: Action, frame: PanelFrame | None = None) -> asyncio.Task[Any] | None:
-        """Run an action's handler in the background, with its confirmation first."""
-        if not self.action_enabled(action):
-            self.notify(f"{action.title}: disabled in read-only mode", "warn")
-            return None
-        owner = next((o for o, a in self.parts.actions if a is action), CORE_PLUGIN)
-        if owner in self.parts.problems and owner != CORE_PLUGIN:
-            self.notify(f"{action.title}: plugin {owner!r} is not working", "error")
-            return None
-        panel = frame.panel if frame is not None else None
-        ctx = ActionContext(self.contexts.get(owner) or self.contexts[CORE_PLUGIN], action, panel)
-        if action.confirm is None and not action.blocking and not inspect.iscoroutinefunction(action.handler):
-            # Plain handlers run now, so keys typed in a burst act in the order they were typed.
-            try:
-                result = action.handler(ctx)
-            except Exception as exc:
-                self._report(action, error=exc)
-                return None
-            if inspect.isawaitable(result):
-                return self._hold_keys(
-                    self.spawn(self._execute(action, ctx, started=result), f"action {action.id}")
-                )
-            self._report(action, result)
-            return None
-        return self._hold_keys(self.spawn(self._execute(action, ctx), f"action {action.id}"))
-
-    def _hold_keys(self, task: asyncio.Task[Any] | None) -> asyncio.Task[Any] | None:
-        """Keys typed right after an action wait until its dialog opens (or it ends, or 0.3 s pass).
-
-        Without this, "/abc" typed in one burst would reach the panel before the filter opens.
-        """
-        if task is None or self.loop is None:
-            return task
-        self._holding = task
-        task.add_done_callback(lambda _: self.release_keys(task))
-        self.loop.call_later(KEY_HOLD, self.release_keys, task)
-        return task
-
-    def release_keys(self, task: asyncio.Task[Any] | None = None) -> None:
-        """Deliver the keys held for an action, in order (called when its dialog opens)."""
-        if self._holding is None or (task is not None and task is not self._holding):
-            return
-        self._holding = None
-        held, self._held = self._held, []
-        for index, (size, key) in enumerate(held):
-            self.handle_key(size, key)
-            if self._holding is not None:  # a held key started another action: keep the rest
-                self._held[:0] = held[index + 1 :]
-                return
-
-    async def _execute(
-        self, action: Action, ctx: ActionContext, started: Awaitable[Any] | None = None
-    ) -> None:
-        try:
-            if started is not None:
-                result = await started
-            else:
-                question = action.confirm(ctx) if callable(action.confirm) else action.confirm
-                if question and not await ctx.confirm(
-                    question, title=action.title, destructive=action.destructive
-                ):
-                    self.notify(f"{action.title}: cancelled", "info")
-                    return
-                if action.blocking:
-                    result = await ctx.run_blocking(action.handler, ctx)
-                else:
-                    result = action.handler(ctx)
-                    if inspect.isawaitable(result):
-                        result = await result
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self._report(action, error=exc)
-        else:
-            self._report(action, result)
-
-    def _report(self, action: Action, result: Any = None, *, error: Exception | None = None) -> None:
-        """Say how an action went: a returned string is success, an ActionError its message."""
-        if isinstance(error, ActionError):
-            log.warning("action %s: %s", action.id, error)
-            self.notify(f"{action.title}: {error.message}", "error")
-        elif error is not None:
-            log.error("action %s failed", action.id, exc_info=error)
-            self.notify(f"{action.title} failed: {type(error).__name__}: {error}", "error")
-        elif isinstance(result, str) and result:
-            self.notify(result, "ok")
-        self.request_redraw()

@@ -25,6 +25,10 @@ class Option:
         help: one line for `deck --list` and the docs.
         choices: the allowed values, if only some are.
         required: the layout must give it.
+        check: `check(value, earlier)` validates a value of the right type and returns what
+            the plugin gets (it may build a richer value from it); `earlier` holds the options
+            listed before this one in the schema, already checked. It raises OptionError,
+            whose `path` inside the value the layout loader turns into file:line.
     """
 
     type: type | tuple[type, ...] = str
@@ -32,6 +36,7 @@ class Option:
     help: str = ""
     choices: Sequence[Any] | None = None
     required: bool = False
+    check: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,12 @@ class Panel:
     def subtitle(self) -> str:
         """A short live note drawn at the right of the border (counts, state)."""
         return ""
+
+    @property
+    def rows_wanted(self) -> int | None:
+        """Body rows the panel needs now, when fewer than a fixed-height row gives it; 0 hides the
+        panel, giving its row or column to the rest; None takes what the layout gives."""
+        return None
 
     @property
     def selection(self) -> Any:

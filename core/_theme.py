@@ -114,6 +114,9 @@ def _attrs(style: RoleStyle) -> list[str]:
 def _entry(name: str, style: RoleStyle, depth: ColorDepth) -> tuple[str, str, str, str, str, str]:
     attrs = _attrs(style)
     mono = style.mono or (",".join(attrs) if attrs else "default")
+    if style.mono and style.fg == "default" and style.bg == "default":
+        # A role with no colours of its own (the mono theme) keeps its meaning in colour too.
+        attrs = sorted(set(attrs) | (set(style.mono.split(",")) - {"default"}))
     fg16 = style.fg16 or _convert(style.fg, "16")
     bg16 = style.bg16 or _convert(style.bg, "16", background=True)
     if depth in ("truecolor", "256"):

@@ -85,8 +85,9 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, error: type[DeckError]
             if key in result:
                 line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 raise error(f"{key!r} appears twice in this mapping", where=f"{doc.file}:{line}:{column}")
-            doc.key_marks[(*path, str(key))] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = _convert(value_node, (*path, str(key)), doc, error)
+            key_path = (*path, str(key))
+            doc.key_marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _convert(value_node, key_path, doc, error)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, index), doc, error) for index, item in enumerate(node.value)]

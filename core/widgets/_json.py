@@ -87,7 +87,7 @@ class JsonView(LineList):
         self._cursor = 0
         self._invalidate()
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         """Enter/Space fold, `z` folds all, `Z` unfolds all, plus scrolling."""
         if key in ("enter", " "):
             return None if self.toggle() else key
