@@ -136,7 +136,7 @@ class NodeTable(Table[NodeStatus]):
         )
         self._fitted_width = 80
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         if size[0] != self._fitted_width:
             self._fitted_width = size[0]
             self.columns = node_columns(size[0])
@@ -299,7 +299,7 @@ class _DetailLines(KeyValue):
         """Rebuild the lines at the last width drawn."""
         self.pairs = self._make(self._width or 80)
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         if size[0] != self._width:
             self._width = size[0]
             self.refill()
@@ -377,5 +377,5 @@ class NodeLogPanel(LogPanel):
             lines.append(LogLine(f"{value.node} has not logged anything yet", "debug"))
         return lines
 
-    def hints(self) -> Sequence[tuple[str, str] | str]:
+    def hints(self) -> Sequence[Any]:  # action ids, as the base Panel takes them
         return LOG_HINTS

@@ -83,7 +83,7 @@ class _LiveLines(urwid.WidgetWrap[KeyValue]):
     def selectable(self) -> bool:
         return False
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         self._view.pairs = self._pairs(size[0])
         return self._view.render(size, focus)
 
