@@ -43,7 +43,7 @@ bench-quick: $(VENV)/.installed-all
 	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python bench/run.py --quick
 
 run-falcon: $(VENV)/.installed-all
-	$(BIN)/python -m deck.plugins.falcon_nodes.sim --nodes 12 >falcon-sim.log 2>&1 & sim=$$!; \
+	$(BIN)/python -m deck.plugins.falcon_nodes.client_sim --nodes 12 >falcon-sim.log 2>&1 & sim=$$!; \
 	trap "kill $$sim" EXIT; $(BIN)/deck --layout falcon
 
 clean:

@@ -9,7 +9,10 @@ actors, the rest in groups of 1,000), and prints one "name value" line per measu
 - the deck itself (`deck --layout falcon`, and its Ray child process) in a real 200x50 pty
   for 20 s at a 1 s refresh: CPU% of one core (budget: 10%).
 
-    python bench/bench_falcon.py
+- following a falcon-sbi run directory: from an Epoch line written to its loss on the screen.
+
+    python bench/bench_falcon.py            # everything
+    python bench/bench_falcon.py follow     # only the run-directory latency (no Ray)
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ def deck_cycle(layout: Path, replies: list[Any]) -> None:
     from deck import Result
     from deck.plugins.falcon_nodes.model import parse_status
     from deck.plugins.falcon_nodes.panels import NodesPanel
-    from deck.plugins.falcon_nodes.source import STATUS_SOURCE
+    from deck.plugins.falcon_nodes.source import STATUS_SOURCE, RunTracker, StatusFeed
     from deck.testing import open_deck
 
     harness = open_deck(layout, size=SCREEN)
@@ -81,13 +84,15 @@ def deck_cycle(layout: Path, replies: list[Any]) -> None:
         assert isinstance(panel, NodesPanel)
         if not harness.wait_until(lambda: len(panel.table.visible_rows) == NODES, 180):
             raise RuntimeError(f"the deck did not show {NODES} nodes within 180 s")
-        session, connection = panel.session, panel.session.connection
+        plugin = harness.deck.parts.host.plugins["falcon"].obj
+        feed = StatusFeed(plugin.client, RunTracker(stale_after=2.0))
+        connection = plugin.client.state
         parts: dict[str, list[float]] = {"parse": [], "view": [], "table": [], "render": [], "cycle": []}
         for index in range(REPEATS * 2):  # alternate replies: most rows change every cycle
             started = time.perf_counter()
             status = parse_status(replies[index % len(replies)])
             parsed = time.perf_counter()
-            view = session.accept(status, connection)
+            view = feed.accept(status, connection)
             viewed = time.perf_counter()
             panel.update(Result(STATUS_SOURCE, view, fetched_at=time.time()))
             updated = time.perf_counter()
@@ -129,6 +134,44 @@ def deck_cpu(layout: Path) -> None:
     report("deck_rss_mb", usage.rss)
 
 
+def follow_latency(samples: int = 10, refresh: float = 1.0) -> None:
+    """From an Epoch line written to a falcon-sbi node log to the loss on the deck's screen.
+
+    The deck follows a run directory headless at the layout's default refresh; each sample
+    appends one line with a new val_loss and waits until the node table shows it.
+    """
+    from deck.testing import open_deck
+
+    folder = Path(tempfile.mkdtemp(prefix="falcon-follow-"))
+    run = folder / "run"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "falcon-sbi" / "run", run)
+    log = run / "graph" / "z" / "output.log"
+    log.write_text("")
+    layout = yaml.safe_load((ROOT / "layouts" / "falcon-sbi.yaml").read_text())
+    layout["plugins"]["falcon"] = {"run_dir": str(run), "refresh": refresh}
+    path = folder / "follow.yaml"
+    path.write_text(yaml.safe_dump(layout))
+    harness = open_deck(path, size=(120, 40))
+    latencies = []
+    try:
+        for epoch in range(1, samples + 1):
+            loss = 1.0 + epoch / 1000 + 0.00001  # distinct on screen at 4 decimals
+            with log.open("a") as handle:
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+                handle.write(f"{stamp} [INFO] Epoch {epoch}/300 | steps={epoch * 8} | n_sims=1280 | ")
+                handle.write(f"train_loss={loss:.3e} | val_loss={loss:.6e}\n")
+            written = time.perf_counter()
+            if not harness.wait_until(lambda text=f"{loss:.4f}": text in harness.text(), 10 * refresh):
+                raise RuntimeError(f"epoch {epoch} did not reach the screen")
+            latencies.append((time.perf_counter() - written) * 1000)
+            harness.run(refresh * 0.37)  # land the next line at another point of the poll cycle
+    finally:
+        harness.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    report(f"follow_epoch_line_to_screen_refresh_{refresh:g}s_median_ms", statistics.median(latencies))
+    report(f"follow_epoch_line_to_screen_refresh_{refresh:g}s_max_ms", max(latencies))
+
+
 def main() -> None:
     # A token only this process and its children know: Ray would otherwise write one to
     # ~/.ray/auth_token, which changes how every later `ray start` on the machine behaves.
@@ -140,10 +183,10 @@ def main() -> None:
     import ray
 
     from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
-    from deck.plugins.falcon_nodes.coordinator import start_coordinator
+    from deck.plugins.falcon_nodes.client_coordinator import start_coordinator
+    from deck.plugins.falcon_nodes.client_sim import start_sim
+    from deck.plugins.falcon_nodes.client_simnodes import SimNode
     from deck.plugins.falcon_nodes.model import SortMode, parse_status, sort_nodes
-    from deck.plugins.falcon_nodes.sim import start_sim
-    from deck.plugins.falcon_nodes.simnodes import SimNode
 
     temp_dir = tempfile.mkdtemp(prefix="rayb", dir="/tmp")  # short: Ray's socket paths
     context = ray.init(
@@ -202,4 +245,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["follow"]:
+        follow_latency()
+    else:
+        follow_latency()
+        main()

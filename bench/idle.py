@@ -212,9 +212,9 @@ def ray_cluster(folder: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 @contextlib.contextmanager
 def falcon_sim(nodes: int, address: str, env: Mapping[str, str], folder: Path) -> Iterator[str]:
-    """`python -m deck.plugins.falcon_nodes.sim --nodes N` on the cluster; yields its namespace."""
+    """`python -m deck.plugins.falcon_nodes.client_sim --nodes N` on the cluster; yields its namespace."""
     namespace = f"falcon-bench-{nodes}"
-    argv = [PYTHON, "-m", "deck.plugins.falcon_nodes.sim", "--nodes", str(nodes)]
+    argv = [PYTHON, "-m", "deck.plugins.falcon_nodes.client_sim", "--nodes", str(nodes)]
     argv += ["--address", address, "--namespace", namespace]
     log = folder / f"sim-{nodes}.log"
     sim = _start(argv, log, env)

@@ -1,7 +1,7 @@
 """The deck's connection to a Falcon run: find the coordinator, poll it, reconnect when lost.
 
 Every call blocks (run it off the UI thread) but is bounded by the configured timeouts. Ray
-itself runs in a child process (see :mod:`deck.plugins.falcon_nodes.driver`), so neither a
+itself runs in a child process (see :mod:`deck.plugins.falcon_nodes.client_driver`), so neither a
 hung cluster nor Ray's own output can reach the deck; importing this module never loads Ray.
 """
 
@@ -22,12 +22,12 @@ from typing import Any
 import psutil
 
 from deck import DeckError
-from deck.plugins.falcon_nodes.coordinator import (
+from deck.plugins.falcon_nodes.client_coordinator import (
     COORDINATOR_NAME,
     LEGACY_COORDINATOR_NAME,
     NAMESPACE,
 )
-from deck.plugins.falcon_nodes.driver import DriverGone, DriverProcess, DriverTimeout
+from deck.plugins.falcon_nodes.client_driver import DriverGone, DriverProcess, DriverTimeout
 from deck.plugins.falcon_nodes.model import FalconStatus, parse_status
 
 __all__ = ["ConnectionState", "FalconClient", "FalconConfig", "FalconError", "Phase", "cluster_unreachable"]
@@ -97,10 +97,12 @@ class Phase(enum.Enum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     WAITING = "waiting"
+    GONE = "gone"
     LOST = "lost"
     NO_CLUSTER = "no_cluster"
     REFUSED = "refused"
     NO_RAY = "no_ray"
+    FILES = "files"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +132,12 @@ class ConnectionState:
             return f"connected to {self.address} ({self.detail})"
         if self.phase is Phase.WAITING:
             return f"coordinator not found (waiting for a run){reason}"
+        if self.phase is Phase.GONE:
+            return f"coordinator gone{reason}{suffix}"
         if self.phase is Phase.LOST:
             return f"connection lost{reason}{suffix}"
+        if self.phase is Phase.FILES:  # a falcon-sbi run directory: the address is its path
+            return f"run directory {self.address}{reason}"
         if self.phase is Phase.NO_RAY:
             return "Ray is not installed here (pip install 'deck-tui[falcon]')"
         if self.phase is Phase.REFUSED:
@@ -179,7 +185,6 @@ class FalconClient:
         self._lock = threading.Lock()
         self._driver: DriverProcess | None = None
         self._busy: DriverProcess | None = None  # the child a request is waiting on
-        self._skip_wait = False
         self._warm = False
         self._failures = 0
         self._state = ConnectionState(Phase.CONNECTING, self.config.address)
@@ -208,10 +213,6 @@ class FalconClient:
     def resume(self, name: str) -> str:
         """Resume a paused node; returns the message, raises FalconError if it did not."""
         return self._command("resume_node", name)
-
-    def retry_now(self) -> None:
-        """Let the next request try at once instead of waiting out the back-off (an operator's refresh)."""
-        self._skip_wait = True
 
     def close(self) -> None:
         """Stop the Ray child process, cutting short a request in flight; used again, it reconnects."""
@@ -247,7 +248,7 @@ class FalconClient:
             except (DriverTimeout, DriverGone) as exc:
                 self._drop_driver()
                 detail = f"no answer from Ray within {timeout:g} s"
-                raise self._fail(Phase.LOST, detail if isinstance(exc, DriverTimeout) else str(exc)) from None
+                raise self._lost(detail if isinstance(exc, DriverTimeout) else str(exc)) from None
             finally:
                 self._busy = None
             self._warm = True
@@ -260,19 +261,26 @@ class FalconClient:
                 self._failures = 0
                 self._state = ConnectionState(Phase.WAITING, self._state.address, message)
                 raise FalconError(self._state.describe())
-            if kind == "failed":
+            if kind == "failed":  # the coordinator answered with an error: the link is fine
                 raise FalconError(message)
             if kind == "broken":
                 self._drop_driver()
-            raise self._fail(Phase.LOST, message)
+            raise self._lost(message, Phase.GONE if kind == "gone" else Phase.LOST)
+
+    def _lost(self, detail: str, phase: Phase = Phase.LOST) -> FalconError:
+        """The failure of a call: the whole cluster when its GCS no longer answers, else `phase`."""
+        unreachable = cluster_unreachable(self._state.address)
+        if unreachable is not None:
+            self._drop_driver()
+            return self._fail(Phase.NO_CLUSTER, unreachable, address=self._state.address)
+        return self._fail(phase, detail)
 
     def _connected_driver(self) -> DriverProcess:
-        skip_wait, self._skip_wait = self._skip_wait, False
-        if not skip_wait and self._state.retry_at is not None and time.monotonic() < self._state.retry_at:
-            raise FalconError(self._state.describe(time.monotonic()))
         if self._driver is not None:
             return self._driver
         address = self.config.address
+        if self._waiting() and not self._back(address):
+            raise FalconError(self._state.describe(time.monotonic()))
         if importlib.util.find_spec("ray") is None:
             self._state = ConnectionState(Phase.NO_RAY, address)
             raise FalconError(self._state.describe())
@@ -301,10 +309,19 @@ class FalconClient:
         self._state = ConnectionState(Phase.CONNECTING, reply[1])
         return driver
 
-    def _fail(self, phase: Phase, detail: str) -> FalconError:
+    def _waiting(self) -> bool:
+        retry_at = self._state.retry_at
+        return retry_at is not None and time.monotonic() < retry_at
+
+    def _back(self, address: str) -> bool:
+        """Whether a cluster found unreachable answers again (a cheap check, worth making every poll)."""
+        return self._state.phase is Phase.NO_CLUSTER and cluster_unreachable(address) is None
+
+    def _fail(self, phase: Phase, detail: str, address: str | None = None) -> FalconError:
         delay = RETRY_DELAYS[min(self._failures, len(RETRY_DELAYS) - 1)]
         self._failures += 1
-        address = self._state.address if phase is Phase.LOST else self.config.address
+        if address is None:
+            address = self._state.address if phase in (Phase.LOST, Phase.GONE) else self.config.address
         self._state = ConnectionState(phase, address, detail, time.monotonic() + delay)
         logger.info("falcon: %s", self._state.describe(time.monotonic()))
         return FalconError(self._state.describe(time.monotonic()))

@@ -11,31 +11,56 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 __all__ = [
+    "ENDED",
     "MAX_HISTORY",
     "STATUS_ORDER",
     "BufferStats",
     "FalconStatus",
     "NodeStatus",
     "SortMode",
+    "first_meaningful_line",
     "parse_node",
     "parse_status",
     "sort_nodes",
+    "strip_ansi",
 ]
 
 #: How the status sort ranks nodes: what needs the operator first (errors), then work in
 #: progress, then waiting, then finished. Any other status ranks after these, by its text.
 STATUS_ORDER: Mapping[str, int] = {
     "error": 0,
-    "training": 1,
-    "simulating": 2,
-    "initializing": 3,
-    "paused": 4,
-    "idle": 5,
-    "done": 6,
+    "failed": 0,
+    "dead": 1,
+    "training": 2,
+    "simulating": 3,
+    "initializing": 4,
+    "paused": 5,
+    "idle": 6,
+    "interrupted": 7,
+    "done": 8,
 }
 
 #: A node's loss history is a trend line; longer replies are cut to their last entries.
 MAX_HISTORY = 100
+#: Statuses a node never leaves: its row keeps its last known numbers.
+ENDED = frozenset({"done", "dead", "error", "failed", "interrupted"})
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit|Failure)\b.*")
+
+
+def strip_ansi(text: str) -> str:
+    """Ray's own error text without its colour codes (sanitising still escapes anything else)."""
+    return _ANSI.sub("", text)
+
+
+def first_meaningful_line(text: str) -> str:
+    """The line that says what went wrong: the last exception line of a traceback, else the first line."""
+    lines = [line.strip() for line in strip_ansi(text).strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    exceptions = [line for line in lines if _EXCEPTION_LINE.match(line)]
+    return exceptions[-1] if exceptions else lines[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +75,30 @@ class NodeStatus:
     loss: float | None = None
     loss_history: tuple[float, ...] = ()
     error: str | None = None
+    traceback: str | None = None
+    actor_id: str | None = None
+    controls: tuple[str, ...] = ()
+    #: When the node entered its status, and when the monitor last heard from it (Unix seconds).
+    since: float | None = None
+    seen_at: float | None = None
+    #: Seconds without news, once the row counts as stale (None: up to date).
+    stale_for: int | None = None
+    #: The status changes the monitor saw, oldest first: (Unix seconds, status).
+    changes: tuple[tuple[float, str], ...] = ()
+    #: Samples per second over the last change of the sample count.
+    rate: float | None = None
+    #: Training steps per second (falcon-sbi's Epoch lines).
+    steps_rate: float | None = None
+    #: Where the node's actor runs: host, pid, Ray node id, and that Ray node's resources.
+    host: str | None = None
+    pid: int | None = None
+    node_id: str | None = None
+    resources: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def ended(self) -> bool:
+        """Whether the node is finished for good (done, dead or failed)."""
+        return self.status in ENDED
 
     @property
     def progress(self) -> float | None:
@@ -83,6 +132,13 @@ class FalconStatus:
     nodes: tuple[NodeStatus, ...]
     buffer: BufferStats | None
     problem: str | None = None
+    #: A run read from its directory: running ("starting"), done, failed or interrupted, and why.
+    state: str | None = None
+    failure: str | None = None
+    ended_at: datetime | None = None
+    ray_address: str | None = None
+    #: The local driver process (pid, start time) that an interrupt would go to.
+    driver: tuple[int, float] | None = None
 
     def elapsed(self, now: datetime | None = None) -> timedelta | None:
         """Time since the run started, or None when the start time is unknown."""
@@ -208,7 +264,12 @@ def parse_node(name: str, raw: object) -> NodeStatus:
     if not isinstance(raw, Mapping):
         return NodeStatus(name, "error", error=f"unreadable status ({type(raw).__name__})")
     error = _as_text(raw.get("error"))
+    traceback = _as_text(raw.get("traceback"))
+    if error is not None:
+        traceback = strip_ansi(traceback or error) if traceback or "\n" in error else None
+        error = first_meaningful_line(error) or error
     status = _as_text(raw.get("status")) or ("error" if error else "unknown")
+    controls = raw.get("controls")
     return NodeStatus(
         name=name,
         status=status,
@@ -218,7 +279,21 @@ def parse_node(name: str, raw: object) -> NodeStatus:
         loss=_as_float(raw.get("loss")),
         loss_history=_as_history(raw.get("loss_history")),
         error=error,
+        traceback=traceback,
+        actor_id=_as_text(raw.get("actor_id")),
+        controls=tuple(str(c) for c in controls) if isinstance(controls, (list, tuple)) else (),
+        host=_as_text(raw.get("host")),
+        pid=_as_int(raw.get("pid")),
+        node_id=_as_text(raw.get("node_id")),
+        resources=_as_resources(raw.get("resources")),
     )
+
+
+def _as_resources(value: object) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, Mapping):
+        return ()
+    pairs = ((str(key), _as_float(amount)) for key, amount in value.items())
+    return tuple((key, amount) for key, amount in pairs if amount is not None)
 
 
 def _parse_nodes(raw: object) -> tuple[NodeStatus, ...]:

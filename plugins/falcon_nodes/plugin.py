@@ -9,26 +9,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deck import Action, Context, Option, PanelType, Result, Source, StatusSegment, hookimpl
+from deck import Action, Command, Context, Option, PanelType, Source, StatusSegment, hookimpl
+from deck.plugins.falcon_nodes import actions_cli
 from deck.plugins.falcon_nodes.actions import falcon_actions
-from deck.plugins.falcon_nodes.client import FalconConfig
-from deck.plugins.falcon_nodes.coordinator import COORDINATOR_NAME, LEGACY_COORDINATOR_NAME, NAMESPACE
+from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
+from deck.plugins.falcon_nodes.client_coordinator import COORDINATOR_NAME, LEGACY_COORDINATOR_NAME, NAMESPACE
 from deck.plugins.falcon_nodes.model import SortMode
-from deck.plugins.falcon_nodes.panels import NodeLogPanel, NodesPanel
-from deck.plugins.falcon_nodes.source import LOG_SOURCE, STATUS_SOURCE, FalconSession
-from deck.plugins.falcon_nodes.summary import SummaryPanel, connection_markup
+from deck.plugins.falcon_nodes.panels import NodeDetailPanel, NodeLogPanel, NodesPanel
+from deck.plugins.falcon_nodes.panels_rundir import RunsPanel
+from deck.plugins.falcon_nodes.panels_summary import SummaryPanel, connection_segment
+from deck.plugins.falcon_nodes.source import STATUS_SOURCE, coordinator_sources
+from deck.plugins.falcon_nodes.source_rundir import file_sources
 
 __all__ = ["FalconPlugin"]
 
-#: Seconds the scheduler allows a fetch beyond the client's own bounded connect and call.
-_FETCH_MARGIN = 10.0
-
 
 class FalconPlugin:
-    """A Falcon run's nodes, buffer and logs, read from its coordinator actor on Ray."""
+    """A Falcon run's nodes, buffer and logs: from its coordinator on Ray, or from falcon-sbi run dirs."""
 
     def __init__(self) -> None:
-        self.session = FalconSession()
+        self.client: FalconClient | None = None
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -47,53 +47,61 @@ class FalconPlugin:
             "timeout": Option(float, 5.0, "seconds a status, log or pause call may take"),
             "connect_timeout": Option(float, 30.0, "seconds connecting to the cluster may take"),
             "sort": Option(str, "name", "the nodes' first sort order", choices=[m.value for m in SortMode]),
+            "run_dir": Option(
+                (str, type(None)), None, "a falcon-sbi 0.5 run directory to read instead of a coordinator"
+            ),
+            "runs": Option(
+                (str, type(None)),
+                None,
+                "a folder of falcon-sbi runs (e.g. output/): a runs list to pick from",
+            ),
         }
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        settings = {key: value for key, value in config.items() if key != "sort"}
-        falcon = FalconConfig.from_mapping(settings)
-        self.session.configure(falcon, SortMode(config.get("sort") or "name"))
-        timeout = falcon.connect_timeout + falcon.timeout + _FETCH_MARGIN
-        return [
-            Source(
-                STATUS_SOURCE,
-                self.session.fetch_status,
-                interval=falcon.refresh,
-                timeout=timeout,
-                max_backoff=max(5.0, falcon.refresh),
-                description="the coordinator's get_status: every node and the buffer",
-            ),
-            Source(
-                LOG_SOURCE,
-                self.session.fetch_log,
-                interval=falcon.refresh,
-                timeout=timeout,
-                max_backoff=max(5.0, falcon.refresh),
-                description="the selected node's last log lines",
-            ),
-        ]
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if config.get("run_dir") or config.get("runs"):
+            return file_sources(config)
+        options = {key: value for key, value in config.items() if key not in ("sort", "run_dir", "runs")}
+        self.client = FalconClient(FalconConfig.from_mapping(options))
+        return coordinator_sources(self.client)
 
     @hookimpl
     def deck_panels(self) -> list[PanelType]:
         return [
             PanelType(
                 "falcon.summary",
-                lambda ctx: SummaryPanel(ctx, self.session),
+                SummaryPanel,
                 {},
-                "connection, run directory, elapsed time, sort, node counts and the buffer bar",
+                "connection, run directory, elapsed time or how the run ended, node counts, buffer bar",
                 "Falcon",
             ),
             PanelType(
                 "falcon.nodes",
-                lambda ctx: NodesPanel(ctx, self.session),
+                NodesPanel,
                 {},
-                "every node: status, samples, loss, trend and progress; s sorts, p/u pause/resume",
+                "every node: status, samples, loss, trend and progress; Enter opens a node, s sorts",
                 "Nodes",
             ),
             PanelType(
+                "falcon.node",
+                NodeDetailPanel,
+                {},
+                "the selected node: status history, whole loss curve, throughput, error, actor",
+                "Node",
+            ),
+            PanelType(
+                "falcon.runs",
+                RunsPanel,
+                {},
+                "the falcon-sbi runs of the 'runs' folder: state, start, duration, best val loss",
+                "Runs",
+            ),
+            PanelType(
                 "falcon.log",
-                lambda ctx: NodeLogPanel(ctx, self.session),
+                NodeLogPanel,
                 {},
                 "the selected node's log, following the selection",
                 "Log",
@@ -102,21 +110,25 @@ class FalconPlugin:
 
     @hookimpl
     def deck_actions(self) -> list[Action]:
-        return falcon_actions(self.session)
+        return falcon_actions(lambda: self.client)
+
+    @hookimpl
+    def deck_commands(self) -> list[Command]:
+        return [
+            Command(actions_cli.COMMAND, actions_cli.DESCRIPTION, actions_cli.main, actions_cli.configure)
+        ]
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
-        return [StatusSegment("falcon.connection", STATUS_SOURCE, self._segment)]
-
-    def _segment(self, result: Result[Any]) -> Any:
-        return connection_markup(self.session.connection, short=True)
+        return [StatusSegment("falcon.connection", STATUS_SOURCE, connection_segment)]
 
     @hookimpl
     def deck_startup(self, ctx: Context) -> None:
-        self.session.open()
         for panel in ctx.panels("falcon.nodes")[:1]:
             ctx.focus_panel(panel)  # the table takes the keys from the start
 
     @hookimpl
     def deck_shutdown(self, ctx: Context) -> None:
-        self.session.close()
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()

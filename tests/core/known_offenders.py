@@ -8,12 +8,6 @@ from __future__ import annotations
 
 #: Default keys that shadow a global key, as (plugin, action id, key).
 KEYS: set[tuple[str, str, str]] = {
-    ("falcon", "falcon.next_node", "j"),
-    ("falcon", "falcon.prev_node", "k"),
-    ("falcon", "falcon.sort", "s"),
-    ("falcon", "falcon.refresh_summary", "r"),
-    ("falcon", "falcon.refresh_nodes", "r"),
-    ("falcon", "falcon.refresh_log", "r"),
 }
 
 #: Glyphs drawn with no ASCII fallback (shown as "?" under LANG=C), as (layout, character).

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from falcon_helpers import wait_for
 
-from deck.plugins.falcon_nodes.coordinator import NodeReporter, start_coordinator
-from deck.plugins.falcon_nodes.simnodes import HangingSimNode
+from deck.plugins.falcon_nodes.client_coordinator import NodeReporter, start_coordinator
+from deck.plugins.falcon_nodes.client_simnodes import HangingSimNode
 
 LOG_LINE = re.compile(r"^\[\d\d:\d\d:\d\d\] \S")
 
@@ -103,7 +103,9 @@ def test_hanging_node_times_out_alone(ray_driver: Any, sim_run: Any, namespace: 
             started = time.monotonic()
             status = status_of(coordinator)
             assert time.monotonic() - started < patience
-            assert status["nodes"]["stuck"] == {"status": "error", "error": "timeout"}
+            stuck_row = status["nodes"]["stuck"]
+            assert (stuck_row["status"], stuck_row["error"]) == ("error", "timeout")
+            assert stuck_row["controls"] == ["pause", "resume"] and len(stuck_row["actor_id"]) > 8
             others = [node for name, node in status["nodes"].items() if name != "stuck"]
             assert len(others) == len(sim_run.names)
             assert all(node.get("error") != "timeout" for node in others)

@@ -10,7 +10,7 @@ from typing import Any
 from falcon_helpers import free_port
 
 from deck.plugins.falcon_nodes.client import Phase
-from deck.plugins.falcon_nodes.coordinator import start_coordinator
+from deck.plugins.falcon_nodes.client_coordinator import start_coordinator
 from deck.plugins.falcon_nodes.model import STATUS_ORDER, NodeStatus
 from deck.plugins.falcon_nodes.panels import NodesPanel
 from deck.testing import Harness
@@ -49,7 +49,10 @@ def test_node_table_contents_and_the_three_sort_orders(open_falcon: Any, sim_run
     screen = harness.text()
     rows = panel.table.visible_rows  # what that screen was drawn from
     assert "connected to " in screen and "(falcon:coordinator)" in screen
-    assert re.search(r"outputs/sim\s+elapsed \d\d:\d\d:\d\d\s+8 nodes: 1 error", screen)
+    # still training, or (late in a session: the shared run is fast) finished with a summary
+    running = r"elapsed \d\d:\d\d:\d\d"
+    finished = r"finished [\d: -]+ after \d\d:\d\d:\d\d  best final loss \d\.\d{4} \(\w+\)"
+    assert re.search(rf"outputs/sim\s+({running}|{finished})\s+8 nodes: 1 error", screen), screen
     assert re.search(r"Buffer\s+[█▓▒]+ █ [\d,]+ training  ▓ [\d,]+ validation  ▒ [\d,]+ disfavoured", screen)
     assert "Node" in screen and "Status" in screen and "Trend" in screen and "Progress" in screen
     for node in rows:
@@ -97,7 +100,7 @@ def test_log_pane_follows_the_selection_and_the_full_screen_log(open_falcon: Any
     assert panel.selection is not None and panel.selection.name == second
     screen = harness.wait_for(f"Log · {second}", 10)
 
-    harness.press("l")
+    harness.press("3")
     screen = harness.wait_for(f"Full log · {second}", 10)
     assert "Nodes" not in screen  # the log has the whole screen
     assert harness.wait_until(lambda: len(re.findall(r"\d\d:\d\d:\d\d INFO  ", harness.text())) >= 3, 10)
@@ -108,7 +111,7 @@ def test_log_pane_follows_the_selection_and_the_full_screen_log(open_falcon: Any
     harness.press("ctrl p")
     harness.wait_for(f"Full log · {second}", 10)
 
-    harness.press("d")
+    harness.press("1")
     screen = harness.wait_for("Nodes", 5)
     assert f"Log · {second}" in screen
 
@@ -162,23 +165,12 @@ def test_no_cluster_is_one_clear_message_and_the_deck_keeps_running(open_falcon:
     assert screen.count(message) == 1
     assert "● no Ray cluster (retry in" in screen  # the header's short form
     assert "Traceback" not in screen and "Error" not in screen
-    harness.press("s", "j", "k", "l", "ctrl n", "d", "r", "p")
+    harness.press("s", "j", "k", "3", "ctrl n", "1", "r", "p")
     screen = harness.text()
     assert "Nodes" in screen and message in screen
     assert "Pause: select a node first" in screen  # no dialog without a node
     out, err = capfd.readouterr()  # only Ray's own warnings to this test process, if any
     assert [line for line in (out + err).splitlines() if "(raylet)" not in line] == []
-
-
-def test_r_retries_a_lost_connection_at_once(open_falcon: Any) -> None:
-    harness = open_falcon(address=f"127.0.0.1:{free_port()}")
-    session = nodes_panel(harness).session
-    assert harness.wait_until(lambda: (session.connection.retry_in() or 0) >= 3, 20)
-    waiting = session.connection
-    assert waiting.phase is Phase.NO_CLUSTER
-    harness.press("r")
-    assert "refreshing the Falcon status and log now" in harness.text()
-    assert harness.wait_until(lambda: session.connection is not waiting, 1.5)  # not 3+ s later
 
 
 def test_pause_and_resume_are_confirmed(open_falcon: Any, slow_run: Any) -> None:
@@ -215,10 +207,9 @@ def test_pausing_a_node_that_cannot_pause_says_why(
         ray_driver.get(coordinator.register_node.remote("odd", slow_run.dataset_manager))
         harness = open_falcon(namespace=namespace)
         wait_for_nodes(harness, 1)
-        harness.press("p")
-        harness.wait_for("Pause node odd (error)?", 5)
-        harness.press("enter")
-        harness.wait_for("Pause: node 'odd' does not support pause", 20)
+        harness.press("p")  # checked first: no question asked for what cannot be done
+        screen = harness.wait_for("Pause: node 'odd' does not support pause", 5)
+        assert "Pause node odd" not in screen
     finally:
         ray_driver.kill(coordinator)
 
@@ -250,10 +241,10 @@ def test_quitting_while_connecting_does_not_wait_for_ray(open_falcon: Any) -> No
         harness = open_falcon(address=f"127.0.0.1:{silent.getsockname()[1]}", connect_timeout=60)
         harness.wait_for("connecting to", 10)
         harness.run(1.0)
-        session = nodes_panel(harness).session
-        client = session.client
+        plugin = harness.deck.parts.host.plugins["falcon"].obj
+        client = plugin.client
         assert client is not None and client.state.phase is Phase.CONNECTING
         started = time.monotonic()
         harness.stop()
         assert time.monotonic() - started < 5
-        assert session.client is None
+        assert plugin.client is None

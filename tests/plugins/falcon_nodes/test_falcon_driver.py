@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from deck.plugins.falcon_nodes.driver import (
+from deck.plugins.falcon_nodes.client_driver import (
     DriverProcess,
     DriverTimeout,
     _encode,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import threading
 
+from deck.plugins.falcon_nodes.client_reporter import NodeReporter
 from deck.plugins.falcon_nodes.model import parse_status
-from deck.plugins.falcon_nodes.reporter import NodeReporter
 
 LINE = re.compile(r"^\[\d\d:\d\d:\d\d\] (.*)$")
 

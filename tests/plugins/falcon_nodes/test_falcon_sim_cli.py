@@ -12,15 +12,15 @@ from falcon_helpers import wait_for
 
 from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
 
-SIM = [sys.executable, "-m", "deck.plugins.falcon_nodes.sim"]
+SIM = [sys.executable, "-m", "deck.plugins.falcon_nodes.client_sim"]
 
 
 def test_importing_the_plugin_modules_does_not_load_ray() -> None:
     code = (
         "import sys\n"
         "import deck.plugins.falcon_nodes.client, deck.plugins.falcon_nodes.model\n"
-        "import deck.plugins.falcon_nodes.coordinator, deck.plugins.falcon_nodes.sim\n"
-        "import deck.plugins.falcon_nodes.driver, deck.plugins.falcon_nodes.simnodes\n"
+        "import deck.plugins.falcon_nodes.client_coordinator, deck.plugins.falcon_nodes.client_sim\n"
+        "import deck.plugins.falcon_nodes.client_driver, deck.plugins.falcon_nodes.client_simnodes\n"
         "print('ray' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from deck.plugins.falcon_nodes.simnodes import SimDatasetManager, SimNodeGroup, SimulatedNode, node_names
+from deck.plugins.falcon_nodes.client_simnodes import (
+    SimDatasetManager,
+    SimNodeGroup,
+    SimulatedNode,
+    node_names,
+)
 
 
 class Clock:

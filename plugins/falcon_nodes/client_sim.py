@@ -1,6 +1,6 @@
 """A simulated Falcon run on a real Ray cluster, for demos and tests.
 
-    python -m deck.plugins.falcon_nodes.sim --nodes 12
+    python -m deck.plugins.falcon_nodes.client_sim --nodes 12
 
 The first ``--solo`` nodes (and the hanging node, if any) run in their own actors, exactly
 like Falcon's NodeWrapper; the rest share :class:`SimNodeGroup` actors, so thousands of nodes
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deck.plugins.falcon_nodes.client import cluster_unreachable
-from deck.plugins.falcon_nodes.coordinator import COORDINATOR_NAME, NAMESPACE, start_coordinator
-from deck.plugins.falcon_nodes.simnodes import (
+from deck.plugins.falcon_nodes.client_coordinator import COORDINATOR_NAME, NAMESPACE, start_coordinator
+from deck.plugins.falcon_nodes.client_simnodes import (
     HangingSimNode,
     SimDatasetManager,
     SimNode,
@@ -140,12 +140,13 @@ def _connect(address: str | None, num_cpus: int) -> str:
             context = ray.init(num_cpus=num_cpus, include_dashboard=False, **quiet)
     else:
         context = ray.init(address=address, **quiet)
-    return str(context.address_info.get("gcs_address", address or AUTO))
+    info = getattr(context, "address_info", None) or {}  # a RayContext (typed as its base)
+    return str(info.get("gcs_address", address or AUTO))
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m deck.plugins.falcon_nodes.sim",
+        prog="python -m deck.plugins.falcon_nodes.client_sim",
         description="Simulate a Falcon training run on Ray for the falcon-nodes monitor.",
     )
     parser.add_argument("--nodes", type=int, default=12, help="simulated nodes (default 12)")

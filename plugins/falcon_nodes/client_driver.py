@@ -2,7 +2,7 @@
 
 Inside the deck, Ray can hang a call for a minute when its cluster disappears, prints to the
 terminal from native code, and installs its own signal handlers. The deck therefore talks to
-Ray through this module run as ``python -m deck.plugins.falcon_nodes.driver``: requests and
+Ray through this module run as ``python -m deck.plugins.falcon_nodes.client_driver``: requests and
 replies are length-prefixed pickles on the child's stdin and stdout, and the deck can always
 give up on a call by killing the child.
 
@@ -88,7 +88,7 @@ class DriverProcess:
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "deck.plugins.falcon_nodes.driver"],
+            [sys.executable, "-m", "deck.plugins.falcon_nodes.client_driver"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -221,12 +221,16 @@ class _Session:
             return "ok", ray.get(bound.remote(*args), timeout=timeout), self._actor
         except ray.exceptions.GetTimeoutError:
             return "err", "timeout", f"{self._actor!r} did not answer within {timeout:g} s"
+        except ray.exceptions.RayTaskError as exc:
+            # The coordinator answered with an error (a node's own death included): checked
+            # before RayActorError, which Ray's task errors also derive from for their cause.
+            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
+            if isinstance(cause, LookupError):  # the coordinator's own "node 'x': why"
+                return "err", "failed", _first_line(cause)
+            return "err", "failed", f"{type(cause).__name__}: {_first_line(cause)}"
         except ray.exceptions.RayActorError as exc:
             self._handle = None
-            return "err", "lost", f"{self._actor!r} died ({type(exc).__name__})"
-        except ray.exceptions.RayTaskError as exc:
-            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
-            return "err", "failed", f"{type(cause).__name__}: {_first_line(cause)}"
+            return "err", "gone", f"{self._actor!r} died ({type(exc).__name__})"
         except Exception as exc:  # the connection itself is in doubt: start afresh
             return "err", "broken", f"{type(exc).__name__}: {_first_line(exc)}"
 

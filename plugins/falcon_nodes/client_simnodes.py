@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 
-from deck.plugins.falcon_nodes.reporter import NodeReporter
+from deck.plugins.falcon_nodes.client_reporter import NodeReporter
 
 __all__ = [
     "HangingSimNode",

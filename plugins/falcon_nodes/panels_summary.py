@@ -1,4 +1,4 @@
-"""The run summary: connection, run directory, elapsed time, node counts, sort, buffer bar."""
+"""The run summary: connection, run directory, elapsed time or how the run ended, node counts, buffer bar."""
 
 from __future__ import annotations
 
@@ -6,30 +6,38 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import urwid
 
-from deck import Panel, PanelContext
+from deck import Panel, PanelContext, Result
 from deck.plugins.falcon_nodes.client import ConnectionState, Phase
 from deck.plugins.falcon_nodes.model import STATUS_ORDER, BufferStats
 from deck.plugins.falcon_nodes.panels import HINTS, STATUS_ROLES
-from deck.plugins.falcon_nodes.source import STATUS_SOURCE, FalconSession, FalconView
+from deck.plugins.falcon_nodes.source import STATUS_SOURCE, FalconView, RunEnd
 from deck.widgets import Cell, KeyValue, Segment, icons
 
-__all__ = ["SummaryPanel", "buffer_markup", "connection_markup", "phase_role"]
+__all__ = ["SummaryPanel", "buffer_markup", "connection_markup", "connection_segment", "phase_role"]
 
-_PHASE_ROLES = {Phase.CONNECTED: "good", Phase.CONNECTING: "info", Phase.WAITING: "warn"}
+_PHASE_ROLES = {
+    Phase.CONNECTED: "good",
+    Phase.CONNECTING: "info",
+    Phase.WAITING: "warn",
+    Phase.GONE: "warn",
+    Phase.FILES: "good",
+}
 _SHORT = {
     Phase.CONNECTING: "connecting to {address}",
     Phase.CONNECTED: "connected to {address}",
     Phase.WAITING: "waiting for a run",
+    Phase.GONE: "coordinator gone",
     Phase.LOST: "connection lost",
     Phase.NO_CLUSTER: "no Ray cluster",
     Phase.REFUSED: "refused by the Ray cluster",
     Phase.NO_RAY: "Ray is not installed",
+    Phase.FILES: "reading {address}",
 }
-_LABEL_WIDTH = len("Buffer") + 2  # the widest label and KeyValue's gap
+_LABEL_WIDTH = len("Failure") + 2  # the widest label and KeyValue's gap
 
 
 def phase_role(state: ConnectionState) -> str:
@@ -75,7 +83,7 @@ class _LiveLines(urwid.WidgetWrap[KeyValue]):
     def selectable(self) -> bool:
         return False
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         self._view.pairs = self._pairs(size[0])
         return self._view.render(size, focus)
 
@@ -108,23 +116,51 @@ def buffer_markup(buffer: BufferStats | None, width: int) -> list[Segment]:
     return [*bar, *legend]
 
 
-class SummaryPanel(Panel):
-    """Connection, run directory, elapsed time, sort mode and node counts, the buffer bar."""
+_ENDINGS = {"failed": ("bad", "failed "), "interrupted": ("warn", "interrupted ")}
 
-    def __init__(self, ctx: PanelContext, session: FalconSession) -> None:
+
+def connection_segment(result: Result[Any]) -> list[Segment]:
+    """The header's short connection segment."""
+    view = result.value
+    if not isinstance(view, FalconView):
+        return [("info", "connecting to Ray")]
+    return connection_markup(view.connection, short=True)
+
+
+def ended_markup(ended: RunEnd, state: str | None = None) -> list[Segment]:
+    """How a finished run ended: when, after how long, and its best final loss."""
+    at = datetime.fromtimestamp(ended.finished_at).strftime("%Y-%m-%d %H:%M:%S")
+    segments: list[Segment] = [_ENDINGS.get(state or "", ("accent", "finished ")), ("text", at)]
+    if ended.duration is not None:
+        segments += [("muted", " after "), ("text", _clock(timedelta(seconds=max(0.0, ended.duration))))]
+    best = ended.best
+    if best is not None:
+        segments += [("muted", "  best final loss "), ("text", f"{best[1]:.4f}"), ("muted", f" ({best[0]})")]
+    return segments
+
+
+class SummaryPanel(Panel):
+    """Connection, run directory, elapsed time (or how the run ended), node counts, the buffer bar."""
+
+    sources = (STATUS_SOURCE,)
+
+    def __init__(self, ctx: PanelContext) -> None:
         super().__init__(ctx)
-        self.session = session
         self.widget = _LiveLines(self._pairs)
+        self._view: FalconView | None = None
         self._counted: FalconView | None = None
         self._counts: list[Segment] = []
 
-    def _view(self) -> FalconView:
-        value = self.ctx.deck.result(STATUS_SOURCE).value
-        return value if isinstance(value, FalconView) else self.session.view
+    def update(self, result: Result[FalconView]) -> None:
+        if isinstance(result.value, FalconView):
+            self._view = result.value
 
     def _pairs(self, width: int) -> list[tuple[str | None, Cell]]:
-        view = self._view()
-        pairs: list[tuple[str | None, Cell]] = [("Ray", connection_markup(self.session.connection))]
+        view = self._view
+        if view is None:
+            return [("Ray", [("info", f"{icons.dot} "), ("text", "connecting…")])]
+        label = "Files" if view.connection.phase is Phase.FILES else "Ray"
+        pairs: list[tuple[str | None, Cell]] = [(label, connection_markup(view.connection))]
         status = view.status
         if status is None:
             pairs.append(("Run", [("muted", "no run yet")]))
@@ -136,19 +172,24 @@ class SummaryPanel(Panel):
             elapsed = status.elapsed(datetime.fromtimestamp(view.received_at, tz))
         age = view.age()
         stale: list[Segment] = [] if view.live or age is None else [("warn", f"  as of {age:.0f} s ago")]
+        timing: list[Segment] = (
+            [("muted", "  "), *ended_markup(view.ended, status.state)]
+            if view.ended is not None
+            else [("muted", "  elapsed "), ("text", _clock(elapsed))]
+        )
         run: list[Segment] = [
             ("title", status.run_dir or "(unnamed run)"),
             *stale,
-            ("muted", "  elapsed "),
-            ("text", _clock(elapsed)),
+            *timing,
             ("muted", "  "),
             *self._node_counts(view),
-            ("muted", "  sort "),
-            ("accent", self.session.sort.value),
         ]
         if status.problem:
             run = [("bad", f"⚠ {status.problem}")]
-        pairs += [("Run", run), ("Buffer", buffer_markup(status.buffer, width - _LABEL_WIDTH))]
+        pairs.append(("Run", run))
+        if status.failure:
+            pairs.append(("Failure", [("bad", f"⚠ {status.failure}")]))
+        pairs.append(("Buffer", buffer_markup(status.buffer, width - _LABEL_WIDTH)))
         return pairs
 
     def _node_counts(self, view: FalconView) -> list[Segment]:

@@ -4,7 +4,7 @@ A training application (Falcon or any Ray app) starts it once, registers its nod
 its dataset manager, and monitors find it by name::
 
     import ray
-    from deck.plugins.falcon_nodes.coordinator import start_coordinator
+    from deck.plugins.falcon_nodes.client_coordinator import start_coordinator
 
     ray.init()
     coordinator = start_coordinator("outputs/exp01")
@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from deck.plugins.falcon_nodes.reporter import NodeReporter
+from deck.plugins.falcon_nodes.client_reporter import NodeReporter
 
 __all__ = [
     "COORDINATOR_NAME",
@@ -55,9 +56,11 @@ def _describe(exc: BaseException) -> str:
 
     if isinstance(exc, ray.exceptions.ActorUnavailableError):
         return "actor unavailable"
-    if isinstance(exc, ray.exceptions.RayActorError):
+    if isinstance(exc, ray.exceptions.RayActorError) and not isinstance(exc, ray.exceptions.RayTaskError):
         return "actor died"
     cause = getattr(exc, "cause", None) if isinstance(exc, ray.exceptions.RayTaskError) else exc
+    if isinstance(cause, ray.exceptions.RayActorError):
+        return "actor died"
     if isinstance(cause, BaseException):
         text = str(cause).strip().splitlines()
         return f"{type(cause).__name__}: {text[0]}" if text else type(cause).__name__
@@ -65,8 +68,32 @@ def _describe(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _error_row(reason: str) -> dict[str, object]:
-    return {"status": "error", "error": reason}
+def _error_row(reason: str, exc: BaseException | None = None) -> dict[str, object]:
+    """A node's error row; a failed call carries Ray's full text (with its traceback) too."""
+    row: dict[str, object] = {"status": "error", "error": reason}
+    if exc is not None and reason not in ("actor died", "actor unavailable"):
+        row["traceback"] = str(exc)
+    return row
+
+
+def _placement(handle: Any) -> dict[str, object] | None:
+    """The actor's host, pid, Ray node id and that node's resources from the GCS; None until placed."""
+    import ray
+    from ray._private import state
+
+    try:
+        info = state.actors(handle._actor_id.hex())
+        address = info.get("Address") or {}
+        node_id, pid = address.get("NodeID"), info.get("Pid")
+        if not node_id or not pid:
+            return None
+        nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
+        node = next((n for n in nodes if n.get("NodeID") == node_id), {})
+    except Exception:  # a private API of Ray's: without it, the rows simply say less
+        return {}
+    resources = node.get("Resources") or {}
+    kept = {key: resources[key] for key in ("CPU", "GPU", "memory") if key in resources}
+    return {"host": address.get("IPAddress"), "pid": pid, "node_id": node_id, "resources": kept}
 
 
 def _buffer_row(reply: Any, reason: str | None) -> dict[str, Any]:
@@ -86,6 +113,7 @@ class _Target:
     names: tuple[str, ...] | None = None
     pending: asyncio.Future[Any] | None = None
     requested_at: float = 0.0
+    _placement: dict[str, object] | None = None
 
     def request(self) -> tuple[asyncio.Future[Any], float]:
         """The status call and when it started: a new one, or the one a slow node still owes.
@@ -106,28 +134,51 @@ class _Target:
             self.requested_at = loop.time()
         return self.pending, self.requested_at
 
-    def collect(self, future: asyncio.Future[Any]) -> tuple[Any, str | None]:
-        """(reply, None) once the call finished, else (None, reason)."""
+    def collect(self, future: asyncio.Future[Any]) -> tuple[Any, str | None, BaseException | None]:
+        """(reply, None, None) once the call finished, else (None, reason, the exception if any)."""
         if not future.done():
-            return None, "timeout"
+            return None, "timeout", None
         if self.pending is future:
             self.pending = None
         if future.cancelled():
-            return None, "cancelled"
+            return None, "cancelled", None
         exc = future.exception()
-        return (None, _describe(exc)) if exc is not None else (future.result(), None)
+        return (None, _describe(exc), exc) if exc is not None else (future.result(), None, None)
 
-    def row_for(self, name: str, reply: Any, reason: str | None) -> object:
+    def row_for(self, name: str, reply: Any, reason: str | None, exc: BaseException | None) -> object:
         """The status row of one node from this target's reply."""
         if reason is not None:
-            return _error_row(reason)
+            return {**_error_row(reason, exc), **self.identity, **self.placement()}
         if self.names is not None:
             if not isinstance(reply, dict):
                 return _error_row(f"group sent {type(reply).__name__}, expected a dict")
             reply = reply.get(name, {"status": "unknown", "error": "not reported by its group"})
         if not isinstance(reply, dict):
             return _error_row(f"node sent {type(reply).__name__}, expected a dict")
-        return reply
+        return {**reply, **self.identity, **self.placement()}
+
+    def placement(self) -> dict[str, object]:
+        """Where the node's actor runs (host, pid, Ray node and its resources), once it is placed."""
+        if self._placement is None:
+            self._placement = _placement(self.handle)
+        return self._placement or {}
+
+    @functools.cached_property
+    def identity(self) -> dict[str, object]:
+        """What the coordinator knows of the node's actor: its id and the controls it offers."""
+        controls = [verb for verb in ("pause", "resume") if self._offers(verb)]
+        try:
+            actor_id = self.handle._actor_id.hex()
+        except AttributeError:
+            actor_id = None
+        return {"actor_id": actor_id, "controls": controls}
+
+    def _offers(self, verb: str) -> bool:
+        try:
+            getattr(self.handle, verb if self.names is None else f"{verb}_node")
+        except AttributeError:
+            return False
+        return True
 
 
 class FalconCoordinator:
@@ -181,7 +232,7 @@ class FalconCoordinator:
             "run_dir": self._run_dir,
             "started_at": self._started_at,
             "nodes": nodes,
-            "buffer": _buffer_row(*replies[id(self._buffer)]) if self._buffer else {},
+            "buffer": _buffer_row(*replies[id(self._buffer)][:2]) if self._buffer else {},
         }
 
     async def get_node_log(self, node_name: str, num_lines: int = 50) -> list[str]:
@@ -199,6 +250,8 @@ class FalconCoordinator:
             raise TimeoutError(
                 f"node {node_name!r} did not send its log within {self._node_timeout:g} s"
             ) from None
+        except Exception as exc:  # the node's failure, never the coordinator's
+            raise LookupError(f"node {node_name!r}: {_describe(exc)}") from None
         return [str(line) for line in lines] if isinstance(lines, (list, tuple)) else []
 
     async def pause_node(self, name: str) -> dict[str, Any]:
