@@ -300,16 +300,21 @@ class Table(urwid.Widget, Generic[Row]):
         """Lower-cased searchable text of every row, computed once per update."""
         if self._text_list is None:
             columns = [
-                [v if type(v) is str else "" if v is None else str(v) for v in values]
-                for values in map(self._values, range(len(self.columns)))
-                if self._searchable(values)
+                [v if type(v) is str else "" if v is None else str(v) for v in self._values(index)]
+                for index in range(len(self.columns))
+                if self._searchable(index)
             ]
             self._text_list = ["\t".join(parts).lower() for parts in zip(*columns)]
         return self._text_list
 
-    def _searchable(self, values: list[Any]) -> bool:
-        """Free-text search covers text and whole-number columns, not measurements."""
-        sample = next((v for v in values if v is not None), None)
+    def _searchable(self, index: int) -> bool:
+        """Free-text search covers text and whole-number columns, not measurements.
+
+        The first value there is decides, so a measurement column is never read in full for it.
+        """
+        values = self._value_cache.get(index)
+        found = values if values is not None else map(self.columns[index].value, self._rows)
+        sample = next((v for v in found if v is not None), None)
         return isinstance(sample, (str, int)) and not isinstance(sample, bool)
 
     def _terms(self) -> tuple[_Term, ...]:
