@@ -391,7 +391,8 @@ def markdown(rows: Sequence[Budget], meta: str) -> str:
     lines = [
         "# Benchmarks: issue 18's budgets",
         "",
-        "Written by `make bench` (`bench/budgets.py`); `make bench-quick` writes a shorter run."
+        "Written by `make bench` (`bench/budgets.py`); `make bench-quick` prints a shorter run"
+        " and leaves this file alone."
         " Each figure is measured beside its alternative in the same run; on a busy machine the"
         " ratios, not the milliseconds, are the figure.",
         "",
