@@ -7,6 +7,8 @@ the keys typed after it, so they never run commands on the panels behind it.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import urwid
@@ -25,13 +27,19 @@ FILTER_RULE = "Enter keeps · Esc cancels the edit; on the panel, Esc clears"
 
 
 class FilterDialog(Dialog):
-    """A one-line filter at the bottom that narrows the focused panel as you type."""
+    """A one-line filter at the bottom that narrows the focused panel as you type.
 
-    def __init__(self, panel: Panel, border: str) -> None:
+    Keys that arrive together (fast typing, a paste, a slow link) filter once, with the text
+    they leave: the filter for a text already typed over is never run.
+    """
+
+    def __init__(self, panel: Panel, border: str, redraw: Callable[[], None] = lambda: None) -> None:
         self.panel = panel
         self.previous = panel.filter_text
         self.edit = urwid.Edit(("key", "/"), self.previous)
-        urwid.connect_signal(self.edit, "postchange", lambda *_: panel.apply_filter(self.edit.edit_text))
+        self._redraw = redraw
+        self._pending: asyncio.Handle | None = None
+        urwid.connect_signal(self.edit, "postchange", lambda *_: self._changed())
         super().__init__(
             f"{panel.filter_prompt} · {FILTER_RULE}",
             urwid.AttrMap(self.edit, "input"),
@@ -41,8 +49,26 @@ class FilterDialog(Dialog):
         )
         self.align = ("left", "bottom")
 
+    def _changed(self) -> None:
+        """Filter once the keys that came together are in; the filter a later key replaces is dropped."""
+        if self._pending is not None:
+            self._pending.cancel()
+        try:
+            self._pending = asyncio.get_running_loop().call_soon(self._apply)
+        except RuntimeError:  # no loop (a dialog driven directly): filter now
+            self._apply()
+
+    def _apply(self) -> None:
+        self._pending = None
+        self.panel.apply_filter(self.edit.edit_text)
+        self._redraw()
+
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
+        if key in ("enter", "esc") and self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         if key == "enter":
+            self.panel.apply_filter(self.edit.edit_text)
             self.close(self.edit.edit_text)
         elif key == "esc":
             self.panel.apply_filter(self.previous)
@@ -74,7 +100,7 @@ async def open_filter(ctx: ActionContext) -> None:
         title = frame.title if frame is not None else "this screen"
         await deck.overlays.open(NoFilterDialog(title, deck.theme.border))
         return
-    dialog = FilterDialog(panel, deck.theme.border)
+    dialog = FilterDialog(panel, deck.theme.border, deck.request_redraw)
     text = await deck.overlays.open(dialog)
     if text:
         deck.notify(f"filter /{text} on {frame.title if frame else 'this panel'} (Esc clears it)", "info")

@@ -101,6 +101,11 @@ def _takes_width(render: Callable[..., Cell]) -> bool:
     return len(required) >= 2
 
 
+#: How many (filter, sort) views a table keeps between updates: backspacing through a typed
+#: word finds each earlier view ready.
+_VIEWS_KEPT = 32
+
+
 class _Term(NamedTuple):
     """One word of a filter: a needle, in one column or any, that must (or must not) appear."""
 
@@ -166,7 +171,8 @@ class Table(urwid.Widget, Generic[Row]):
         self._filter = ""
         self._value_cache: dict[int, list[Any]] = {}
         self._text_list: list[str] | None = None
-        self._matched: tuple[tuple[_Term, ...], list[int]] | None = None  # the last filter's rows
+        #: The rows shown for each (filter, sort) met since the last update, oldest first.
+        self._views: dict[tuple[tuple[_Term, ...], tuple[int, bool] | None], list[int]] = {}
         self._expanded: set[Hashable] = set()
         self._children: dict[Hashable, list[Row]] = {}
         self._loading: set[Hashable] = set()
@@ -198,7 +204,7 @@ class Table(urwid.Widget, Generic[Row]):
         self._rows = list(rows)
         self._value_cache.clear()
         self._text_list = None
-        self._matched = None
+        self._views.clear()
         self._id_list = None
         known = set(self._ids()) if self._expanded or self._children else set()
         self._expanded &= known
@@ -299,16 +305,21 @@ class Table(urwid.Widget, Generic[Row]):
         """Lower-cased searchable text of every row, computed once per update."""
         if self._text_list is None:
             columns = [
-                [v if type(v) is str else "" if v is None else str(v) for v in values]
-                for values in map(self._values, range(len(self.columns)))
-                if self._searchable(values)
+                [v if type(v) is str else "" if v is None else str(v) for v in self._values(index)]
+                for index in range(len(self.columns))
+                if self._searchable(index)
             ]
             self._text_list = ["\t".join(parts).lower() for parts in zip(*columns)]
         return self._text_list
 
-    def _searchable(self, values: list[Any]) -> bool:
-        """Free-text search covers text and whole-number columns, not measurements."""
-        sample = next((v for v in values if v is not None), None)
+    def _searchable(self, index: int) -> bool:
+        """Free-text search covers text and whole-number columns, not measurements.
+
+        The first value there is decides, so a measurement column is never read in full for it.
+        """
+        values = self._value_cache.get(index)
+        found = values if values is not None else map(self.columns[index].value, self._rows)
+        sample = next((v for v in found if v is not None), None)
         return isinstance(sample, (str, int)) and not isinstance(sample, bool)
 
     def _terms(self) -> tuple[_Term, ...]:
@@ -325,14 +336,8 @@ class Table(urwid.Widget, Generic[Row]):
                 terms.append(_Term(negate, None, word))
         return tuple(terms)
 
-    def _match(self, terms: tuple[_Term, ...]) -> list[int]:
-        """The rows every term keeps, in the given order.
-
-        Typing on narrows the last filter's rows instead of searching every row again.
-        """
-        view: list[int] | range = range(len(self._rows))
-        if self._matched is not None and _narrows(terms, self._matched[0]):
-            view = self._matched[1]
+    def _match(self, terms: tuple[_Term, ...], view: Sequence[int]) -> list[int]:
+        """The rows of `view` every term keeps, in the order of `view`."""
         for term in terms:
             if term.column is not None:
                 texts = [
@@ -343,29 +348,41 @@ class Table(urwid.Widget, Generic[Row]):
                 texts = self._texts()
             needle, negate = term.needle, term.negate
             view = [i for i in view if (needle in texts[i]) != negate]
-        matched = list(view)
-        self._matched = (terms, matched)
-        return matched
+        return list(view)
+
+    def _sorted(self, view: list[int]) -> list[int]:
+        if self._sort is None:
+            return view
+        index, descending = self._sort
+        key = self.columns[index].sort_key
+        values = self._values(index)
+        if key is not None:
+            values = [key(v) for v in values]
+        nones: list[int] = []
+        if None in values:
+            nones = [i for i in view if values[i] is None]
+            view = [i for i in view if values[i] is not None]
+        try:
+            view.sort(key=values.__getitem__, reverse=descending)
+        except TypeError:  # mixed types: compare as text
+            values = [_text(v).lower() for v in values]
+            view.sort(key=values.__getitem__, reverse=descending)
+        return view + nones
 
     def _rebuild(self) -> None:
-        rows = self._rows
-        view = self._match(self._terms()) if self._filter else list(range(len(rows)))
-        if self._sort is not None:
-            index, descending = self._sort
-            key = self.columns[index].sort_key
-            values = self._values(index)
-            if key is not None:
-                values = [key(v) for v in values]
-            nones: list[int] = []
-            if None in values:
-                nones = [i for i in view if values[i] is None]
-                view = [i for i in view if values[i] is not None]
-            try:
-                view.sort(key=values.__getitem__, reverse=descending)
-            except TypeError:  # mixed types: compare as text
-                values = [_text(v).lower() for v in values]
-                view.sort(key=values.__getitem__, reverse=descending)
-            view += nones
+        """The rows shown: a filter met before on these rows and this sort is not run again, and
+        one that narrows an earlier filter (typing on) searches only that filter's sorted rows."""
+        terms, order = self._terms(), self._sort
+        view = self._views.get((terms, order))
+        if view is None:
+            narrowed = [v for (t, o), v in self._views.items() if o == order and _narrows(terms, t)]
+            if narrowed:
+                view = self._match(terms, min(narrowed, key=len))  # already in order
+            else:
+                view = self._sorted(self._match(terms, range(len(self._rows))))
+            if len(self._views) >= _VIEWS_KEPT:
+                del self._views[next(iter(self._views))]
+            self._views[terms, order] = view
         self._view = view
         self._flatten()
 

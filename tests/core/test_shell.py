@@ -198,3 +198,32 @@ def test_keys_typed_in_one_burst_reach_the_dialog_the_first_key_opens() -> None:
         assert harness.deck.panels("system.processes")[0].filter_text == "python"
     finally:
         harness.stop()
+
+
+def test_keys_that_arrive_together_filter_once_with_the_text_they_leave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from deck._filtering import FilterDialog
+
+    harness = open_deck("system", size=(120, 40))
+    try:
+        harness.first_results()
+        panel = harness.deck.panels("system.processes")[0]
+        applied: list[str] = []
+        apply = panel.apply_filter
+        monkeypatch.setattr(panel, "apply_filter", lambda text: (applied.append(text), apply(text)))
+        redraws: list[int] = []
+        dialog = FilterDialog(panel, harness.deck.theme.border, lambda: redraws.append(1))
+
+        async def burst(*keys: str) -> None:  # one read from the terminal holding several keys
+            for key in keys:
+                dialog.keypress((80, 3), key)
+
+        harness.loop.run_until_complete(burst(*"pyth"))
+        harness.run()
+        assert applied == ["pyth"] and redraws == [1] and panel.filter_text == "pyth"
+        harness.loop.run_until_complete(burst("o", "enter"))  # Enter keeps "pytho" at once
+        harness.run()
+        assert applied == ["pyth", "pytho"] and panel.filter_text == "pytho"
+    finally:
+        harness.stop()

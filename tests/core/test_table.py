@@ -100,11 +100,14 @@ def test_typing_a_filter_on_narrows_and_deleting_widens_like_a_fresh_filter() ->
         "!lo",
         "!l",
     ]
-    for text in steps:
-        typed.filter = text
-        fresh = make(rows)
-        fresh.filter = text
-        assert typed.visible_rows == fresh.visible_rows, text
+    for sort in (None, ("Name", True), ("PID", False)):
+        typed.sort_by(*sort) if sort else typed.sort_by(None)
+        for text in steps:
+            typed.filter = text
+            fresh = make(rows)
+            fresh.sort_by(*sort) if sort else fresh.sort_by(None)
+            fresh.filter = text
+            assert typed.visible_rows == fresh.visible_rows, (sort, text)
     typed.filter = "train"
     typed.update([*rows, Proc(99, "trainer-2", None, "idle")])  # new rows: searched afresh
     assert [p.pid for p in typed.visible_rows][-1] == 99
