@@ -7,8 +7,7 @@ these lists only shrink.
 from __future__ import annotations
 
 #: Default keys that shadow a global key, as (plugin, action id, key).
-KEYS: set[tuple[str, str, str]] = {
-}
+KEYS: set[tuple[str, str, str]] = {}
 
 #: Glyphs drawn with no ASCII fallback (shown as "?" under LANG=C), as (layout, character).
 #: The fix: draw them with `deck.widgets.glyph(unicode, ascii)`.
