@@ -54,7 +54,7 @@ class HostilePlugin:
         return {
             "flood": Option(bool, False, "a thread calls notify without pause"),
             "hung_sources": Option(int, 0, "threaded sources whose fetch never returns"),
-            "stall": Option(float, 0.0, "an async source holds the loop this long", range=(0.0, 5.0)),
+            "stall": Option(float, 0.0, "an async source holds the loop this long", range=(0.0, 600.0)),
             "startup": Option(str, "", choices=("", "hang", "hang_async", "exit", "wrong")),
             "shutdown": Option(str, "", choices=("", "hang", "hang_async")),
             "exit_in": Option(str, "", choices=("", "fetch", "update", "async_fetch")),
