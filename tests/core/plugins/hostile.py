@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -84,6 +85,7 @@ class HostilePlugin:
         if config["stall"]:
 
             async def stall() -> str:
+                logging.getLogger("deck.plugin.hostile").info("holding the loop for %s s", config["stall"])
                 time.sleep(config["stall"])  # the mistake under test: blocking inside async def
                 return "stalled"
 
