@@ -1,31 +1,40 @@
-# The two commands: `make run` opens the mesh-demo deck, `make test` runs every check.
+# The two commands: `make run` opens the mesh-demo deck (`make run LAYOUT=falcon` another), `make test`
+# runs every check.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The editable install links each file (so mypy can follow it): adding or removing one reinstalls.
+SOURCES := pyproject.toml core core/widgets plugins $(wildcard plugins/*/) layouts themes
+EDITABLE := --config-settings editable_mode=strict
 
-.PHONY: run test lint bench bench-quick run-falcon clean
+.PHONY: run test lint golden bench bench-quick run-falcon clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed-run: $(SOURCES) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . $(EDITABLE)
 	touch $@
 
-$(VENV)/.installed-all: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+$(VENV)/.installed-all: $(SOURCES) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[all,test]' $(EDITABLE)
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
-	$(BIN)/deck
+	$(BIN)/deck $(if $(LAYOUT),--layout $(LAYOUT))
 
 lint: $(VENV)/.installed-all
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: lint
 	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python -m pytest
+
+# After an intended change to what the screens show: rewrite tests/golden/screens, then commit them.
+golden: $(VENV)/.installed-all
+	DECK_GOLDEN=update $(BIN)/python -m pytest -q tests/golden
 
 bench: $(VENV)/.installed-all
 	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python bench/run.py

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from deck import Option, PanelType, Source, hookimpl
-from deck.plugins.system.panels import ProcessesPanel
-from deck.plugins.system.source import ProcessInfo
+from deck.plugins.system.model import ProcessInfo
+from deck.plugins.system.panels_processes import ProcessesPanel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench folder, for _data
 from _data import ProcessRow, process_rows

@@ -137,7 +137,7 @@ def table_figures(count: int, runs: int) -> list[Figure]:
                     names[4],
                     runs,
                     lambda: panel.apply_filter(next(words)),
-                    setup=lambda: table.update(snapshot),
+                    setup=deliver,
                 ),
             ]
         finally:

@@ -41,7 +41,11 @@ def check_layout(layout: str | Path, *, theme: str | None = None) -> Assembly:
 
 
 def build_deck(
-    layout: str | Path = DEFAULT_LAYOUT, *, theme: str | None = None, read_only: bool = False
+    layout: str | Path = DEFAULT_LAYOUT,
+    *,
+    theme: str | None = None,
+    read_only: bool = False,
+    ascii: bool = False,
 ) -> Deck:
-    """Build (but do not start) a deck from a layout name or path."""
-    return Deck(check_layout(layout, theme=theme), read_only=read_only)
+    """Build (but do not start) a deck from a layout name or path; `ascii` for ASCII-only terminals."""
+    return Deck(check_layout(layout, theme=theme), read_only=read_only, ascii=ascii)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deck._actions import Action, StatusSegment
-from deck._errors import LayoutError, PluginError
+from deck._errors import LayoutError, OptionError, PluginError
+from deck._grammar import check_grammar
 from deck._keymap import Keymap
 from deck._layout import Layout, PluginSpec
 from deck._limits import FLOAT_RANGE, INT_RANGE, nearest, number_problem
@@ -17,7 +18,7 @@ from deck._panels import Option, PanelType
 from deck._plugins import PluginHost
 from deck._sources import Source
 from deck._theme import Theme, find_theme, load_theme
-from deck._yamlfile import did_you_mean
+from deck._yamlfile import Path_, did_you_mean
 
 __all__ = ["CORE_PLUGIN", "Assembly", "assemble", "validate_options"]
 
@@ -40,6 +41,8 @@ class Assembly:
     segments: list[tuple[str, StatusSegment]]
     keymap: Keymap
     themes: dict[str, Path] = field(default_factory=dict)
+    #: Each panel's options, checked and with defaults filled in, by the panel's path in the layout.
+    panel_options: dict[Path_, dict[str, Any]] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -58,9 +61,13 @@ def _check_type(value: Any, option: Option) -> Any:
 def validate_options(
     values: Mapping[str, Any], schema: Mapping[str, Option], where: Any, what: str
 ) -> dict[str, Any]:
-    """Check `values` against `schema` and fill defaults; `where(key)` locates errors."""
-    result: dict[str, Any] = {}
-    for key, value in values.items():
+    """Check `values` against `schema` and fill defaults; `where(key)` locates errors.
+
+    `where` takes an option's name (or a path starting with one, or None for the whole block)
+    and whether the key rather than the value is meant. Options are checked in the schema's
+    order, so an option's `check` sees the ones listed before it.
+    """
+    for key in values:
         if key not in schema:
             known = ", ".join(sorted(schema)) or "none"
             raise LayoutError(
@@ -68,39 +75,66 @@ def validate_options(
                 where=where(key, True),
                 hint=did_you_mean(key, schema) or "see docs/layouts.md",
             )
-        option = schema[key]
-        try:
-            value = _check_type(value, option)
-        except TypeError:
-            names = option.type if isinstance(option.type, tuple) else (option.type,)
-            raise LayoutError(
-                f"{what}: {key!r} must be {' or '.join(t.__name__ for t in names)}, got {value!r}",
-                where=where(key),
-                hint=option.help or None,
-            ) from None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            low, high = option.range or (FLOAT_RANGE if isinstance(value, float) else INT_RANGE)
-            problem = number_problem(value, low, high)
-            if problem is not None:
-                raise LayoutError(
-                    f"{what}: {key!r} {problem}",
-                    where=where(key),
-                    hint=f"did you mean {nearest(value, low, high):g}? ({option.help or key} "
-                    f"goes from {low:g} to {high:g})",
-                )
-        if option.choices is not None and value not in option.choices:
-            raise LayoutError(
-                f"{what}: {key!r} must be one of {', '.join(map(str, option.choices))}, got {value!r}",
-                where=where(key),
-                hint=did_you_mean(value, map(str, option.choices)),
-            )
-        result[key] = value
+    result: dict[str, Any] = {}
     for key, option in schema.items():
-        if key not in result:
-            if option.required:
-                raise LayoutError(f"{what} needs the option {key!r} ({option.help})", where=where(None))
+        if key in values:
+            result[key] = _checked(values[key], key, option, result, where, what)
+        elif option.required:
+            raise LayoutError(f"{what} needs the option {key!r} ({option.help})", where=where(None))
+        else:
             result[key] = option.default
     return result
+
+
+def _checked(value: Any, key: str, option: Option, earlier: Mapping[str, Any], where: Any, what: str) -> Any:
+    """One option's value, checked against its Option (and its `check`, given the earlier options)."""
+    try:
+        value = _check_type(value, option)
+    except TypeError:
+        names = option.type if isinstance(option.type, tuple) else (option.type,)
+        raise LayoutError(
+            f"{what}: {key!r} must be {' or '.join(t.__name__ for t in names)}, got {value!r}",
+            where=where(key),
+            hint=option.help or None,
+        ) from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = option.range or (FLOAT_RANGE if isinstance(value, float) else INT_RANGE)
+        problem = number_problem(value, low, high)
+        if problem is not None:
+            raise LayoutError(
+                f"{what}: {key!r} {problem}",
+                where=where(key),
+                hint=f"did you mean {nearest(value, low, high):g}? ({option.help or key} "
+                f"goes from {low:g} to {high:g})",
+            )
+    if option.choices is not None and value not in option.choices:
+        raise LayoutError(
+            f"{what}: {key!r} must be one of {', '.join(map(str, option.choices))}, got {value!r}",
+            where=where(key),
+            hint=did_you_mean(value, map(str, option.choices)),
+        )
+    if option.check is not None:
+        try:
+            value = option.check(value, earlier)
+        except OptionError as exc:
+            raise LayoutError(
+                f"{what}: {key}: {exc.message}",
+                where=where((key, *exc.path)),
+                hint=exc.hint or option.help or None,
+            ) from None
+    return value
+
+
+def _locator(layout: Layout, base: Path_, *, whole: Path_ | None = None) -> Callable[..., str]:
+    """Where an option (or a path inside one) sits in the layout file."""
+
+    def where(key: str | Path_ | None, is_key: bool = False) -> str:
+        if key is None:
+            return layout.where(base if whole is None else whole)
+        inside = key if isinstance(key, tuple) else (str(key),)  # YAML keys may be numbers or booleans
+        return layout.where((*base, *inside), key=is_key)
+
+    return where
 
 
 def _collect(
@@ -109,7 +143,7 @@ def _collect(
     problems: dict[str, str],
     configs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[tuple[str, Any]]:
-    found = []
+    found: list[tuple[str, Any]] = []
     for name, result in host.each(hook, configs=configs):
         if isinstance(result, Exception):
             problems.setdefault(name, f"{hook} raised {type(result).__name__}: {result}")
@@ -127,9 +161,9 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
     problems: dict[str, str] = {}
     configs = _load_plugins(layout, host, problems)
     panel_types = _panel_types(host, problems, configs)
-    unavailable = _check_panels(layout, panel_types, problems)
+    unavailable, panel_options = _check_panels(layout, panel_types, problems)
     actions = _collect(host, "deck_actions", problems, configs)
-    keymap = _keymap(layout, [a for _, a in actions])
+    keymap = _keymap(layout, actions)
     sources = _sources(host, problems, configs)
     segments = _collect(host, "deck_status_segments", problems, configs)
     themes = {name: Path(path) for _, (name, path) in _collect(host, "deck_themes", problems)}
@@ -146,6 +180,7 @@ def assemble(layout: Layout, *, theme: str | None = None, core: object | None = 
         themes=themes,
         problems=problems,
         unavailable=unavailable,
+        panel_options=panel_options,
     )
 
 
@@ -168,6 +203,11 @@ def _load_plugins(layout: Layout, host: PluginHost, problems: dict[str, str]) ->
             problems[spec.name] = f"deck_options raised {type(exc).__name__}: {exc}"
             continue
         configs[spec.name] = _plugin_config(layout, spec, schemas)
+        try:
+            host.call(spec.name, "deck_configure", config=configs[spec.name])
+        except Exception as exc:
+            log.exception("plugin %s raised in deck_configure", spec.name)
+            problems[spec.name] = f"deck_configure raised {type(exc).__name__}: {exc}"
     return configs
 
 
@@ -181,7 +221,7 @@ def _plugin_config(layout: Layout, spec: PluginSpec, schemas: list[Any]) -> dict
     return validate_options(
         spec.config,
         schema,
-        lambda key, is_key=False, p=spec.path: layout.where((*p, key) if key else p, key=is_key),
+        _locator(layout, spec.path),
         f"plugin {spec.name!r}",
     )
 
@@ -198,36 +238,38 @@ def _panel_types(
 
 def _check_panels(
     layout: Layout, panel_types: Mapping[str, tuple[str, PanelType]], problems: Mapping[str, str]
-) -> dict[str, str]:
-    """Check each panel of the layout; those a broken plugin would have offered, with why."""
+) -> tuple[dict[str, str], dict[Path_, dict[str, Any]]]:
+    """Check each panel of the layout: the panels a broken plugin would have offered (with why),
+    and every other panel's checked options."""
     unavailable: dict[str, str] = {}
-    for spec in layout.panels():
-        if spec.type not in panel_types:
+    panel_options: dict[Path_, dict[str, Any]] = {}
+    for panel in layout.panels():
+        if panel.type not in panel_types:
             if problems:
-                unavailable[spec.type] = "; ".join(f"plugin {n!r} {p}" for n, p in problems.items())
+                unavailable[panel.type] = "; ".join(f"plugin {n!r} {p}" for n, p in problems.items())
                 continue
             raise LayoutError(
-                f"unknown panel type {spec.type!r} (known: {', '.join(sorted(panel_types)) or 'none'})",
-                where=layout.where((*spec.path, "panel")),
-                hint=did_you_mean(spec.type, panel_types) or "deck --list shows every panel type",
+                f"unknown panel type {panel.type!r} (known: {', '.join(sorted(panel_types)) or 'none'})",
+                where=layout.where((*panel.path, "panel")),
+                hint=did_you_mean(panel.type, panel_types) or "deck --list shows every panel type",
             )
-        panel_type = panel_types[spec.type][1]
-        validate_options(
-            spec.options,
+        panel_type = panel_types[panel.type][1]
+        panel_options[panel.path] = validate_options(
+            panel.options,
             panel_type.options,
-            lambda key, is_key=False, p=spec.path: layout.where(
-                (*p, "options", key) if key else p, key=is_key
-            ),
-            f"panel {spec.type!r}",
+            _locator(layout, (*panel.path, "options"), whole=panel.path),
+            f"panel {panel.type!r}",
         )
-    return unavailable
+    return unavailable, panel_options
 
 
-def _keymap(layout: Layout, actions: list[Action]) -> Keymap:
-    """Bind the actions' keys, the layout's `keys:` first; screen keys are taken."""
+def _keymap(layout: Layout, actions: list[tuple[str, Action]]) -> Keymap:
+    """Bind the actions' keys, the layout's `keys:` first; screen keys are taken; the grammar holds."""
     reserved = {screen.key: f"showing screen {screen.name!r}" for screen in layout.screens}
     keys_where = layout.where(("keys",)) if layout.keys else layout.document.file
-    return Keymap(actions, layout.keys, reserved=reserved, where=keys_where)
+    keymap = Keymap([a for _, a in actions], layout.keys, reserved=reserved, where=keys_where)
+    check_grammar(keymap, actions, layout, keys_where)
+    return keymap
 
 
 def _sources(

@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
         help="colour depth (default: detected from COLORTERM/TERM/NO_COLOR)",
     )
     parser.add_argument(
+        "--ascii",
+        action="store_true",
+        help="draw with ASCII only (default: when the locale is not UTF-8, e.g. LANG=C)",
+    )
+    parser.add_argument(
         "--snapshot",
         action="store_true",
         help="print the screen as text after the first results and exit",
@@ -88,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LAYOUT",
         help="validate a layout and exit 0 (ok) or 1; this imports the layout's plugins (their code runs)",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="write debug records to the log, each error with its traceback"
+    )
     parser.add_argument("--version", action="version", version=f"deck {__version__}")
     return parser
 
@@ -114,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(args_list)
         from deck._logging import setup_logging
 
-        setup_logging(args.log)
+        setup_logging(args.log, debug=args.debug)
         if args.list:
             from deck._listing import print_listing
 
@@ -160,7 +168,10 @@ def _run(args: argparse.Namespace) -> int:
     from deck._logging import default_log_path
 
     log_path = args.log or default_log_path()
-    deck = build_deck(args.layout or DEFAULT_LAYOUT, theme=args.theme, read_only=args.read_only)
+    from deck.widgets._glyphs import is_utf8_locale
+
+    ascii = args.ascii or not is_utf8_locale(os.environ)
+    deck = build_deck(args.layout or DEFAULT_LAYOUT, theme=args.theme, read_only=args.read_only, ascii=ascii)
     if args.snapshot:
         from deck._headless import Harness
 

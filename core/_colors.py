@@ -77,11 +77,16 @@ def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
 
 
 @lru_cache(maxsize=512)
+def _nearest_level(channel: int) -> int:
+    """The index of the xterm cube level nearest to one colour channel."""
+    return min(range(6), key=lambda i: abs(_CUBE[i] - channel))
+
+
 def nearest_256(value: str) -> str:
     """Return urwid's name ("h123") of the xterm-256 colour nearest to `value`."""
     rgb = parse_hex(value)
     candidates: list[tuple[int, int]] = []
-    index = [min(range(6), key=lambda i, c=c: abs(_CUBE[i] - c)) for c in rgb]
+    index = [_nearest_level(c) for c in rgb]
     cube_rgb = (_CUBE[index[0]], _CUBE[index[1]], _CUBE[index[2]])
     candidates.append((_distance(rgb, cube_rgb), 16 + 36 * index[0] + 6 * index[1] + index[2]))
     gray = round((sum(rgb) / 3 - 8) / 10)

@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from deck._contain import contained
 from deck._errors import ActionError
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from deck._actions import Action
     from deck._deck import Deck
     from deck._panels import Panel
+    from deck.widgets import LogLine
 
 __all__ = ["ActionContext", "Context", "Level"]
 
@@ -104,8 +105,17 @@ class Context:
         """The name of the theme on show (as its file says, e.g. "Neon Syndicate")."""
         return self._deck.theme.name
 
-    async def choose(self, title: str, options: Sequence[T | tuple[str, T]]) -> T | None:
-        """Let the operator pick one option; each is a value or a (label, value) pair."""
+    @overload
+    async def choose(self, title: str, options: Sequence[tuple[str, T]]) -> T | None: ...
+
+    @overload
+    async def choose(self, title: str, options: Sequence[T]) -> T | None: ...
+
+    async def choose(self, title: str, options: Sequence[Any]) -> Any:
+        """Let the operator pick one option; each is a value or a (label, value) pair.
+
+        Returns the chosen value (typed as the options' values), or None when cancelled.
+        """
         return await self._deck.overlays.choose(title, options)
 
     async def prompt(
@@ -125,6 +135,14 @@ class Context:
     def show_text(self, title: str, text: str) -> None:
         """Open a scrollable text viewer over the screen."""
         self._deck.on_loop(self._deck.overlays.text, title, text)
+
+    def show_log(self, title: str) -> Callable[[Sequence[LogLine]], None]:
+        """Open a log viewer over the screen and return a function that appends lines to it.
+
+        Call the function on the event loop (an action streaming a command's output does);
+        lines written after the operator closed the viewer are dropped.
+        """
+        return self._deck.on_loop(self._deck.overlays.log, title)
 
     async def run_blocking(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking code in this plugin's worker threads (its own bounded share) and await it."""

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import urwid
-
-from deck._actions import GLOBAL, Action
+from deck._actions import Action
+from deck._detail import open_detail
+from deck._filtering import clear_filter, open_filter
+from deck._help import show_help, show_palette
 from deck._hookspecs import hookimpl
-from deck._overlays import Dialog, PaletteEntry
+from deck._overlays import Dialog
 from deck._panels import Panel, PanelContext, PanelType
-from deck._shell import key_label
+from deck._refreshing import refresh_focused
 from deck._sources import SourceStats
 from deck.widgets import Column, Table
 
@@ -90,119 +90,11 @@ class SourcesPanel(Panel):
 
 
 class _SourcesDialog(Dialog):
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key in ("q", "esc", "f2"):
             self.close(None)
             return None
         return self.body.keypress(size, key)
-
-
-class _FilterDialog(Dialog):
-    """A one-line filter at the bottom that narrows the focused panel as you type."""
-
-    def __init__(self, panel: Panel, border: str) -> None:
-        self.panel = panel
-        self.previous = panel.filter_text
-        self.edit = urwid.Edit(("key", "/"), self.previous)
-        urwid.connect_signal(self.edit, "postchange", lambda *_: panel.apply_filter(self.edit.edit_text))
-        super().__init__(
-            panel.filter_prompt,
-            urwid.AttrMap(self.edit, "input"),
-            border=border,
-            width=200,
-            height=3,
-        )
-        self.align = ("left", "bottom")
-
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        if key == "enter":
-            self.close(self.edit.edit_text)
-            return None
-        if key == "esc":
-            self.panel.apply_filter(self.previous)
-            self.close(None)
-            return None
-        return self.edit.keypress((size[0] - 2,), key)
-
-
-def _entries(deck: Deck, actions: Sequence[Action], *, run: bool = True) -> list[PaletteEntry]:
-    entries = []
-    for action in actions:
-        keys = deck.keymap.keys_for(action.id)
-        enabled = deck.actions.enabled(action)
-        label = action.title if enabled else f"{action.title} (disabled: read-only)"
-        scopes = action.scopes
-        scope = scopes[0] if len(scopes) == 1 else scopes[0].split(".")[0] + " panels"
-        entries.append(
-            PaletteEntry(
-                label=label,
-                key=", ".join(key_label(k) for k in keys),
-                kind=scope,
-                run=lambda a=action: deck.actions.run(a, deck.focused),
-                enabled=enabled,
-            )
-        )
-    return entries
-
-
-def _visible_actions(deck: Deck, *, everything: bool) -> list[Action]:
-    scopes = [GLOBAL]
-    frame = deck.focused
-    if frame is not None:
-        scopes.insert(0, frame.type_name)
-    if everything:
-        for screen in deck.screens:
-            scopes += [f.type_name for f in screen.frames if f.type_name not in scopes]
-        scopes += [s for a in deck.keymap.actions.values() for s in a.scopes if s not in scopes]
-    unique = {a.id: a for scope in scopes for a in deck.keymap.in_scope(scope)}
-    return list(unique.values())
-
-
-async def _help(ctx: ActionContext) -> None:
-    deck = _deck(ctx)
-    entries = _entries(deck, _visible_actions(deck, everything=True))
-    entries += [
-        PaletteEntry(f"Show screen {s.spec.name}", s.spec.key, "screen", run=lambda i=i: deck.show_screen(i))
-        for i, s in enumerate(deck.screens)
-    ]
-    entries += [
-        PaletteEntry(label, keys, "table", run=lambda: None)
-        for label, keys in (
-            ("Move the cursor", "↑↓ j k"),
-            ("Page up / down", "PgUp PgDn"),
-            ("First / last row", "g G Home End"),
-            ("Sort by previous / next column", "< >"),
-            ("Invert the sort", "I"),
-            ("Expand / collapse a row", "Enter → ←"),
-        )
-    ]
-    chosen = await deck.overlays.picker("Help: every action (Enter runs it)", entries, with_input=False)
-    if chosen is not None:
-        chosen.run()
-
-
-async def _palette(ctx: ActionContext) -> None:
-    deck = _deck(ctx)
-    entries = [e for e in _entries(deck, _visible_actions(deck, everything=False)) if e.enabled]
-    entries = [e for e in entries if e.label not in ("Command palette",)]
-    entries += [
-        PaletteEntry(f"Screen: {s.spec.name}", s.spec.key, "screen", run=lambda i=i: deck.show_screen(i))
-        for i, s in enumerate(deck.screens)
-    ]
-    chosen = await deck.overlays.picker("Command palette", entries)
-    if chosen is not None:
-        chosen.run()
-
-
-async def _filter(ctx: ActionContext) -> None:
-    deck = _deck(ctx)
-    panel = ctx.panel
-    if panel is None or not panel.filterable:
-        deck.notify("this panel has nothing to filter", "warn")
-        return
-    text = await deck.overlays.open(_FilterDialog(panel, deck.theme.border))
-    if text:
-        deck.notify(f"filter: {text}  (/ then Esc clears)", "info")
 
 
 async def _sources(ctx: ActionContext) -> None:
@@ -221,16 +113,6 @@ async def _sources(ctx: ActionContext) -> None:
         await asyncio.wait([closed], timeout=1)
         table.update(deck.costs())
         deck.request_redraw()
-
-
-def _refresh(ctx: ActionContext) -> str:
-    deck = _deck(ctx)
-    frame = deck.focused
-    names = list(frame.results) if frame is not None and frame.results else []
-    names = names or [s for s in (getattr(ctx.panel, "sources", ()) or ())]
-    for name in names or [None]:
-        deck.scheduler.refresh(name)
-    return f"refreshing {', '.join(names) if names else 'every source'}"
 
 
 def _refresh_all(ctx: ActionContext) -> str:
@@ -253,9 +135,11 @@ class CorePlugin:
     def deck_actions(self) -> list[Action]:
         return [
             Action("deck.quit", "Quit", lambda ctx: _deck(ctx).quit(), keys=("q",)),
-            Action("deck.help", "Help", _help, keys=("?",)),
-            Action("deck.palette", "Command palette", _palette, keys=(":",)),
-            Action("deck.filter", "Filter", _filter, keys=("/",)),
+            Action("deck.help", "Help", show_help, keys=("?",)),
+            Action("deck.palette", "Command palette", show_palette, keys=(":",)),
+            Action("deck.filter", "Filter", open_filter, keys=("/",)),
+            Action("deck.back", "Clear the filter", clear_filter, keys=("esc",)),
+            Action("deck.detail", "Open the selected row whole", open_detail, keys=("enter",)),
             Action("deck.next_panel", "Next panel", lambda ctx: _deck(ctx).move_focus(1), keys=("tab",)),
             Action(
                 "deck.prev_panel",
@@ -265,7 +149,7 @@ class CorePlugin:
             ),
             Action("deck.next_screen", "Next screen", _screen_step(1), keys=("]",)),
             Action("deck.prev_screen", "Previous screen", _screen_step(-1), keys=("[",)),
-            Action("deck.refresh", "Refresh this panel", _refresh, keys=("r",)),
+            Action("deck.refresh", "Refresh this panel", refresh_focused, keys=("r",)),
             Action("deck.refresh_all", "Refresh everything", _refresh_all, keys=("ctrl r",)),
             Action("deck.sources", "Sources and their cost", _sources, keys=("f2",)),
         ]

@@ -8,16 +8,18 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import urwid
 
 from deck._actions import StatusSegment
 from deck._assemble import CORE_PLUGIN, Assembly
+from deck._clock import now
 from deck._contain import Stall, contained, timed
 from deck._context import Context, Level
 from deck._dispatch import ActionRunner
 from deck._frame import PanelFrame
+from deck._grid import ShrinkingPile
 from deck._keys import KeyRouter
 from deck._layout import Node, PanelSpec, ScreenSpec
 from deck._lifecycle import QUIT_BUDGET, SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT, run_hooks
@@ -55,7 +57,7 @@ class Status:
 
     text: str
     level: Level
-    at: float = field(default_factory=time.time)
+    at: float = field(default_factory=now)
 
 
 def _on(loop: asyncio.AbstractEventLoop) -> bool:
@@ -69,12 +71,15 @@ def _on(loop: asyncio.AbstractEventLoop) -> bool:
 class Deck:
     """Owns the scheduler, the panels and the keymap; the shell widget only draws it."""
 
-    def __init__(self, parts: Assembly, *, read_only: bool = False, workers: int = PLUGIN_WORKERS) -> None:
+    def __init__(
+        self, parts: Assembly, *, read_only: bool = False, workers: int = PLUGIN_WORKERS, ascii: bool = False
+    ) -> None:
         self.parts = parts
         self.layout = parts.layout
         self.theme = parts.theme
         self.keymap = parts.keymap
         self.read_only = read_only
+        self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
         #: The clock dialogs and rate limits read (the test harness steps its own).
         self.clock: Callable[[], float] = time.monotonic
         #: Worker threads, a bounded share per plugin (`workers` each); never waited for on exit.
@@ -97,11 +102,14 @@ class Deck:
         self.closed: asyncio.Future[None] | None = None
         self.on_redraw: Callable[[], None] | None = None
         self.on_theme: Callable[[Theme], None] | None = None
+        self.on_clipboard: Callable[[str], None] | None = None  # writes an escape to the terminal
         self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
+        #: Where each panel (or row of panels) sits: its container, its place there, and the size
+        #: the layout gave.
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
@@ -121,13 +129,12 @@ class Deck:
             frame = self._build_frame(node)
             frames.append(frame)
             return frame
-        children = []
+        children: list[tuple[Literal["given"], int, Any] | tuple[Literal["weight"], float, Any]] = []
         for child in node.children:
             widget = self._build_node(child, frames)
             kind, amount = child.size
             children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
-        container = urwid.Pile if node.direction == "rows" else urwid.Columns
-        return container(children)
+        return ShrinkingPile(children) if node.direction == "rows" else urwid.Columns(children)
 
     def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
         return PanelFrame(
@@ -151,7 +158,7 @@ class Deck:
         problem = self.parts.problems.get(owner)
         if problem:
             return self._broken(spec.type, title, f"plugin {owner!r} {problem}")
-        options = {k: o.default for k, o in panel_type.options.items()} | dict(spec.options)
+        options = self.parts.panel_options[spec.path]
         ctx = PanelContext(type=spec.type, options=options, title=title, deck=self.contexts[owner])
         try:
             panel: Panel | None = contained(panel_type.factory, ctx)
@@ -184,7 +191,8 @@ class Deck:
     async def start(self) -> None:
         """Run the plugins' startup hooks (at most STARTUP_TIMEOUT), then start every source."""
         self.bind(asyncio.get_running_loop())
-        icons.ascii = self.theme.ascii_icons  # glyphs are process-wide: one running deck owns them
+        # glyphs are process-wide: one running deck owns them
+        icons.ascii = self.theme.ascii_icons or self.ascii
         problems = await run_hooks(self, "deck_startup", STARTUP_TIMEOUT, self.stalled)
         for name, problem in problems.items():
             self._plugin_failed(name, problem)
@@ -299,13 +307,17 @@ class Deck:
 
     def _on_result(self, result: Result[Any]) -> None:
         # Panels on hidden screens get only the latest result, when they are next shown:
-        # a ten-screen layout then costs about what its visible screen costs.
+        # a ten-screen layout then costs about what its visible screen costs. Each result of an
+        # append source holds new data, so those reach every panel at once.
         visible = self.screen.frames
+        everywhere = self.scheduler.appends(result.source)
         for frame in self._subscribers.get(result.source, ()):
-            if frame in visible:
+            if everywhere or frame in visible:
                 frame.deliver(result)
             else:
                 frame.pending[result.source] = result
+        if self.focused is not None and self.focused.hidden:
+            self.move_focus(1)  # the focused panel just gave its row away
         self.request_redraw()
 
     def _catch_up(self, frames: list[PanelFrame]) -> None:
@@ -328,7 +340,7 @@ class Deck:
         """Switch themes while running (a built-in, a plugin's, or a file); ThemeError if unknown."""
         theme = load_theme(find_theme(name_or_path, self.parts.themes))
         self.theme = theme
-        icons.ascii = theme.ascii_icons
+        icons.ascii = theme.ascii_icons or self.ascii
         for screen in self.screens:
             for frame in screen.frames:
                 frame.border = theme.border
@@ -396,9 +408,14 @@ class Deck:
     def move_focus(self, step: int) -> None:
         """Give the focus to the next (or previous) panel on this screen."""
         screen = self.screen
-        if not screen.frames:
-            return
-        self._focus_frame(screen.frames[(screen.focus + step) % len(screen.frames)])
+        count = len(screen.frames)
+        shown = [
+            frame
+            for offset in range(1, count + 1)
+            if not (frame := screen.frames[(screen.focus + offset * step) % count]).hidden
+        ]
+        if shown:
+            self._focus_frame(shown[0])
 
     def _focus_frame(self, frame: PanelFrame) -> None:
         for index, screen in enumerate(self.screens):

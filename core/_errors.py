@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ActionError", "DeckError", "LayoutError", "PluginError", "ThemeError"]
+__all__ = ["ActionError", "DeckError", "LayoutError", "OptionError", "PluginError", "ThemeError"]
 
 
 class DeckError(Exception):
@@ -21,6 +21,14 @@ class DeckError(Exception):
 
 class LayoutError(DeckError):
     """A layout file is invalid."""
+
+
+class OptionError(LayoutError):
+    """An option's value is invalid at `path` inside it; the layout loader adds file:line."""
+
+    def __init__(self, message: str, *, path: tuple[str | int, ...] = (), hint: str | None = None):
+        self.path = path
+        super().__init__(message, hint=hint)
 
 
 class ThemeError(DeckError):

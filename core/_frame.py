@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 import textwrap
-import time
 from collections.abc import Callable
 from typing import Any, Final
 
 import urwid
 
+from deck._clock import now
 from deck._contain import FAULTS
 from deck._panels import Panel
 from deck._sanitize import sanitize
 from deck._sources import Result
+from deck.widgets import glyph
 from deck.widgets._render import Segment, canvas, encode_line, fit, text_width
 
 __all__ = ["BORDERS", "PanelFrame"]
@@ -77,6 +78,22 @@ class PanelFrame(urwid.Widget):
             return None
         return getattr(self.panel, "widget", None)
 
+    @property
+    def rows_wanted(self) -> int | None:
+        """The rows the panel asks for, borders included; a broken panel never hides its error."""
+        if self.panel is None or self.error is not None:
+            return None
+        try:
+            rows = self.panel.rows_wanted
+        except FAULTS:
+            return None
+        return None if rows is None else 0 if rows <= 0 else int(rows) + 2
+
+    @property
+    def hidden(self) -> bool:
+        """True while the panel gives all its space away."""
+        return self.rows_wanted == 0
+
     def deliver(self, result: Result[Any]) -> None:
         """Hand a source result to the panel; a panel that raises shows its error instead."""
         self.results[result.source] = result
@@ -105,13 +122,22 @@ class PanelFrame(urwid.Widget):
 
     # ---- health ------------------------------------------------------------------------------------
 
-    def _health(self) -> list[Segment]:
-        stale = [r for r in self.results.values() if r.error and r.has_value]
+    def _stale_results(self) -> list[Result[Any]]:
+        return [r for r in self.results.values() if r.error and r.has_value]
+
+    @property
+    def stale(self) -> bool:
+        """True when a source of this panel failed and the panel shows its last good data."""
+        return bool(self._stale_results())
+
+    def _health(self) -> tuple[list[Segment], list[Segment]]:
+        """(what must show, what may give way) about stale data: its age, then the error."""
+        stale = self._stale_results()
         if not stale:
-            return []
+            return [], []
         oldest = min(r.fetched_at or 0 for r in stale)
-        age = int(time.time() - oldest)
-        return [("warn", f" stale {age}s: {sanitize(stale[0].error or '')[:60]} ")]
+        age = max(0, int(now() - oldest))
+        return [("warn", f" stale {age} s ")], [("muted", f"({sanitize(stale[0].error or '')[:60]}) ")]
 
     def _subtitle(self) -> str:
         if self.panel is None or self.error:
@@ -123,7 +149,7 @@ class PanelFrame(urwid.Widget):
 
     # ---- input -----------------------------------------------------------------------------------
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         widget = self.widget
         if widget is None or not widget.selectable():
             return key
@@ -134,7 +160,13 @@ class PanelFrame(urwid.Widget):
             return None
 
     def mouse_event(
-        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+        self,
+        size: tuple[int, int],  # type: ignore[override]  # a box widget
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
     ) -> bool:
         if event == "mouse press":
             self._on_focus(self)
@@ -151,21 +183,33 @@ class PanelFrame(urwid.Widget):
 
     # ---- drawing ------------------------------------------------------------------------------------
 
+    def _border_role(self) -> str:
+        if self.focused:
+            return "border_focus"
+        return "muted" if self.stale else "border"
+
     def _top(self, width: int) -> list[Segment]:
         h, _, tl, tr, _, _ = BORDERS[self.border]
-        border = "border_focus" if self.focused else "border"
+        border = self._border_role()
         title_role = "title" if self.focused else "muted"
         left: list[Segment] = [(border, tl + h), (title_role, f" {sanitize(self.title)} ")]
-        health = self._health()
-        subtitle = f" {self._subtitle()} " if self._subtitle() else ""
-        fixed = sum(text_width(t) for _, t in left + health) + 2
-        # When space runs short the subtitle gives way first: the stale warning must stay.
-        if subtitle and fixed + text_width(subtitle) > width:
-            room = width - fixed - 2
-            subtitle = "".join(t for _, t in fit([(None, subtitle)], room)) if room > 4 else ""
-        right: list[Segment] = [*health, *([("muted", subtitle)] if subtitle else []), (border, h + tr)]
+        health, detail = self._health()
+        subtitle = self._subtitle()
+        # When space runs short the subtitle is cut first, then the error goes: the age stays.
+        for extra in (detail, []):
+            room = width - sum(text_width(t) for _, t in left + health + extra) - 2
+            shown = f" {subtitle} " if subtitle else ""
+            if text_width(shown) > room:
+                shown = "".join(t for _, t in fit([(None, shown)], room)) if room > 4 else ""
+            right: list[Segment] = [*health, *extra, *([("muted", shown)] if shown else [])]
+            if sum(text_width(t) for _, t in left + right) + 2 <= width:
+                break
+        right.append((border, h + tr))
         used = sum(text_width(t) for _, t in left + right)
         if used > width:
+            room = width - sum(text_width(t) for _, t in right)
+            if room >= 6:
+                return [*fit(left, room), *right]
             return [*fit(left, width - 1), (border, tr)]
         return [*left, (border, h * (width - used)), *right]
 
@@ -179,14 +223,17 @@ class PanelFrame(urwid.Widget):
             ]
         else:
             lines = [
-                [("muted", part)] for part in textwrap.wrap(sanitize(self.waiting or ""), max(10, width - 2))
+                [("muted", part)]
+                for part in textwrap.wrap(
+                    sanitize(self.waiting or "").replace("…", glyph("…", "...")), max(10, width - 2)
+                )
             ]
         top = max(0, (height - len(lines)) // 2)
         rendered = [encode_line(fit([], width), "text")] * top
         rendered += [encode_line(fit(line, width, "center"), "text") for line in lines]
         return canvas(rendered, width, height, "text")
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         if width < 3 or height < 3:
             self.body_size = (width, height)
@@ -203,7 +250,7 @@ class PanelFrame(urwid.Widget):
                 self.fail(exc, "drawing")
                 body = self._message(*inner)
         h, v, _, _, bl, br = BORDERS[self.border]
-        border = "border_focus" if self.focused else "border"
+        border = self._border_role()
         top = canvas([encode_line(self._top(width), "text")], width, 1)
         side = canvas([encode_line([(border, v)])] * inner[1], 1, inner[1])
         middle = urwid.CanvasJoin(

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from deck._clock import use_clock
 from deck._deck import Deck
 from deck._shell import Shell
 
@@ -39,11 +40,12 @@ class Harness:
         return self
 
     def stop(self) -> None:
-        """Stop the deck and close the loop."""
+        """Stop the deck and close the loop; the deck's clock is the wall clock again."""
         if self._started:
             self.loop.run_until_complete(self.deck.stop())
             self._started = False
         self.loop.close()
+        use_clock(None)
 
     def __enter__(self) -> Harness:
         return self.start()
@@ -91,24 +93,35 @@ class Harness:
         return self
 
     def text(self) -> str:
-        """The whole screen as text, one line per row, trailing spaces removed."""
-        canvas = self.shell.render(self.size, focus=True)
-        return "\n".join(line.decode("utf-8").rstrip() for line in canvas.text)
+        """The whole screen as text, one line per row, trailing spaces removed.
 
-    def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
-        """Run the deck until `condition()` holds; False if `timeout` passes first."""
+        It is drawn on the deck's loop, as a terminal draws it, so what drawing triggers (a panel
+        retargeting its source as its selection settles) happens as it would there.
+        """
+
+        async def draw() -> list[bytes]:
+            return self.shell.render(self.size, focus=True).text
+
+        return "\n".join(line.decode("utf-8").rstrip() for line in self.loop.run_until_complete(draw()))
+
+    def wait_until(
+        self, condition: Callable[[], object], timeout: float = 10.0, step: float = 0.05, *, what: str = ""
+    ) -> bool:
+        """Run the deck until `condition()` holds and return True.
+
+        If `timeout` passes first, raise AssertionError with `what` was awaited and the screen.
+        """
         deadline = time.monotonic() + timeout
-        while True:
-            if condition():
-                return True
+        while not condition():
             if time.monotonic() >= deadline:
-                return False
+                awaited = what or "the condition"
+                raise AssertionError(
+                    f"{awaited} did not happen within {timeout} s; the screen was:\n{self.text()}"
+                )
             self.run(step)
+        return True
 
     def wait_for(self, text: str, timeout: float = 10.0) -> str:
         """Run until `text` is on screen and return the screen; AssertionError if it never is."""
-        if not self.wait_until(lambda: text in self.text(), timeout):
-            raise AssertionError(
-                f"{text!r} did not appear within {timeout} s; the screen was:\n{self.text()}"
-            )
+        self.wait_until(lambda: text in self.text(), timeout, what=f"{text!r} on screen")
         return self.text()

@@ -26,6 +26,18 @@ def deck_options() -> Mapping[str, Option]:
 
 
 @hookspec
+def deck_configure(config: Mapping[str, Any]) -> None:
+    """Called once, before any hook below, with the plugin's checked config.
+
+    Build here what the plugin's sources, panels and actions share (a client, a folder), so
+    that every later hook can use it.
+
+    Args:
+        config: the plugin's settings from the layout, defaults filled in.
+    """
+
+
+@hookspec
 def deck_sources(config: Mapping[str, Any]) -> Sequence[Source[Any]]:
     """The sources this plugin contributes, given its config from the layout.
 

@@ -26,6 +26,8 @@ def default_configs(host: PluginHost) -> dict[str, dict[str, Any]]:
     for name, result in host.each("deck_options"):
         if not isinstance(result, Exception):
             configs[name] = {key: option.default for key, option in (result or {}).items()}
+    for _ in host.each("deck_configure", configs=configs):
+        pass  # a plugin that fails here fails again, visibly, in the hooks that use its setup
     return configs
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from deck._actions import GLOBAL, Action
-from deck._frame import PanelFrame
+from deck._actions import GLOBAL
 
 if TYPE_CHECKING:
     from deck._deck import Deck
@@ -24,17 +23,6 @@ class KeyRouter:
         self._deck = deck
         self._holding: asyncio.Task[Any] | None = None
         self._held: list[tuple[tuple[int, int], str]] = []
-
-    def action_for(self, key: str) -> tuple[Action, PanelFrame | None] | None:
-        """The action a key runs now: the focused panel's scope first, then global."""
-        deck = self._deck
-        frame = deck.focused
-        if frame is not None:
-            action = deck.keymap.lookup(frame.type_name, key)
-            if action is not None:
-                return action, frame
-        action = deck.keymap.lookup(GLOBAL, key)
-        return (action, frame) if action is not None else None
 
     def handle(self, size: tuple[int, int], key: str) -> bool:
         """Route a key: dialog, panel action, panel widget, global action, screen key."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from deck._panels import Panel, PanelContext
 from deck._sources import Result
@@ -22,7 +22,7 @@ class TablePanel(Panel, Generic[Row]):
     is a `Table` subclass passes it as `table` (then `columns` and the options are unused).
     """
 
-    columns: Sequence[Column[Any]] = ()
+    columns: Sequence[Column[Row]] = ()
 
     def __init__(
         self,
@@ -44,7 +44,7 @@ class TablePanel(Panel, Generic[Row]):
 
     def rows(self, value: Any) -> Sequence[Row]:
         """The rows in a snapshot (default: the snapshot is the rows)."""
-        return value
+        return cast("Sequence[Row]", value)
 
     def update(self, result: Result[Any]) -> None:
         self.table.update(self.rows(result.value))
@@ -73,7 +73,8 @@ class TablePanel(Panel, Generic[Row]):
 class LogPanel(Panel):
     """A log view fed by one source; override `lines` to turn a snapshot into log lines.
 
-    With `append=True` each snapshot holds only new lines; otherwise it is the whole tail.
+    With `append = True` each snapshot holds only new lines (declare the source with
+    `Source(..., append=True)` so that none is lost); otherwise it is the whole tail.
     """
 
     append = False
@@ -86,17 +87,15 @@ class LogPanel(Panel):
 
     def lines(self, value: Any) -> Iterable[LogLine]:
         """The log lines in a snapshot (default: the snapshot is the lines)."""
-        return value
+        return cast("Iterable[LogLine]", value)
 
     def update(self, result: Result[Any]) -> None:
-        if result.value is self._last:  # an error or recovery re-delivers the same snapshot
-            return
-        self._last = result.value
-        lines = self.lines(result.value)
         if self.append:
-            self.log.extend(lines)
-        else:
-            self.log.replace(lines)
+            if result.error is None:  # a failed fetch re-delivers the lines already shown
+                self.log.extend(self.lines(result.value))
+        elif result.value is not self._last:
+            self._last = result.value
+            self.log.replace(self.lines(result.value))
 
     @property
     def filterable(self) -> bool:

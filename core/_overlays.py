@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import urwid
 
 from deck._frame import BORDERS
 from deck._sanitize import sanitize
-from deck.widgets import Column, JsonView, Table
+from deck.widgets import Column, JsonView, LogLine, LogView, Table
 from deck.widgets._render import canvas, encode_line, fit, text_width
 
 if TYPE_CHECKING:
@@ -62,7 +63,10 @@ class Dialog(urwid.WidgetWrap[urwid.Widget]):
         self.future: asyncio.Future[Any] | None = None
         self.on_close: Callable[[Dialog, Any], None] = lambda dialog, value: None
         self.danger = danger
-        self.align: tuple[str, str] = ("center", "middle")
+        self.align: tuple[Literal["left", "center", "right"], Literal["top", "middle", "bottom"]] = (
+            "center",
+            "middle",
+        )
         self.clock: Callable[[], float] = time.monotonic
         self.shown_at: float | None = None
 
@@ -75,7 +79,7 @@ class Dialog(urwid.WidgetWrap[urwid.Widget]):
         """Close the dialog with a result."""
         self.on_close(self, value)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key == "esc":
             self.close(None)
             return None
@@ -97,14 +101,14 @@ class _Buttons(urwid.Widget):
     def rows(self, size: tuple[int], focus: bool = False) -> int:
         return 1
 
-    def render(self, size: tuple[int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         segments: list[tuple[str | None, str]] = []
         for index, label in enumerate(self.labels):
             role = "button_focus" if index == self.focus_index else "button"
             segments += [(role, f"[ {label} ]"), ("dialog", "  ")]
         return canvas([encode_line(fit(segments, size[0], "center"), "dialog")], size[0], 1)
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key in ("left", "shift tab", "h"):
             self.focus_index = (self.focus_index - 1) % len(self.labels)
         elif key in ("right", "tab", "l"):
@@ -153,7 +157,7 @@ class _Confirm(Dialog):
     def _press(self, index: int) -> None:
         self.close(index == 0)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         shown = self.shown_at
         if key != "esc" and (shown is None or self.clock() - shown < CONFIRM_GUARD):
             # Typed before the question could be read: it must never answer it.
@@ -245,7 +249,7 @@ class _Picker(Dialog):
         self.table.update([e for _, e in ranked])
         self.table.cursor = 0
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         typing = self.edit is not None and self.edit.edit_text != ""
         if self.digits and not typing and key.isdigit() and 0 < int(key) <= min(9, len(self.entries)):
             self.close(self.entries[int(key) - 1])
@@ -288,7 +292,7 @@ class _Prompt(Dialog):
         )
         super().__init__(title, urwid.Padding(body, left=1, right=1), border=border, width=60)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key == "enter":
             text = self.edit.edit_text
             problem = self.validate(text) if self.validate else None
@@ -301,7 +305,7 @@ class _Prompt(Dialog):
 
 
 class _Viewer(Dialog):
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key in ("q", "esc"):
             self.close(None)
             return None
@@ -351,14 +355,14 @@ class Overlays:
         dialog = _Confirm(title, message, border=self._border, destructive=destructive, ok=ok, cancel=cancel)
         return bool(await self.open(dialog))
 
-    async def choose(self, title: str, options: Sequence[T | tuple[str, T]]) -> T | None:
+    async def choose(self, title: str, options: Sequence[Any]) -> Any:
         pairs = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in options]
         entries = [
             PaletteEntry(
                 label=sanitize(label),
                 key=str(i + 1) if i < 9 else "",
                 kind="",
-                run=lambda v=value: v,
+                run=functools.partial(_same, value),
             )
             for i, (label, value) in enumerate(pairs)
         ]
@@ -370,7 +374,8 @@ class Overlays:
     async def prompt(
         self, title: str, *, default: str, validate: Callable[[str], str | None] | None
     ) -> str | None:
-        return await self.open(_Prompt(title, default, validate, self._border))
+        answer: str | None = await self.open(_Prompt(title, default, validate, self._border))
+        return answer
 
     def json(self, title: str, value: Any) -> None:
         view = JsonView(value)
@@ -388,6 +393,17 @@ class Overlays:
             height=min(40, rows + 2),
         )
         self.open(viewer)
+
+    def log(self, title: str) -> Callable[[Sequence[LogLine]], None]:
+        """Open an empty, following log viewer; the returned function adds lines to it."""
+        view = LogView(show_time=False)
+        self.open(_Viewer(title, view, border=self._border, width=VIEWER_WIDTH, height=30))
+
+        def write(lines: Sequence[LogLine]) -> None:
+            view.extend(lines)
+            self._deck.request_redraw()
+
+        return write
 
     def picker(
         self, title: str, entries: Sequence[PaletteEntry], *, with_input: bool = True
@@ -407,3 +423,8 @@ def dialog_size(dialog: Dialog, cols: int, rows: int) -> tuple[int, int]:
             height = rows - 2
     height = max(1, min(rows - 2, height)) if rows > 4 else rows
     return width, height
+
+
+def _same(value: T) -> T:
+    """A chosen option's value, as a palette entry's `run` gives it back."""
+    return value

@@ -27,6 +27,10 @@ class Option:
         required: the layout must give it.
         range: the lowest and highest value of a number (default: 0 to 100000 for whole numbers,
             0.01 to 86400 for decimals, which deck's options use for seconds); never NaN or infinite.
+        check: `check(value, earlier)` validates a value of the right type and returns what
+            the plugin gets (it may build a richer value from it); `earlier` holds the options
+            listed before this one in the schema, already checked. It raises OptionError,
+            whose `path` inside the value the layout loader turns into file:line.
     """
 
     type: type | tuple[type, ...] = str
@@ -35,6 +39,7 @@ class Option:
     choices: Sequence[Any] | None = None
     required: bool = False
     range: tuple[float, float] | None = None
+    check: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,12 @@ class Panel:
     def subtitle(self) -> str:
         """A short live note drawn at the right of the border (counts, state)."""
         return ""
+
+    @property
+    def rows_wanted(self) -> int | None:
+        """Body rows the panel needs now, when fewer than a fixed-height row gives it; 0 hides the
+        panel, giving its row or column to the rest; None takes what the layout gives."""
+        return None
 
     @property
     def selection(self) -> Any:

@@ -25,7 +25,14 @@ from deck.plugins import BUILTIN
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
-__all__ = ["ENTRY_POINT_GROUP", "LoadedPlugin", "PluginHost", "available_plugins", "load_object"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "LoadedPlugin",
+    "PluginHost",
+    "available_plugins",
+    "hook_problems",
+    "load_object",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +79,28 @@ def load_object(origin: str) -> Any:
     return target
 
 
+def hook_problems(manager: pluggy.PluginManager, plugin: object) -> list[str]:
+    """Why some of a registered plugin's hooks would never be called, as pluggy sees them.
+
+    Finds `@hookimpl` functions whose name is no hook (pluggy's pending check, with a hint at the
+    hook meant) and `deck_*` functions that lack `@hookimpl`, which pluggy silently skips.
+    """
+    known = sorted(name for name in dir(_hookspecs) if name.startswith("deck_"))
+    problems = []
+    for caller in manager.get_hookcallers(plugin) or ():
+        optional = any(impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin)
+        if caller.spec is None and not optional:
+            hint = did_you_mean(caller.name, known) or "the hooks are listed in docs/plugins.md"
+            problems.append(f"{caller.name} is not a deck hook ({hint})")
+    for name in dir(plugin):
+        if not name.startswith("deck_") or manager.parse_hookimpl_opts(plugin, name) is not None:
+            continue
+        if callable(getattr(plugin, name, None)):
+            hint = "" if name in known else f"; {did_you_mean(name, known) or 'nor is it a deck hook'}"
+            problems.append(f"{name} is not marked @hookimpl, so deck never calls it{hint}")
+    return problems
+
+
 def _instantiate(obj: Any) -> Any:
     # A class is instantiated so each deck gets its own plugin state.
     return obj() if inspect.isclass(obj) else obj
@@ -115,14 +144,23 @@ class PluginHost:
                         hint=did_you_mean(name, found) or "give 'from: module:attr' or 'from: path.py'",
                     )
                 obj = contained(found[name].load)
-            plugin.obj = contained(_instantiate, obj)
-            self.manager.register(plugin.obj, name=name)
+            instance = contained(_instantiate, obj)
+            self.manager.register(instance, name=name)
         except PluginError:
             del self.plugins[name]
             raise
         except Exception as exc:
             log.exception("plugin %s failed to load from %s", name, plugin.origin)
             plugin.error = f"{type(exc).__name__}: {exc}"
+            return plugin
+        problems = hook_problems(self.manager, instance)
+        if problems:
+            # A misspelt or unmarked hook would silently contribute nothing: fail loudly instead.
+            self.manager.unregister(instance)
+            plugin.error = "; ".join(problems)
+            log.error("plugin %s: %s", name, plugin.error)
+        else:
+            plugin.obj = instance
         return plugin
 
     def failures(self) -> dict[str, str]:

@@ -32,11 +32,11 @@ def sanitize(text: object, *, keep_tabs: bool = False) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
-def sanitize_segments(text: str, plain: str, escaped: str) -> list[tuple[str, str]]:
+def sanitize_segments(text: str, plain: str | None, escaped: str) -> list[tuple[str | None, str]]:
     """Split `text` into (role, text) runs so escapes can be drawn in their own colour."""
     if _UNSAFE.search(text) is None:
         return [(plain, text)]
-    segments: list[tuple[str, str]] = []
+    segments: list[tuple[str | None, str]] = []
     last = 0
     for match in _UNSAFE.finditer(text):
         if match.start() > last:

@@ -8,12 +8,13 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from deck._clock import now
 from deck._contain import Stall, contained, timed
 from deck._sources import Result, Source, SourceStats
 
@@ -41,6 +42,14 @@ class _State:
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     due: float | None = None
     worst_stall: float | None = None
+    answered_at: float | None = None
+
+
+def _is_news(source: Source[Any], value: Any, previous: Any, has_value: bool) -> bool:
+    """Whether a fetched value should reach the panels: a new snapshot, or an append source's new data."""
+    if source.append:
+        return not isinstance(value, Sized) or len(value) > 0
+    return not (has_value and value == previous)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -83,6 +92,10 @@ class Scheduler:
     def owner(self, name: str) -> str:
         """The plugin that provides a source."""
         return self._states[name].owner
+
+    def appends(self, name: str) -> bool:
+        """True when each result of the source holds only new data (`Source.append`)."""
+        return self._states[name].source.append
 
     def result(self, name: str) -> Result[Any]:
         """The latest result of a source."""
@@ -139,6 +152,19 @@ class Scheduler:
                 state.streak = 0
                 state.wake.set()
 
+    async def refreshed(self, name: str, poll: float = 0.05) -> Result[Any]:
+        """Fetch a source now and return its result once that fetch has finished (or failed)."""
+        state = self._states[name]
+        target = state.runs + (2 if state.fetching else 1)  # a fetch already running started too early
+        self.refresh(name)
+        while state.runs < target and not self._stopping:
+            await asyncio.sleep(poll)
+        return state.result
+
+    def answered_at(self, name: str) -> float | None:
+        """When the source last fetched successfully (wall clock), whether or not its value changed."""
+        return self._states[name].answered_at
+
     async def first_results(self, timeout: float | None = None) -> bool:
         """Wait until every source has finished one fetch; False if `timeout` ran out first."""
         waits = [s.attempted.wait() for s in self._states.values()]
@@ -192,7 +218,7 @@ class Scheduler:
 
             fetching = timed(source.fetch(*arguments), f"source {source.name}", stalled)
             value = await asyncio.wait_for(fetching, source.timeout)
-            return value, not (has_value and value == previous)
+            return value, _is_news(source, value, previous, has_value)
         stale = state.inflight
         if stale is not None and not stale.done() and state.inflight_generation != generation:
             # A thread still fetching for old parameters: let it finish (fetches never overlap).
@@ -203,7 +229,7 @@ class Scheduler:
             def work() -> tuple[Any, bool]:
                 # Comparing in the worker keeps big snapshots' equality checks off the loop.
                 value = contained(source.fetch, *arguments)
-                return value, not (has_value and value == previous)
+                return value, _is_news(source, value, previous, has_value)
 
             executor = self._executor(state.owner) if self._executor is not None else None
             state.inflight = asyncio.get_running_loop().run_in_executor(executor, work)
@@ -249,9 +275,10 @@ class Scheduler:
     def _succeeded(self, state: _State, value: Any, changed: bool) -> None:
         recovered = state.result.error is not None
         state.streak = 0
+        state.answered_at = time.time()
         if changed or recovered or not state.result.has_value:
             state.result = Result(
-                source=state.source.name, value=value, fetched_at=time.time(), params=state.params
+                source=state.source.name, value=value, fetched_at=now(), params=state.params
             )
             self._publish(state)
 
@@ -266,7 +293,7 @@ class Scheduler:
             source=state.source.name,
             value=old.value,
             error=text,
-            fetched_at=old.fetched_at,
+            fetched_at=state.answered_at or old.fetched_at,  # the data's age: its last good fetch
             stale=old.has_value,
             params=old.params,
         )

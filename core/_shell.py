@@ -9,11 +9,13 @@ from typing import Any
 import urwid
 
 from deck._actions import Action
+from deck._clock import now
 from deck._contain import FAULTS
 from deck._deck import Deck
 from deck._overlays import dialog_size
 from deck._sanitize import sanitize
 from deck._theme import ROLES
+from deck.widgets._glyphs import ascii_canvas
 from deck.widgets._render import Segment, as_segments, canvas, encode_line, fit, text_width
 
 __all__ = ["Shell", "key_label"]
@@ -40,6 +42,21 @@ _KEY_NAMES = {
     "left": "←",
     "right": "→",
 }
+
+
+def _filter_of(panel: Any) -> str:
+    """The filter in force on a panel ("" when none, or when the panel fails to say)."""
+    try:
+        return sanitize(str(panel.filter_text or "")) if panel.filterable else ""
+    except FAULTS:
+        return ""
+
+
+def _abbreviate(name: str, limit: int) -> str:
+    """A name cut to `limit` characters, the cut marked with an ellipsis where there is room."""
+    if len(name) <= limit:
+        return name
+    return name[: limit - 1].rstrip() + "…" if limit >= 4 else name[:limit]
 
 
 def key_label(key: str) -> str:
@@ -77,21 +94,32 @@ class Shell(urwid.Widget):
         ]
         if deck.read_only:
             left.append(("warn", " READ-ONLY "))
-        right: list[Segment] = []
+        pieces: list[list[Segment]] = []
         for owner, segment in deck.segments:
             if owner in deck.parts.problems or segment.source not in deck.scheduler:
                 continue  # a broken plugin's panels say what is wrong; the header stays quiet
             try:
                 markup = segment.render(deck.scheduler.result(segment.source))
             except FAULTS as exc:
-                log.debug("status segment %s failed: %s", segment.name, exc)
+                log.debug("status segment %s failed: %s", segment.name, exc, exc_info=True)
                 markup = [("bad", f"{segment.name}: error")]
-            right += [*as_segments(markup or ""), (None, "  ")]
-        right += [*self._health(), ("accent", time.strftime(" %H:%M:%S "))]
-        used = sum(text_width(t) for _, t in left + right)
-        if used > width:
-            return fit(left + right[-1:], width)
-        return [*left, (None, " " * (width - used)), *right]
+            pieces.append([*as_segments(markup or ""), (None, "  ")])
+        clock: list[Segment] = [("accent", time.strftime(" %H:%M:%S ", time.localtime(now())))]
+        # Health never gives way: the clock goes first, then the plugins' segments from the right.
+        health = self._health()
+        while True:
+            right = [segment for piece in pieces for segment in piece] + health + clock
+            used = sum(text_width(t) for _, t in left + right)
+            if used <= width:
+                return [*left, (None, " " * (width - used)), *right]
+            if clock:
+                clock = []
+            elif pieces:
+                quiet = [p for p in pieces if not {role for role, _ in p} & {"bad", "warn", "critical"}]
+                pieces.remove(quiet[-1] if quiet else pieces[-1])
+            else:
+                room = width - sum(text_width(t) for _, t in health)
+                return [*fit(left, room), *health] if room >= 8 else fit(health or left, width)
 
     def _health(self) -> list[Segment]:
         stats = self.deck.scheduler.stats()
@@ -107,10 +135,25 @@ class Shell(urwid.Widget):
         """(screen index, label) of each tab shown; narrow terminals keep the active tab whole."""
         active = self.deck.screen_index
         screens = self.deck.screens
-        labels = [(i, f" {s.spec.key} {sanitize(s.spec.name)} ") for i, s in enumerate(screens)]
-        if sum(text_width(label) + 1 for _, label in labels) > width:
-            labels = [(i, label if i == active else f" {screens[i].spec.key} ") for i, label in labels]
-        while len(labels) > 1 and sum(text_width(label) + 1 for _, label in labels) > width:
+        names = [sanitize(s.spec.name) for s in screens]
+
+        def labels_at(limit: int) -> list[tuple[int, str]]:
+            # Names longer than `limit` are abbreviated ("Raw…"); the active tab stays whole.
+            return [
+                (i, f" {s.spec.key} {_abbreviate(names[i], limit) if i != active else names[i]} ")
+                for i, s in enumerate(screens)
+            ]
+
+        def fits(labels: list[tuple[int, str]]) -> bool:
+            return sum(text_width(label) + 1 for _, label in labels) <= width
+
+        longest = max((len(name) for name in names), default=0)
+        for limit in range(longest, 0, -1):
+            labels = labels_at(limit)
+            if fits(labels):
+                return labels
+        labels = [(i, text if i == active else f" {screens[i].spec.key} ") for i, text in labels_at(longest)]
+        while len(labels) > 1 and not fits(labels):
             labels.pop(0 if labels[0][0] != active else -1)
         return labels
 
@@ -134,19 +177,23 @@ class Shell(urwid.Widget):
                 found.append((key_label(keys[0]), action.title, deck.actions.enabled(action)))
 
         if frame is not None and frame.panel is not None:
-            for action in deck.keymap.in_scope(frame.type_name):
-                add(action)
+            for scoped in deck.keymap.in_scope(frame.type_name):
+                add(scoped)
             try:
                 extra = frame.panel.hints()
             except FAULTS:
                 extra = ()
             for hint in extra:
                 if isinstance(hint, str):
-                    action = deck.keymap.actions.get(hint)
-                    if action is not None:
-                        add(action)
+                    named = deck.keymap.actions.get(hint)
+                    if named is not None:
+                        add(named)
                 else:
                     found.append((key_label(hint[0]), hint[1], True))
+        if frame is not None and frame.panel is not None and _filter_of(frame.panel):
+            esc = self._first_key("deck.back")
+            if esc is not None:
+                found.append((esc, f"clear /{_filter_of(frame.panel)}", True))
         for action_id in (
             "deck.next_panel",
             "deck.filter",
@@ -154,9 +201,9 @@ class Shell(urwid.Widget):
             "deck.help",
             "deck.quit",
         ):
-            action = deck.keymap.actions.get(action_id)
-            if action is not None:
-                add(action)
+            essential = deck.keymap.actions.get(action_id)
+            if essential is not None:
+                add(essential)
         return found
 
     def _hints_line(self, width: int) -> list[Segment]:
@@ -194,7 +241,7 @@ class Shell(urwid.Widget):
 
     # ---- drawing --------------------------------------------------------------------------------
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         top_lines = [self._header(width)] + ([self._tabs(width)] if height >= 6 else [])
         bottom_lines = ([self._hints_line(width)] if height >= 8 else []) + (
@@ -214,7 +261,8 @@ class Shell(urwid.Widget):
                 "footer",
             )
             parts.append((bottom, None, False))
-        return urwid.CanvasCombine(parts)
+        combined = urwid.CanvasCombine(parts)
+        return ascii_canvas(combined, width) if self.deck.ascii else combined
 
     def _body(self, width: int, height: int) -> urwid.Canvas:
         grid = self.deck.screen.widget
@@ -235,13 +283,19 @@ class Shell(urwid.Widget):
 
     # ---- input --------------------------------------------------------------------------------
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         self.deck.keys.handle(size, key)
         self._invalidate()
         return None
 
     def mouse_event(
-        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+        self,
+        size: tuple[int, int],  # type: ignore[override]  # a box widget
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
     ) -> bool:
         width, height = size
         deck = self.deck

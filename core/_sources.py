@@ -21,6 +21,9 @@ MAX_SECONDS: Final = 86_400.0
 #: The parameters of a source that declares none.
 NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
+# A result's value before the first good fetch; typed Any so it can stand in for any snapshot type.
+_NO_VALUE: Any = None
+
 
 @dataclass(frozen=True)
 class Source(Generic[T]):
@@ -41,6 +44,9 @@ class Source(Generic[T]):
         timeout: seconds before a fetch counts as failed.
         max_backoff: the longest wait after repeated failures.
         params: the parameters the source takes, with their defaults.
+        append: each fetch returns only what is new since the last one (log lines): every
+            non-empty result is delivered, even one equal to the last, and to panels on hidden
+            screens too, so nothing is lost.
     """
 
     name: str
@@ -50,6 +56,7 @@ class Source(Generic[T]):
     max_backoff: float = 60.0
     description: str = ""
     params: Mapping[str, Any] = field(default_factory=lambda: NO_PARAMS)
+    append: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
@@ -70,11 +77,14 @@ class Source(Generic[T]):
 class Result(Generic[T]):
     """What a panel sees of a source: the last good value and the latest error, if any.
 
+    `value` is None until the first fetch succeeds (`has_value`). A panel's `update` is only ever
+    handed results that have a value, so there `value` is the snapshot itself, never None; code
+    that reads results elsewhere (a status segment, `Context.result`) checks `has_value` first.
     `params` are the parameters the value was fetched with.
     """
 
     source: str
-    value: T | None = None
+    value: T = _NO_VALUE
     error: str | None = None
     fetched_at: float | None = None
     stale: bool = False

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Any
+from typing import Any, Literal
 
 import urwid
 
@@ -20,7 +20,7 @@ __all__ = ["run_terminal"]
 
 log = logging.getLogger(__name__)
 
-_COLORS = {"truecolor": 2**24, "256": 256, "16": 16, "mono": 1}
+_COLORS: dict[str, Literal[1, 16, 256, 16777216]] = {"truecolor": 16777216, "256": 256, "16": 16, "mono": 1}
 
 
 async def _main(deck: Deck, depth: ColorDepth, watchdog: QuitWatchdog) -> None:
@@ -42,6 +42,12 @@ async def _main(deck: Deck, depth: ColorDepth, watchdog: QuitWatchdog) -> None:
 
     deck.on_theme = repaint
 
+    def clipboard(escape: str) -> None:
+        screen.write(escape)
+        screen.flush()
+
+    deck.on_clipboard = clipboard
+
     def on_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if isinstance(context.get("exception"), urwid.InputClosedError):
             deck.quit()  # the terminal went away (ssh dropped, tmux killed): just leave
@@ -62,6 +68,7 @@ async def _main(deck: Deck, depth: ColorDepth, watchdog: QuitWatchdog) -> None:
     finally:
         deck.on_redraw = None
         deck.on_theme = None
+        deck.on_clipboard = None
         await deck.stop()
 
 

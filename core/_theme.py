@@ -114,6 +114,9 @@ def _attrs(style: RoleStyle) -> list[str]:
 def _entry(name: str, style: RoleStyle, depth: ColorDepth) -> tuple[str, str, str, str, str, str]:
     attrs = _attrs(style)
     mono = style.mono or (",".join(attrs) if attrs else "default")
+    if style.mono and style.fg == "default" and style.bg == "default":
+        # A role with no colours of its own (the mono theme) keeps its meaning in colour too.
+        attrs = sorted(set(attrs) | (set(style.mono.split(",")) - {"default"}))
     fg16 = style.fg16 or _convert(style.fg, "16")
     bg16 = style.bg16 or _convert(style.bg, "16", background=True)
     if depth in ("truecolor", "256"):
@@ -180,20 +183,7 @@ def _parse(doc: Document) -> Theme:
             f"unknown key {key!r}",
             did_you_mean(key, ["name", "border", "dark", "colors", "roles", "icons"]),
         )
-    colors = data.get("colors") or {}
-    if not isinstance(colors, dict):
-        raise _fail(doc, ("colors",), "'colors' must map names to #rrggbb values")
-    for name, value in colors.items():
-        if not isinstance(name, str):
-            raise _fail(doc, ("colors", name), f"a colour name must be text, got {name!r}")
-        try:
-            if not isinstance(value, str):
-                raise ValueError(value)
-            parse_hex(value)
-        except ValueError:
-            raise _fail(
-                doc, ("colors", name), f"invalid colour {value!r} for {name!r}: expected #rrggbb"
-            ) from None
+    colors = _parse_colors(doc, data.get("colors") or {})
     border = data.get("border", "single")
     if not isinstance(border, str) or border not in _BORDERS:
         raise _fail(
@@ -208,7 +198,39 @@ def _parse(doc: Document) -> Theme:
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise _fail(doc, ("dark",), f"dark must be true or false, got {dark!r}")
-    roles_data = data.get("roles")
+    roles = _parse_roles(doc, data.get("roles"), colors)
+    icons = data.get("icons", "unicode")
+    if not isinstance(icons, str) or icons not in ("unicode", "ascii"):
+        raise _fail(doc, ("icons",), f"invalid icons {icons!r}: expected unicode or ascii")
+    return Theme(
+        name=str(name),
+        border=border,
+        dark=dark,
+        roles=roles,
+        ascii_icons=icons == "ascii",
+    )
+
+
+def _parse_colors(doc: Document, colors: object) -> dict[str, str]:
+    """The theme's named colours, each a valid #rrggbb."""
+    if not isinstance(colors, dict):
+        raise _fail(doc, ("colors",), "'colors' must map names to #rrggbb values")
+    for name, value in colors.items():
+        if not isinstance(name, str):
+            raise _fail(doc, ("colors", name), f"a colour name must be text, got {name!r}")
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            parse_hex(value)
+        except ValueError:
+            raise _fail(
+                doc, ("colors", name), f"invalid colour {value!r} for {name!r}: expected #rrggbb"
+            ) from None
+    return colors
+
+
+def _parse_roles(doc: Document, roles_data: object, colors: Mapping[str, str]) -> dict[str, RoleStyle]:
+    """Every role's style: the ones given, then the text role's for the rest."""
     if not isinstance(roles_data, dict):
         raise _fail(doc, ("roles",), "'roles' must be a mapping of role name to style")
     roles = {role: _parse_role(doc, role, spec, colors) for role, spec in roles_data.items()}
@@ -224,16 +246,7 @@ def _parse(doc: Document) -> Theme:
         raise _fail(doc, ("roles",), "the 'text' role is required")
     for role in ROLES:
         roles.setdefault(role, roles["text"])
-    icons = data.get("icons", "unicode")
-    if not isinstance(icons, str) or icons not in ("unicode", "ascii"):
-        raise _fail(doc, ("icons",), f"invalid icons {icons!r}: expected unicode or ascii")
-    return Theme(
-        name=str(name),
-        border=border,
-        dark=dark,
-        roles=roles,
-        ascii_icons=icons == "ascii",
-    )
+    return roles
 
 
 def _colour(doc: Document, path: tuple[Any, ...], value: object, colors: Mapping[str, str]) -> str:

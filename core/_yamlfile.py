@@ -187,8 +187,9 @@ class _Converter:
             key = _scalar(key_node, self.error, doc, path)
             if key in result:
                 raise self.error(f"{key!r} appears twice in this mapping", where=_mark(doc.file, key_node))
-            doc.key_marks[(*path, str(key))] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.convert(value_node, (*path, str(key)))
+            key_path = (*path, str(key))
+            doc.key_marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.convert(value_node, key_path)
         return result
 
 

@@ -17,9 +17,24 @@ from pathlib import Path
 import pytest
 
 from deck._app import build_deck
+from deck._clock import use_clock
 from deck._headless import Harness
 
-__all__ = ["Harness", "deck_harness", "open_deck"]
+__all__ = ["Clock", "Harness", "deck_harness", "open_deck"]
+
+
+class Clock:
+    """A wall clock that moves only when told, for screens that read the same on every run."""
+
+    def __init__(self, start: float) -> None:
+        self.time = start
+
+    def __call__(self) -> float:
+        return self.time
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        self.time += seconds
 
 
 def open_deck(
@@ -28,9 +43,16 @@ def open_deck(
     size: tuple[int, int] = (120, 40),
     theme: str | None = None,
     read_only: bool = False,
+    clock: Callable[[], float] | None = None,
+    ascii: bool = False,
 ) -> Harness:
-    """Build a deck from a layout name or path and start it headless (stop it when done)."""
-    deck = build_deck(layout, theme=theme, read_only=read_only)
+    """Build a deck from a layout name or path and start it headless (stop it when done).
+
+    With `clock` (a `Clock`, say), `deck.now()` and every time the deck shows follow it until
+    the harness stops.
+    """
+    use_clock(clock)
+    deck = build_deck(layout, theme=theme, read_only=read_only, ascii=ascii)
     return Harness(deck, size).start()
 
 

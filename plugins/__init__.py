@@ -10,4 +10,5 @@ BUILTIN = {
     "dynamo": "deck.plugins.dynamo_namespaces.plugin:DynamoPlugin",
     "falcon": "deck.plugins.falcon_nodes.plugin:FalconPlugin",
     "lightning": "deck.plugins.lightning_rollouts.plugin:LightningPlugin",
+    "declare": "deck.plugins.declare.plugin:DeclarePlugin",
 }

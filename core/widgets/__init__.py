@@ -4,6 +4,7 @@ from deck.widgets._cells import (
     badge,
     bytes_,
     duration,
+    glyph,
     icons,
     json_preview,
     local_time,
@@ -16,7 +17,7 @@ from deck.widgets._kv import KeyValue
 from deck.widgets._log import LEVELS, LogLine, LogView
 from deck.widgets._misc import Banner, Gauge
 from deck.widgets._render import Cell, Segment
-from deck.widgets._table import Column, Table
+from deck.widgets._table import Column, Renderer, Table
 
 __all__ = [
     "LEVELS",
@@ -28,11 +29,13 @@ __all__ = [
     "KeyValue",
     "LogLine",
     "LogView",
+    "Renderer",
     "Segment",
     "Table",
     "badge",
     "bytes_",
     "duration",
+    "glyph",
     "icons",
     "json_preview",
     "local_time",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from deck._clock import now as current_time
 from deck._secrets import mask_secrets
 from deck.widgets._render import Cell, Segment
 
@@ -16,6 +16,7 @@ __all__ = [
     "badge",
     "bytes_",
     "duration",
+    "glyph",
     "icons",
     "json_preview",
     "local_time",
@@ -37,7 +38,7 @@ class _Icons:
 
     @property
     def spark(self) -> str:
-        return " .:-=+*#" if self.ascii else "▁▂▃▄▅▆▇█"
+        return "_.:-=+*#" if self.ascii else "▁▂▃▄▅▆▇█"
 
     @property
     def bar(self) -> tuple[str, str]:
@@ -49,6 +50,11 @@ class _Icons:
 
 
 icons = _Icons()
+
+
+def glyph(unicode: str, ascii: str) -> str:
+    """`unicode`, or `ascii` where the terminal cannot show it (LANG=C, --ascii, an ASCII theme)."""
+    return ascii if icons.ascii else unicode
 
 
 def badge(roles: Mapping[str, str], default: str = "text", *, dot: bool = True) -> Callable[[Any], Cell]:
@@ -64,14 +70,24 @@ def badge(roles: Mapping[str, str], default: str = "text", *, dot: bool = True) 
     return render
 
 
-def sparkline(values: Sequence[float | None], width: int | None = None, role: str = "spark") -> Cell:
-    """A one-line chart of the last `width` values, scaled to their own range."""
+def sparkline(
+    values: Sequence[float | None],
+    width: int | None = None,
+    role: str = "spark",
+    *,
+    low: float | None = None,
+    high: float | None = None,
+) -> Cell:
+    """A one-line chart of the last `width` values, scaled to their own range or to low..high
+    (percentages read truer on 0..100: a steady 95% is then a high line, not a low one)."""
     points = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
     if width is not None:
         points = points[-width:]
     if not points:
         return [("muted", "—")]
-    low, high = min(points), max(points)
+    low = min(points) if low is None else low
+    high = max(points) if high is None else high
+    points = [min(high, max(low, v)) for v in points]
     ticks = icons.spark
     span = high - low
     top = len(ticks) - 1
@@ -128,7 +144,7 @@ def relative_time(value: float | None, now: float | None = None) -> Cell:
     """Unix seconds shown as "12s ago" / "in 3m"."""
     if value is None:
         return [("muted", "—")]
-    delta = (time.time() if now is None else now) - float(value)
+    delta = (current_time() if now is None else now) - float(value)
     if abs(delta) < 1:
         return "just now"
     text = _duration_text(abs(delta)).split(" ")[0]

@@ -110,7 +110,7 @@ class JsonView(LineList):
         self._invalidate()
         return True
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         """Enter/Space fold, `z` folds all, `Z` unfolds all, `v` shows a secret, plus scrolling."""
         if key == "v":
             return None if self.reveal() else key

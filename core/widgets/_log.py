@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from deck.widgets._render import Line, Segment, as_segments, encode_line, fit
+from deck.widgets._render import Line, Segment, as_segments, drop_cells, encode_line, fit
 from deck.widgets._scroll import LineList
 
 __all__ = ["LEVELS", "LogLine", "LogView"]
@@ -60,6 +60,7 @@ class LogView(LineList):
         self._pattern: re.Pattern[str] | None = None
         self._visible: list[int] | None = None
         self.show_cursor = False
+        self.shift = 0  # cells of each message scrolled off to the left (→ and ←)
 
     # ---- content ----------------------------------------------------------------------------------
 
@@ -199,8 +200,14 @@ class LogView(LineList):
     def line_count(self) -> int:
         return len(self._indices())
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        """Scrolling back stops following; End (or G) follows again."""
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
+        """Scrolling back stops following; End (or G) follows again; → and ← scroll sideways."""
+        if key in ("right", "left"):
+            step = max(8, size[0] // 2)
+            longest = max((len(self._ring[i].text) for i in self._indices()), default=0)
+            self.shift = max(0, min(longest - step, self.shift + (step if key == "right" else -step)))
+            self._invalidate()
+            return None
         result = super().keypress(size, key)
         if result is None:
             self.follow = self.at_end()
@@ -220,7 +227,8 @@ class LogView(LineList):
         segments.append((role, f"{level.upper():5} "))
         if self.show_source and line.source:
             segments.append(("accent", f"{line.source} "))
-        segments += self._highlight(as_segments(line.text, "text" if level == "info" else role))
+        message = self._highlight(as_segments(line.text, "text" if level == "info" else role))
+        segments += drop_cells(message, self.shift) if self.shift else message
         return encode_line(fit(segments, width), "text")
 
     def _highlight(self, segments: list[Segment]) -> list[Segment]:

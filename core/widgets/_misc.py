@@ -36,7 +36,8 @@ class Banner(urwid.WidgetWrap[urwid.Widget]):
         return 4 if self._fits(size[0]) else 1
 
     def _fits(self, width: int) -> bool:
-        return self._big.pack()[0] <= width
+        # Block letters are Unicode: an ASCII terminal gets the plain title.
+        return not icons.ascii and self._big.pack()[0] <= width
 
     def render(self, size: tuple[int, ...], focus: bool = False) -> urwid.Canvas:
         width = size[0]
@@ -45,7 +46,7 @@ class Banner(urwid.WidgetWrap[urwid.Widget]):
         return (
             self._plain.render((width,), focus)
             if len(size) == 1
-            else urwid.Filler(self._plain).render(size, focus)
+            else urwid.Filler(self._plain).render((width, size[1]), focus)
         )
 
 
@@ -74,7 +75,7 @@ class Gauge(urwid.Widget):
     def rows(self, size: tuple[int], focus: bool = False) -> int:
         return 1
 
-    def render(self, size: tuple[int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width = size[0]
         label_width = self.label_width or text_width(self.label) + 1
         segments: list[Segment] = fit([("muted", self.label)], label_width)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Literal, Union
 
 import urwid
@@ -17,6 +17,7 @@ __all__ = [
     "Segment",
     "as_segments",
     "canvas",
+    "drop_cells",
     "encode_line",
     "fit",
     "text_width",
@@ -29,6 +30,8 @@ Cell = Union[str, Sequence[Segment]]  # noqa: UP007 (a runtime alias)
 Line = tuple[bytes, list[tuple[str | None, int]]]
 Align = Literal["left", "right", "center"]
 ELLIPSIS = "…"
+#: The role of sparkline text: when a line is too long, it is clipped from the left.
+SPARK = "spark"
 
 
 def text_width(text: str) -> int:
@@ -41,10 +44,10 @@ def text_width(text: str) -> int:
 def as_segments(cell: Cell, role: str | None = None) -> list[Segment]:
     """Normalise a cell to sanitised segments; escapes get the "escaped" role."""
     if isinstance(cell, str):
-        return sanitize_segments(cell, role, "escaped")  # type: ignore[arg-type]
+        return sanitize_segments(cell, role, "escaped")
     result: list[Segment] = []
     for seg_role, text in cell:
-        result.extend(sanitize_segments(str(text), seg_role or role, "escaped"))  # type: ignore[arg-type]
+        result.extend(sanitize_segments(str(text), seg_role or role, "escaped"))
     return result
 
 
@@ -61,12 +64,37 @@ def _clip(text: str, width: int) -> tuple[str, int]:
     return text, used
 
 
+def drop_cells(segments: Sequence[Segment], count: int) -> list[Segment]:
+    """The segments without their first `count` characters, marked "←" (a view scrolled sideways)."""
+    out: list[Segment] = [("muted", "←")]
+    for role, text in segments:
+        cut = min(count, len(text))
+        count -= cut
+        if text[cut:]:
+            out.append((role, text[cut:]))
+    return out
+
+
+def _clip_sparks(segments: list[Segment], excess: int) -> list[Segment]:
+    """Sparklines give way from their oldest (left) end, so the newest sample stays in view."""
+    out: list[Segment] = []
+    for role, text in segments:
+        if role == SPARK and excess > 0:
+            cut = min(excess, len(text) - 1)
+            text, excess = text[cut:], excess - cut
+        out.append((role, text))
+    return out
+
+
 def fit(segments: Iterable[Segment], width: int, align: Align = "left") -> list[Segment]:
     """Pad or truncate segments to exactly `width` cells, ending truncated text with "…"."""
     if width <= 0:
         return []
     segments = list(segments)
     total = sum(text_width(t) for _, t in segments)
+    if total > width and any(role == SPARK for role, _ in segments):
+        segments = _clip_sparks(segments, total - width)
+        total = sum(text_width(t) for _, t in segments)
     if total > width:
         out: list[Segment] = []
         room = width - 1
@@ -116,10 +144,10 @@ def recolor(line: Line, role: str) -> Line:
 def canvas(lines: Sequence[Line], width: int, height: int, fill_role: str | None = None) -> urwid.TextCanvas:
     """Build a canvas of exactly width x height from pre-fitted lines, padding with blanks."""
     text = [line[0] for line in lines[:height]]
-    attr = [list(line[1]) for line in lines[:height]]
+    attr: list[list[tuple[Hashable, int]]] = [list(line[1]) for line in lines[:height]]
     blank = b" " * width
     while len(text) < height:
         text.append(blank)
         attr.append([(fill_role, width)])
-    cs = [[(None, len(t))] for t in text]
+    cs: list[list[tuple[Literal["0", "U"] | None, int]]] = [[(None, len(t))] for t in text]
     return urwid.TextCanvas(text, attr, cs, maxcol=width, check_width=False)

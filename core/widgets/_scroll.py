@@ -46,7 +46,7 @@ class LineList(urwid.Widget):
         """True when the cursor is on the last line."""
         return self._cursor >= self.line_count() - 1
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         """Cursor keys, vi keys and paging."""
         page = max(1, size[1] - 1)
         moves = {"up": -1, "k": -1, "down": 1, "j": 1, "page up": -page, "page down": page}
@@ -61,7 +61,13 @@ class LineList(urwid.Widget):
         return None
 
     def mouse_event(
-        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+        self,
+        size: tuple[int, int],  # type: ignore[override]  # a box widget
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
     ) -> bool:
         """The wheel scrolls, a click moves the cursor."""
         if event != "mouse press":
@@ -72,7 +78,7 @@ class LineList(urwid.Widget):
             self.cursor = self._top + row
         return True
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         self._height = height
         count = self.line_count()

@@ -6,8 +6,8 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, Union, cast
 
 import urwid
 
@@ -20,16 +20,20 @@ from deck.widgets._render import (
     Segment,
     as_segments,
     canvas,
+    drop_cells,
     encode_line,
     fit,
     recolor,
 )
 
-__all__ = ["Column", "Table"]
+__all__ = ["Column", "Renderer", "Table"]
 
 log = logging.getLogger(__name__)
 
 Row = TypeVar("Row")
+
+#: Turns a column's raw value into a cell; one with a second required parameter also gets the width.
+Renderer = Union[Callable[[Any], Cell], Callable[[Any, int], Cell]]  # noqa: UP007 (a runtime alias)
 
 
 @dataclass(frozen=True)
@@ -47,25 +51,36 @@ class Column(Generic[Row]):
 
     title: str
     value: Callable[[Row], Any]
-    render: Callable[[Any], Cell] | None = None
+    render: Renderer | None = None
     width: int | None = None
     weight: float = 1.0
     min_width: int = 4
     align: Align = "left"
     sortable: bool = True
     sort_key: Callable[[Any], Any] | None = None
+    _draw: Callable[[Any, int], Cell] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_sized", self.render is not None and _takes_width(self.render))
+        object.__setattr__(self, "_draw", _with_width(self.render))
 
     def cell(self, row: Row, width: int = 0) -> Cell:
         """The rendered cell of `row`; renderers taking a second argument get the column width."""
-        value = self.value(row)
-        if self.render is not None:
-            return self.render(value, width) if self._sized else self.render(value)  # type: ignore[attr-defined,call-arg]
-        if value is None:
-            return [("muted", "—")]
-        return str(value)
+        return self._draw(self.value(row), width)
+
+
+def _plain(value: Any, width: int) -> Cell:
+    """The default cell: the value as text, a dash for None."""
+    return [("muted", "—")] if value is None else str(value)
+
+
+def _with_width(render: Renderer | None) -> Callable[[Any, int], Cell]:
+    """Every renderer as one taking (value, width): those that ask for the width get it."""
+    if render is None:
+        return _plain
+    if _takes_width(render):
+        return cast("Callable[[Any, int], Cell]", render)
+    by_value = cast("Callable[[Any], Cell]", render)
+    return lambda value, width: by_value(value)
 
 
 def _takes_width(render: Callable[..., Cell]) -> bool:
@@ -136,6 +151,7 @@ class Table(urwid.Widget, Generic[Row]):
         self._width = -1
         self._height = 0
         self.focused = True
+        self.shift = 0  # cells scrolled off to the left in the columns without a fixed width
 
     # ---- data -------------------------------------------------------------------------------
 
@@ -428,7 +444,7 @@ class Table(urwid.Widget, Generic[Row]):
                 self._children[key] = [_Placeholder(f"error: {type(exc).__name__}: {exc}")]  # type: ignore[list-item]
             finally:
                 self._loading.discard(key)
-                self._pending.discard(asyncio.current_task())  # type: ignore[arg-type]
+                self._pending.discard(asyncio.current_task())
             self._flatten()
 
         self._pending.add(asyncio.ensure_future(wait()))
@@ -442,8 +458,8 @@ class Table(urwid.Widget, Generic[Row]):
         self._remember()
         self._invalidate()
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        """Cursor keys, vi keys, paging, `<`/`>`/`I` sorting, enter/space to expand."""
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
+        """Cursor keys, vi keys, paging, `s`/`<`/`>`/`I` sorting, enter/space to expand."""
         page = max(1, self._body_height(size[1]) - 1)
         moves = {"up": -1, "k": -1, "down": 1, "j": 1, "page up": -page, "page down": page}
         if key in moves:
@@ -452,9 +468,11 @@ class Table(urwid.Widget, Generic[Row]):
             self._move_to(0)
         elif key in ("end", "G"):
             self._move_to(len(self._flat) - 1)
+        elif key in ("right", "left") and self.children_loader is None:
+            self._scroll_sideways(size[0] // 2 if key == "right" else -(size[0] // 2))
         elif key in ("enter", "right", "left", "+", "-"):
             return None if self._expand_key(key) else key
-        elif key in ("<", ">"):
+        elif key in ("<", ">", "s"):
             self._cycle_sort(-1 if key == "<" else 1)
         elif key == "I":
             if self._sort is not None:
@@ -462,6 +480,16 @@ class Table(urwid.Widget, Generic[Row]):
         else:
             return key
         return None
+
+    def _scroll_sideways(self, step: int) -> None:
+        """Shift the text of the columns without a fixed width (where long values are cut)."""
+        step = max(8, abs(step)) * (1 if step > 0 else -1)
+        longest = max((len(t) for t in self._texts()), default=0)
+        shift = max(0, min(self.shift + step, longest - abs(step)))
+        if shift != self.shift:
+            self.shift = shift
+            self._line_cache.clear()
+            self._invalidate()
 
     def _expand_key(self, key: str) -> bool:
         if not self._flat or self.children_loader is None:
@@ -488,7 +516,13 @@ class Table(urwid.Widget, Generic[Row]):
         self.sort_by(column, self._sort[1] if self._sort else False)
 
     def mouse_event(
-        self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool
+        self,
+        size: tuple[int, int],  # type: ignore[override]  # a box widget
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
     ) -> bool:
         """Wheel scrolls, a click selects a row, a click on a heading sorts by it."""
         if event != "mouse press":
@@ -568,6 +602,8 @@ class Table(urwid.Widget, Generic[Row]):
             segments: list[Segment] = []
             for index, (column, w) in enumerate(zip(self.columns, self._widths)):
                 cell = as_segments(column.cell(row, w))
+                if self.shift and not column.width:
+                    cell = drop_cells(cell, self.shift)
                 if index == 0:
                     cell = self._marker(row, depth, key) + cell
                 else:
@@ -589,7 +625,7 @@ class Table(urwid.Widget, Generic[Row]):
         closed, opened = icons.expand
         return [("accent", (opened if key in self._expanded else closed) + " ")]
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         self._height = height
         self._layout(width)

@@ -1,8 +1,8 @@
 """mesh-demo: an in-process simulated mesh, the deck's default with no services needed."""
 
-from .commands import BREAK_GLASS, COMMANDS, AdminCommand, CommandError, CommandSpec
-from .crypto import MAX_AGE, MAX_SKEW, Operator, OperatorRegistry, SignedCommand, Verifier
-from .export import export_table, render_table
+from .actions_export import export_table, render_table
+from .client_crypto import MAX_AGE, MAX_SKEW, Operator, OperatorRegistry, SignedCommand, Verifier
+from .client_sim import MAX_NODES, MIN_NODES, Mesh
 from .model import (
     LEVEL_RANK,
     MIGRATION_PHASES,
@@ -21,7 +21,7 @@ from .model import (
     NrpcCall,
     Outcome,
 )
-from .sim import MAX_NODES, MIN_NODES, Mesh
+from .model_commands import BREAK_GLASS, COMMANDS, AdminCommand, CommandError, CommandSpec
 
 __all__ = [
     "BREAK_GLASS",

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 from deck import Action, ActionContext, ActionError
 
-from .admin import DRAIN_WINDOW_MAX, FREEZE_TTL_MAX
-from .commands import CLUSTER, AdminCommand
-from .details import describe
-from .export import export_table
+from .actions_details import describe
+from .actions_export import export_table
+from .client import MeshClient
+from .client_admin import DRAIN_WINDOW_MAX, FREEZE_TTL_MAX
 from .model import (
     AdapterView,
     AuditEntry,
@@ -30,14 +30,14 @@ from .model import (
     NodeView,
     NrpcCall,
 )
+from .model_commands import CLUSTER, AdminCommand
 from .panels_base import Exportable
 from .panels_flow import NrpcPanel
 from .panels_logs import ID_PREFIX, LogsPanel
-from .source import SOURCE, MeshSession
+from .source import SOURCE
 
 __all__ = ["DETAIL_SCOPES", "build_actions", "parse_seconds"]
 
-Session = Callable[[], MeshSession]
 Handler = Callable[[ActionContext], Awaitable[Any] | Any]
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ def _selected(ctx: ActionContext, kind: type[T], what: str) -> T:
     return item
 
 
-def _blast_text(blast: BlastRadius, session: MeshSession) -> str:
+def _blast_text(blast: BlastRadius, client: MeshClient) -> str:
     lines = []
     if blast.break_glass:
         lines += ["BREAK-GLASS. Simulated blast radius:", ""]
@@ -99,7 +99,7 @@ def _blast_text(blast: BlastRadius, session: MeshSession) -> str:
         (len(blast.chains), "chain"),
     ]
     named = [f"{count} {noun}{'s' if count != 1 else ''}" for count, noun in touched if count]
-    operator = session.operator
+    operator = client.operator
     lines += [
         "",
         f"Touches {', '.join(named) if named else 'nothing else'}.",
@@ -108,13 +108,13 @@ def _blast_text(blast: BlastRadius, session: MeshSession) -> str:
     return "\n".join(lines)
 
 
-async def run_command(ctx: ActionContext, session: MeshSession, command: AdminCommand, verb: str) -> str:
+async def run_command(ctx: ActionContext, client: MeshClient, command: AdminCommand, verb: str) -> str:
     """Simulate, confirm with the blast radius, sign and submit; the outcome goes to the status line."""
-    blast = session.simulate(command)
+    blast = client.simulate(command)
     if not blast.valid:
         raise ActionError(f"{command.name} {command.target}: {blast.summary}")
     confirmed = await ctx.confirm(
-        _blast_text(blast, session),
+        _blast_text(blast, client),
         title=command.title if command.target == CLUSTER else f"{command.title}: {command.target}",
         destructive=command.break_glass,
         ok=verb,
@@ -122,7 +122,7 @@ async def run_command(ctx: ActionContext, session: MeshSession, command: AdminCo
     if not confirmed:
         ctx.notify(f"{command.title} {command.target}: cancelled, nothing was sent", "info")
         return ""
-    outcome = session.submit(command)
+    outcome = client.submit(command)
     ctx.refresh(SOURCE)
     text = f"{command.name} {command.target} {outcome.status}: {outcome.reason} (AUDIT #{outcome.audit.seq})"
     if not outcome.accepted:
@@ -133,15 +133,15 @@ async def run_command(ctx: ActionContext, session: MeshSession, command: AdminCo
 # ---- admin commands ---------------------------------------------------------------------------------
 
 
-def _node_command(session: Session, make: Callable[[NodeView], AdminCommand], verb: str) -> Handler:
+def _node_command(client: MeshClient, make: Callable[[NodeView], AdminCommand], verb: str) -> Handler:
     async def handler(ctx: ActionContext) -> str:
         node = _selected(ctx, NodeView, "a node")
-        return await run_command(ctx, session(), make(node), verb)
+        return await run_command(ctx, client, make(node), verb)
 
     return handler
 
 
-def _drain(session: Session) -> Handler:
+def _drain(client: MeshClient) -> Handler:
     async def handler(ctx: ActionContext) -> str:
         node = _selected(ctx, NodeView, "a node")
         answer = await ctx.prompt(
@@ -153,28 +153,28 @@ def _drain(session: Session) -> Handler:
             ctx.notify(f"Drain {node.id}: cancelled, nothing was sent", "info")
             return ""
         window = parse_seconds(answer, high=DRAIN_WINDOW_MAX)
-        return await run_command(ctx, session(), AdminCommand.drain(node.id, window), "Drain")
+        return await run_command(ctx, client, AdminCommand.drain(node.id, window), "Drain")
 
     return handler
 
 
-def _force_restart(session: Session) -> Handler:
+def _force_restart(client: MeshClient) -> Handler:
     async def handler(ctx: ActionContext) -> str:
         daemon = _selected(ctx, DaemonView, "a daemon")
-        return await run_command(ctx, session(), AdminCommand.force_restart(daemon.id), "Force-restart")
+        return await run_command(ctx, client, AdminCommand.force_restart(daemon.id), "Force-restart")
 
     return handler
 
 
-def _kill_migration(session: Session) -> Handler:
+def _kill_migration(client: MeshClient) -> Handler:
     async def handler(ctx: ActionContext) -> str:
         migration = _selected(ctx, MigrationView, "a migration")
-        return await run_command(ctx, session(), AdminCommand.kill_migration(migration.id), "Kill")
+        return await run_command(ctx, client, AdminCommand.kill_migration(migration.id), "Kill")
 
     return handler
 
 
-def _freeze(session: Session) -> Handler:
+def _freeze(client: MeshClient) -> Handler:
     async def handler(ctx: ActionContext) -> str:
         answer = await ctx.prompt(
             "Freeze the cluster for how long? (90s, 5m, 1h)",
@@ -185,14 +185,14 @@ def _freeze(session: Session) -> Handler:
             ctx.notify("Freeze cluster: cancelled, nothing was sent", "info")
             return ""
         ttl = parse_seconds(answer, high=FREEZE_TTL_MAX)
-        return await run_command(ctx, session(), AdminCommand.freeze(ttl), "Freeze")
+        return await run_command(ctx, client, AdminCommand.freeze(ttl), "Freeze")
 
     return handler
 
 
-def _thaw(session: Session) -> Handler:
+def _thaw(client: MeshClient) -> Handler:
     async def handler(ctx: ActionContext) -> str:
-        live = session()
+        live = client
         if live.snapshot().frozen_until is None:
             raise ActionError("the cluster is not frozen")
         return await run_command(ctx, live, AdminCommand.thaw(), "Thaw")
@@ -203,9 +203,9 @@ def _thaw(session: Session) -> Handler:
 # ---- views ------------------------------------------------------------------------------------------
 
 
-def _details(session: Session) -> Handler:
+def _details(client: MeshClient) -> Handler:
     def handler(ctx: ActionContext) -> None:
-        snapshot = session().snapshot()
+        snapshot = client.snapshot()
         item = ctx.selection
         if isinstance(item, NodeView):
             item = snapshot.node(item.id) or item
@@ -275,7 +275,7 @@ def _cycle_level(ctx: ActionContext) -> str:
     return f"{panel.title}: showing {panel.cycle_level().upper()} and above"
 
 
-def _export(session: Session) -> Handler:
+def _export(client: MeshClient) -> Handler:
     async def handler(ctx: ActionContext) -> str:
         panel = ctx.panel
         if not isinstance(panel, Exportable):
@@ -285,22 +285,22 @@ def _export(session: Session) -> Handler:
             f"mesh-demo {getattr(panel, 'title', panel.export_name)} · {time.strftime('%Y-%m-%d %H:%M:%S')}"
         )
         path = await ctx.run_blocking(
-            export_table, panel.export_name, title, columns, rows, directory=session().export_dir
+            export_table, panel.export_name, title, columns, rows, directory=client.export_dir
         )
         return f"exported {len(rows)} rows to {path}"
 
     return handler
 
 
-def build_actions(session: Session) -> list[Action]:
-    """Every mesh action; `session` returns the live session once the sources exist."""
+def build_actions(client: MeshClient) -> list[Action]:
+    """Every mesh action; `client` returns the live client once the sources exist."""
 
     def node(action_id: str, title: str, key: str, make: Callable[[NodeView], AdminCommand]) -> Action:
         verb = title.split()[0]
         return Action(
             action_id,
             title,
-            _node_command(session, make, verb),
+            _node_command(client, make, verb),
             keys=(key,),
             scope="mesh.nodes",
             mutating=True,
@@ -311,7 +311,7 @@ def build_actions(session: Session) -> list[Action]:
         Action(
             f"{scope}.details",
             "Details",
-            _details(session),
+            _details(client),
             keys=("enter",),
             scope=scope,
             description="everything about the selected row, as foldable JSON",
@@ -325,7 +325,7 @@ def build_actions(session: Session) -> list[Action]:
         Action(
             "mesh.drain",
             "Drain",
-            _drain(session),
+            _drain(client),
             keys=("d",),
             scope="mesh.nodes",
             mutating=True,
@@ -337,7 +337,7 @@ def build_actions(session: Session) -> list[Action]:
         Action(
             "mesh.force_restart",
             "Force-restart",
-            _force_restart(session),
+            _force_restart(client),
             keys=("X",),
             scope="mesh.daemons",
             mutating=True,
@@ -346,7 +346,7 @@ def build_actions(session: Session) -> list[Action]:
         Action(
             "mesh.kill_migration",
             "Kill migration",
-            _kill_migration(session),
+            _kill_migration(client),
             keys=("X",),
             scope="mesh.migrations",
             mutating=True,
@@ -355,7 +355,7 @@ def build_actions(session: Session) -> list[Action]:
         Action(
             "mesh.freeze",
             "Freeze cluster",
-            _freeze(session),
+            _freeze(client),
             keys=("F",),
             mutating=True,
             description="break-glass: no migrations or chain repairs anywhere until the TTL or a thaw",
@@ -363,7 +363,7 @@ def build_actions(session: Session) -> list[Action]:
         Action(
             "mesh.thaw",
             "Thaw cluster",
-            _thaw(session),
+            _thaw(client),
             keys=("T",),
             mutating=True,
             description="break-glass: lift the freeze now; parked migrations resume",
@@ -378,7 +378,7 @@ def build_actions(session: Session) -> list[Action]:
         Action(
             "mesh.export",
             "Export table",
-            _export(session),
+            _export(client),
             keys=("e",),
             description="write the focused mesh table to deck-<tab>-<time>.txt in export_dir",
             mutating=True,  # it writes a file: --read-only blocks it

@@ -10,9 +10,10 @@ import urwid
 from deck import PanelContext, Result, TablePanel
 from deck.widgets import Column
 
-from .cells import plain
+from .client import MeshClient
 from .model import MeshSnapshot
-from .source import SOURCE, MeshSession
+from .panels_cells import plain
+from .source import SOURCE
 
 __all__ = ["NARROW_BELOW", "TINY_BELOW", "Exportable", "MeshTable", "SyncOnDraw", "Timed"]
 
@@ -94,13 +95,13 @@ class MeshTable(TablePanel[Row], Exportable):
     def __init__(
         self,
         ctx: PanelContext,
-        session: MeshSession,
+        client: MeshClient,
         *,
         row_id: Any,
         empty: str = "no rows",
     ) -> None:
         super().__init__(ctx, row_id=row_id, empty=empty)
-        self.session = session
+        self.client = client
         self.snapshot: MeshSnapshot | None = None
         self.frozen = False
         self._key: tuple[Any, ...] | None = None
@@ -144,7 +145,8 @@ class MeshTable(TablePanel[Row], Exportable):
         """Called after the rows were rebuilt (for summaries in the subtitle)."""
 
     @property
-    def selection(self) -> Row | None:
+    def selection(self) -> Any:
+        """The selected row (a table of timed rows gives the item in it)."""
         self.sync()
         return self.table.selected
 

@@ -8,11 +8,12 @@ from typing import Any
 from deck import PanelContext
 from deck.widgets import Cell, Column
 
-from . import cells
-from .cells import node_order
+from . import panels_cells as cells
+from .client import MeshClient
 from .model import ChainView, DaemonView, GroupView, MeshSnapshot, NodeView
 from .panels_base import MeshTable, Timed
-from .source import MeshSession
+from .panels_cells import node_order
+from .source import followed, select
 
 __all__ = ["ChainsPanel", "DaemonsPanel", "GroupsPanel", "NodesPanel"]
 
@@ -62,13 +63,13 @@ class NodesPanel(MeshTable[NodeView]):
         Column("MAINT", lambda n: n.maint, render=_maint, min_width=8),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda n: n.id, empty="no nodes")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda n: n.id, empty="no nodes")
         self.table.on_select = self._selected
 
     def _selected(self, node: NodeView | None) -> None:
         if node is not None:
-            self.session.focus.node = node.id
+            select(self.ctx.deck, node=node.id)
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.nodes
@@ -127,35 +128,35 @@ class DaemonsPanel(MeshTable[Timed[DaemonView]]):
         Column("AGE", lambda r: r.now - r.item.started_at, width=6, align="right", render=cells.age),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
         self.follow = ctx.options.get("follow", "none")
         empty = "no daemons" if self.follow == "none" else f"select a {self.follow} first"
-        super().__init__(ctx, session, row_id=lambda r: r.item.id, empty=empty)
+        super().__init__(ctx, client, row_id=lambda r: r.item.id, empty=empty)
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.daemons
 
     def extra_key(self) -> Hashable:
-        return self.session.focus.followed(self.follow)
+        return followed(self.ctx.deck, self.follow)
 
     def rows(self, snapshot: MeshSnapshot) -> Sequence[Timed[DaemonView]]:
-        now, followed = snapshot.now, self.session.focus.followed(self.follow)
+        now, chosen = snapshot.now, followed(self.ctx.deck, self.follow)
         daemons = snapshot.daemons
         if self.follow == "group":
-            daemons = tuple(d for d in daemons if d.group == followed)
+            daemons = tuple(d for d in daemons if d.group == chosen)
         elif self.follow == "node":
-            daemons = tuple(d for d in daemons if d.node == followed)
+            daemons = tuple(d for d in daemons if d.node == chosen)
         return [Timed(d, now) for d in daemons]
 
     @property
-    def selection(self) -> DaemonView | None:
+    def selection(self) -> DaemonView | None:  # type: ignore[override]  # the item of the timed row
         row = super().selection
         return row.item if row is not None else None
 
     @property
     def title(self) -> str:
-        followed = self.session.focus.followed(self.follow)
-        return f"{self.ctx.title} · {followed}" if followed else self.ctx.title
+        chosen = followed(self.ctx.deck, self.follow)
+        return f"{self.ctx.title} · {chosen}" if chosen else self.ctx.title
 
 
 # ---- GROUPS ---------------------------------------------------------------------------------------
@@ -179,12 +180,12 @@ class GroupsPanel(MeshTable[GroupView]):
         Column("HEALTH", lambda g: g.health, width=13, render=cells.health, sort_key=cells.health_rank),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda g: g.name, empty="no groups")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda g: g.name, empty="no groups")
         self.table.on_select = self._selected
 
     def _selected(self, group: GroupView | None) -> None:
-        self.session.focus.group = group.name if group is not None else None
+        select(self.ctx.deck, group=group.name if group is not None else None)
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.groups
@@ -228,8 +229,8 @@ class ChainsPanel(MeshTable[ChainView]):
         Column("HOLDERS", lambda c: ", ".join(c.holders), weight=1.5, render=_holders),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda c: c.name, empty="no chains")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda c: c.name, empty="no chains")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.chains

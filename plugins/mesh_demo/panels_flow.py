@@ -8,9 +8,8 @@ from typing import Any
 from deck import PanelContext
 from deck.widgets import Cell, Column, bytes_, progress_bar
 
-from . import cells
-from .cells import node_order
-from .digest import NrpcStats, nrpc_stats
+from . import panels_cells as cells
+from .client import MeshClient
 from .model import (
     MIGRATION_PHASES,
     AdapterView,
@@ -21,7 +20,8 @@ from .model import (
     NrpcCall,
 )
 from .panels_base import MeshTable, Timed
-from .source import MeshSession
+from .panels_cells import node_order
+from .panels_digest import NrpcStats, nrpc_stats
 
 __all__ = ["AdaptersPanel", "AuditPanel", "BlobsPanel", "MigrationsPanel", "NrpcPanel"]
 
@@ -67,8 +67,8 @@ class AdaptersPanel(MeshTable[AdapterView]):
         Column("OVERFLOW", lambda a: a.overflow, width=8, align="right", render=_overflow),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda a: a.id, empty="no adapters")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda a: a.id, empty="no adapters")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.adapters
@@ -107,8 +107,8 @@ class BlobsPanel(MeshTable[Timed[BlobView]]):
         Column("CHANNEL", lambda r: r.item.channel, weight=1),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda r: (r.item.adapter, r.item.hash), empty="no blobs")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda r: (r.item.adapter, r.item.hash), empty="no blobs")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.blobs
@@ -118,7 +118,7 @@ class BlobsPanel(MeshTable[Timed[BlobView]]):
         return [Timed(b, now) for b in snapshot.blobs]
 
     @property
-    def selection(self) -> BlobView | None:
+    def selection(self) -> BlobView | None:  # type: ignore[override]  # the item of the timed row
         row = super().selection
         return row.item if row is not None else None
 
@@ -154,8 +154,8 @@ class NrpcPanel(MeshTable[NrpcCall]):
         Column("STATUS", lambda c: c.status, width=10, render=cells.nrpc_status),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda c: c.seq, empty="no calls yet")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda c: c.seq, empty="no calls yet")
         self.stats: NrpcStats | None = None
 
     def section(self, snapshot: MeshSnapshot) -> Any:
@@ -202,7 +202,7 @@ def _phase(value: str) -> Cell:
     phase = value.removesuffix(PAUSED)
     if phase in _PHASE_ROLES:
         return [(_PHASE_ROLES[phase], phase)]
-    step = f" {MIGRATION_PHASES.index(phase) + 1}/{len(MIGRATION_PHASES) - 1}"  # type: ignore[arg-type]
+    step = f" {MIGRATION_PHASES.index(phase) + 1}/{len(MIGRATION_PHASES) - 1}"
     if value.endswith(PAUSED):
         return [("info", f"{cells.kind_icon('freeze')} {phase}"), ("muted", step)]
     return [("magenta", phase), ("muted", step)]
@@ -265,8 +265,8 @@ class MigrationsPanel(MeshTable[Timed[MigrationView]]):
         Column("ELAPSED", lambda r: _until(r) - r.item.started_at, width=7, align="right", render=cells.age),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda r: r.item.id, empty="no migrations yet (one every 30 s)")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda r: r.item.id, empty="no migrations yet (one every 30 s)")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.migrations
@@ -276,7 +276,7 @@ class MigrationsPanel(MeshTable[Timed[MigrationView]]):
         return [Timed(m, now) for m in snapshot.migrations]
 
     @property
-    def selection(self) -> MigrationView | None:
+    def selection(self) -> MigrationView | None:  # type: ignore[override]  # the item of the timed row
         row = super().selection
         return row.item if row is not None else None
 
@@ -326,8 +326,8 @@ class AuditPanel(MeshTable[AuditEntry]):
         Column("REASON", lambda a: a.reason, weight=1),
     )
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
-        super().__init__(ctx, session, row_id=lambda a: a.seq, empty="no commands yet")
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
+        super().__init__(ctx, client, row_id=lambda a: a.seq, empty="no commands yet")
 
     def section(self, snapshot: MeshSnapshot) -> Any:
         return snapshot.audit

@@ -11,12 +11,13 @@ from deck import Panel, PanelContext, Result
 from deck.widgets import LEVELS, LogLine, LogView, Segment
 
 from . import model
-from .cells import kind_icon
-from .daemons import AGENT
+from .client import MeshClient
+from .client_daemons import AGENT
+from .client_world import LOG_CAPACITY
 from .model import MeshSnapshot
 from .panels_base import Exportable, SyncOnDraw
-from .source import SOURCE, MeshSession
-from .world import LOG_CAPACITY
+from .panels_cells import kind_icon
+from .source import SOURCE, followed
 
 __all__ = ["ID_PREFIX", "LogFilter", "LogsPanel"]
 
@@ -77,14 +78,14 @@ class LogsPanel(Panel, Exportable):
     def __init__(
         self,
         ctx: PanelContext,
-        session: MeshSession,
+        client: MeshClient,
         *,
         events_only: bool = False,
         follow: str = "none",
         chips: bool = True,
     ) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.client = client
         self.events_only = events_only
         self.follow = follow
         self.snapshot: MeshSnapshot | None = None
@@ -93,7 +94,7 @@ class LogsPanel(Panel, Exportable):
         self.log = LogView(LOG_CAPACITY, show_source=True)
         self._last_seq = -1
         self._followed: str | None = None
-        self._width = len(f"node-{session.mesh.node_count - 1}")
+        self._width = len(f"node-{client.mesh.node_count - 1}")
         self._chips = urwid.Text("", wrap="clip") if chips else None
         body: urwid.Widget = self.log
         if self._chips is not None:
@@ -122,7 +123,7 @@ class LogsPanel(Panel, Exportable):
         snapshot = self.snapshot
         if snapshot is None or self.paused:
             return
-        if self.follow != "none" and self.session.focus.followed(self.follow) != self._followed:
+        if self.follow != "none" and followed(self.ctx.deck, self.follow) != self._followed:
             self._follow(snapshot)
             return
         logs = snapshot.logs
@@ -138,11 +139,11 @@ class LogsPanel(Panel, Exportable):
 
     def _follow(self, snapshot: MeshSnapshot) -> None:
         """Show the lines of the selected node, or of the selected group's members."""
-        self._followed = followed = self.session.focus.followed(self.follow)
+        self._followed = chosen = followed(self.ctx.deck, self.follow)
         if self.follow == "group":
-            ids = [d.id for d in snapshot.daemons if d.group == followed]
+            ids = [d.id for d in snapshot.daemons if d.group == chosen]
         else:
-            ids = [followed] if followed else []
+            ids = [chosen] if chosen else []
         self.filter = LogFilter(ID_PREFIX + ",".join(ids or [_NOBODY]))
         self._refill(snapshot)
 
@@ -216,8 +217,8 @@ class LogsPanel(Panel, Exportable):
 
     @property
     def title(self) -> str:
-        followed = self.session.focus.followed(self.follow)
-        return f"{self.ctx.title} · {followed}" if followed else self.ctx.title
+        chosen = followed(self.ctx.deck, self.follow)
+        return f"{self.ctx.title} · {chosen}" if chosen else self.ctx.title
 
     @property
     def subtitle(self) -> str:

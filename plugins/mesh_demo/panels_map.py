@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import urwid
@@ -11,12 +11,13 @@ import urwid
 from deck import Panel, PanelContext, Result
 from deck.widgets import Cell, KeyValue, Segment, icons, sparkline
 
-from . import cells
-from .digest import HEALTH_ORDER, health_counts, nrpc_stats
+from . import panels_cells as cells
+from .client import MeshClient
 from .model import MeshSnapshot, NodeView
-from .netmap import RINGS_MS, plot
 from .panels_base import SyncOnDraw
-from .source import SOURCE, MeshSession
+from .panels_digest import HEALTH_ORDER, health_counts, nrpc_stats
+from .panels_netmap import RINGS_MS, plot
+from .source import SOURCE, followed, select
 
 __all__ = ["MapPanel", "MeshMap", "SummaryPanel"]
 
@@ -97,7 +98,7 @@ class MeshMap(urwid.Widget):
         self._drawn: tuple[Any, ...] = ()
         self._canvas: urwid.Canvas | None = None
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]
         width, height = size
         snapshot = self._panel.snapshot
         if snapshot is None:
@@ -112,7 +113,7 @@ class MeshMap(urwid.Widget):
             self._drawn, self._canvas = key, _canvas(lines, width, height)
         return self._canvas
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]
         steps = {"j": 1, "down": 1, "right": 1, "k": -1, "up": -1, "left": -1}
         if key in steps:
             self._panel.move(steps[key])
@@ -129,9 +130,9 @@ class MapPanel(Panel):
 
     sources = (SOURCE,)
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.client = client
         self.snapshot: MeshSnapshot | None = None
         self.widget = MeshMap(self)
 
@@ -145,7 +146,7 @@ class MapPanel(Panel):
         snapshot = self.snapshot
         if snapshot is None:
             return None
-        chosen = self.session.focus.node
+        chosen = followed(self.ctx.deck, "node")
         return chosen if chosen and snapshot.node(chosen) else snapshot.this_node
 
     def move(self, step: int | None) -> None:
@@ -156,7 +157,7 @@ class MapPanel(Panel):
         ids = [n.id for n in snapshot.nodes]
         current = self.selected_id
         index = 0 if step is None or current not in ids else (ids.index(current) + step) % len(ids)
-        self.session.focus.node = ids[index]
+        select(self.ctx.deck, node=ids[index])
 
     def hints(self) -> Sequence[tuple[str, str]]:
         return (("↑↓", "Node"), ("l", "Logs"))
@@ -176,7 +177,7 @@ class MapPanel(Panel):
         return f"{len(snapshot.nodes) - 1} peers · {troubled or 'all healthy'}"
 
 
-def _counts(counter: Counter[str], roles: dict[str, str], order: tuple[str, ...]) -> Cell:
+def _counts(counter: Mapping[Any, int], roles: dict[str, str], order: tuple[str, ...]) -> Cell:
     parts: list[Segment] = []
     for name in order:
         if counter[name]:
@@ -191,9 +192,9 @@ class SummaryPanel(Panel):
 
     sources = (SOURCE,)
 
-    def __init__(self, ctx: PanelContext, session: MeshSession) -> None:
+    def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.client = client
         self.snapshot: MeshSnapshot | None = None
         self.view = KeyValue()
         self.widget = SyncOnDraw(self.view, self._before_draw, self._fit)
@@ -224,7 +225,7 @@ class SummaryPanel(Panel):
             self.view.pairs = self._pairs(snapshot)
 
     def _pairs(self, snapshot: MeshSnapshot) -> list[tuple[str | None, Cell]]:
-        operator = self.session.operator
+        operator = self.client.operator
         spark = max(4, min(HISTORY, self._width - SPARK_INDENT))
         daemon_states = Counter(d.state for d in snapshot.daemons)
         active = [m for m in snapshot.migrations if m.active]
@@ -264,5 +265,5 @@ class SummaryPanel(Panel):
             ("p50 ms", sparkline(self._p50s, spark)),
             ("p99 ms", sparkline(self._p99s, spark)),
             ("Operator", [("accent", operator.operator_id), ("muted", f" key {operator.fingerprint[:8]}")]),
-            ("Seed", [("muted", f"{self.session.seed} · {snapshot.version:,} events")]),
+            ("Seed", [("muted", f"{self.client.seed} · {snapshot.version:,} events")]),
         ]

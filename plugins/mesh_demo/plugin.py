@@ -19,14 +19,15 @@ from deck import (
 )
 
 from .actions import build_actions
-from .digest import headline
+from .client import MeshClient, open_client
+from .client_sim import MAX_NODES, MIN_NODES
 from .model import MeshSnapshot
+from .panels_digest import headline
 from .panels_fleet import ChainsPanel, DaemonsPanel, GroupsPanel, NodesPanel
 from .panels_flow import AdaptersPanel, AuditPanel, BlobsPanel, MigrationsPanel, NrpcPanel
 from .panels_logs import LogsPanel
 from .panels_map import MapPanel, SummaryPanel
-from .sim import MAX_NODES, MIN_NODES
-from .source import FOLLOW, SOURCE, MeshSession, open_session
+from .source import FOLLOW, SOURCE, mesh_source
 
 __all__ = ["MeshPlugin"]
 
@@ -46,12 +47,13 @@ class MeshPlugin:
     """
 
     def __init__(self) -> None:
-        self.session: MeshSession | None = None
+        self.client: MeshClient | None = None
+        self.refresh = 0.5
 
-    def _session(self) -> MeshSession:
-        if self.session is None:
-            raise PluginError("the mesh is not running: its source was never created")
-        return self.session
+    def _client(self) -> MeshClient:
+        if self.client is None:
+            raise PluginError("the mesh is not running: the plugin was never configured")
+        return self.client
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -66,17 +68,21 @@ class MeshPlugin:
         }
 
     @hookimpl
-    def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        self.session = open_session(config)
-        return [self.session.source(config["refresh"])]
+    def deck_configure(self, config: Mapping[str, Any]) -> None:
+        self.client = open_client(config)
+        self.refresh = config["refresh"]
+
+    @hookimpl
+    def deck_sources(self) -> list[Source[Any]]:
+        return [mesh_source(self._client(), self.refresh)]
 
     @hookimpl
     def deck_panels(self) -> list[PanelType]:
         def build(cls: Callable[..., Panel], **kwargs: Any) -> Callable[[PanelContext], Panel]:
-            return lambda ctx: cls(ctx, self._session(), **kwargs)
+            return lambda ctx: cls(ctx, self._client(), **kwargs)
 
         def logs(ctx: PanelContext) -> Panel:
-            return LogsPanel(ctx, self._session(), follow=ctx.options["follow"], chips=ctx.options["chips"])
+            return LogsPanel(ctx, self._client(), follow=ctx.options["follow"], chips=ctx.options["chips"])
 
         follow = {
             "follow": Option(str, "none", "show everything, or only the selected group's or node's", FOLLOW)
@@ -116,7 +122,7 @@ class MeshPlugin:
 
     @hookimpl
     def deck_actions(self) -> list[Action]:
-        return build_actions(self._session)
+        return build_actions(self._client())
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:

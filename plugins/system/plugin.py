@@ -1,40 +1,36 @@
-"""The system plugin's hooks: sources from psutil, three panels, the signal action."""
+"""The system plugin's hooks: sources from psutil and NVML, four panels, htop's actions."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from deck import Action, Option, PanelType, Result, Source, StatusSegment, hookimpl
+from deck import Action, Option, PanelType, Source, StatusSegment, hookimpl
 from deck.plugins.system.actions import ACTIONS
-from deck.plugins.system.panels import CpuPanel, MemoryPanel, ProcessesPanel
-from deck.plugins.system.source import CpuSampler, CpuSnapshot, ProcessSampler, read_memory
+from deck.plugins.system.panels import CpuPanel, MemoryPanel, load_segment
+from deck.plugins.system.panels_gpu import GpuPanel
+from deck.plugins.system.panels_processes import ProcessesPanel
+from deck.plugins.system.source import CpuSampler, GpuSampler, ProcessSampler, read_memory
 
 __all__ = ["SystemPlugin"]
 
 
-def _load(result: Result[CpuSnapshot]) -> str:
-    if result.value is None:
-        return ""
-    return f"load {result.value.load[0]:.2f}"
-
-
 class SystemPlugin:
-    """This machine's CPU, memory, load and processes, via psutil."""
+    """This machine's CPU, memory, load, processes and NVIDIA GPUs."""
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
         return {
             "interval": Option(float, 2.0, "seconds between samples"),
             "processes_interval": Option(float, 2.0, "seconds between process-table samples"),
+            "gpu_interval": Option(float, 2.0, "seconds between GPU samples"),
         }
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        sampler = CpuSampler()
         interval = config["interval"]
         return [
-            Source("system.cpu", sampler.read, interval=interval, timeout=5),
+            Source("system.cpu", CpuSampler().read, interval=interval, timeout=5),
             Source("system.memory", read_memory, interval=interval, timeout=5),
             Source(
                 "system.processes",
@@ -42,6 +38,7 @@ class SystemPlugin:
                 interval=config["processes_interval"],
                 timeout=10,
             ),
+            Source("system.gpus", GpuSampler().read, interval=config["gpu_interval"], timeout=5),
         ]
 
     @hookimpl
@@ -51,15 +48,22 @@ class SystemPlugin:
                 "system.cpu",
                 CpuPanel,
                 {"bar_width": Option(int, 12, "width of each core's bar")},
-                "CPU use per core with sparklines",
+                "CPU use per core: as many columns as fit, a heat strip beyond",
                 "CPU",
             ),
             PanelType("system.memory", MemoryPanel, {}, "memory, swap, load and uptime", "Memory"),
             PanelType(
+                "system.gpus",
+                GpuPanel,
+                {"hide_when_none": Option(bool, False, "give the panel's space away when there is no GPU")},
+                "NVIDIA GPUs through NVML: use, memory, temperature, power, and their processes",
+                "GPU",
+            ),
+            PanelType(
                 "system.processes",
                 ProcessesPanel,
                 {"sort": Option(str, "CPU%", "column to sort by")},
-                "every process; k sends a signal",
+                "every process; F9 sends a signal, t shows the tree, space tags, Enter shows details",
                 "Processes",
             ),
         ]
@@ -70,4 +74,4 @@ class SystemPlugin:
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
-        return [StatusSegment("system.load", "system.cpu", _load)]
+        return [StatusSegment("system.load", "system.cpu", load_segment)]

@@ -1,4 +1,4 @@
-"""Collecting CPU, memory and process snapshots from psutil."""
+"""Collecting CPU, memory and process snapshots from psutil, and GPU snapshots from NVML."""
 
 from __future__ import annotations
 
@@ -6,77 +6,37 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import psutil
 
-from deck.plugins.system.counters import read_counters
+from deck.plugins.system.client import read_counters
+from deck.plugins.system.client_nvml import Nvml, NvmlUnavailable
+from deck.plugins.system.model import NO_GPU, CpuSnapshot, GpuSnapshot, MemorySnapshot, ProcessInfo
 
-__all__ = [
-    "CpuSampler",
-    "CpuSnapshot",
-    "MemorySnapshot",
-    "ProcessInfo",
-    "ProcessSampler",
-    "read_memory",
-]
+__all__ = ["CpuSampler", "GpuSampler", "ProcessSampler", "read_memory", "uptime"]
 
 HISTORY = 60
 #: psutil's percentages are deltas between two reads; closer reads than this are mostly noise.
 MIN_DELTA = 0.2
 
 
-@dataclass(frozen=True)
-class CpuSnapshot:
-    """Per-core use now and recently, plus the load average."""
-
-    per_core: tuple[float, ...]
-    history: tuple[tuple[float, ...], ...]
-    total: float
-    load: tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class MemorySnapshot:
-    """Memory and swap use, in bytes."""
-
-    total: int
-    used: int
-    available: int
-    swap_total: int
-    swap_used: int
-    boot_time: float
-
-
-@dataclass(frozen=True)
-class ProcessInfo:
-    """One process, as the processes table shows it."""
-
-    pid: int
-    name: str
-    user: str
-    cpu: float
-    memory: float
-    rss: int
-    threads: int
-    status: str
-    command: str
-
-
 class CpuSampler:
     """Keeps the recent history of each core so the panel can draw sparklines."""
 
-    def __init__(self, history: int = HISTORY) -> None:
+    def __init__(self, history: int = HISTORY, read_times: Callable[[], Sequence[Any]] | None = None) -> None:
         # Deltas are kept here rather than in psutil.cpu_percent, whose state is per thread.
-        self._last = psutil.cpu_times(percpu=True)
+        self._read_times = read_times or (lambda: psutil.cpu_times(percpu=True))
+        self._last = self._read_times()
         self._primed = time.monotonic()
         self._history: list[deque[float]] = [deque(maxlen=history) for _ in self._last]
 
     def read(self) -> CpuSnapshot:
         """Sample every core once (the first time, not sooner than MIN_DELTA after priming)."""
         _wait_since(self._primed)
-        now = psutil.cpu_times(percpu=True)
+        now = self._read_times()
         per_core = tuple(_busy_percent(old, new) for old, new in zip(self._last, now))
         self._last = now
         for core, value in zip(self._history, per_core):
@@ -160,6 +120,9 @@ class ProcessSampler:
                     threads=counters.threads,
                     status=counters.status,
                     command=command,
+                    started=counters.started,
+                    parent=counters.parent,
+                    cpu_seconds=counters.cpu_seconds,
                 )
             )
         self._cpu, self._static = cpu, static
@@ -184,3 +147,28 @@ def _describe(pid: int) -> tuple[str, str, str]:
 def uptime(boot_time: float) -> float:
     """Seconds since boot."""
     return time.time() - boot_time
+
+
+class GpuSampler:
+    """Every GPU through NVML, with each GPU's recent utilization for its sparkline."""
+
+    def __init__(self, nvml: Nvml | None = None, history: int = HISTORY) -> None:
+        self._nvml = nvml or Nvml()
+        self._size = history
+        self._history: dict[str, deque[float]] = {}
+
+    def read(self) -> GpuSnapshot:
+        """Sample every GPU; without NVML or a GPU, a snapshot that says so."""
+        try:
+            reading = self._nvml.read()
+        except NvmlUnavailable as exc:
+            return GpuSnapshot(unavailable=str(exc))
+        if not reading.gpus:
+            return GpuSnapshot(driver=reading.driver, unavailable=NO_GPU)
+        gpus = []
+        for gpu in reading.gpus:
+            history = self._history.setdefault(gpu.uuid or str(gpu.index), deque(maxlen=self._size))
+            if gpu.utilization is not None:
+                history.append(gpu.utilization)
+            gpus.append(replace(gpu, history=tuple(history)))
+        return GpuSnapshot(tuple(gpus), reading.processes, reading.driver)

@@ -27,6 +27,27 @@ def test_version() -> None:
     assert done.returncode == 0 and done.stdout.strip() == f"deck {__version__}"
 
 
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_never_load_the_ui(flag: str) -> None:
+    script = (
+        "import sys\nfrom deck._cli import main\n"
+        f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('urwid', 'pluggy', 'yaml'))\n"
+        "print('loaded:', loaded, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "loaded: []" in done.stderr, done.stderr
+
+
+def test_the_public_names_import_on_first_use() -> None:
+    import deck as package
+
+    assert set(package.__all__) <= set(dir(package))
+    assert all(getattr(package, name) is not None for name in package.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'Pannel'"):
+        package.Pannel  # noqa: B018
+
+
 def test_list_shows_plugins_panels_actions_layouts_and_themes() -> None:
     done = deck("--list")
     assert done.returncode == 0, done.stderr

@@ -163,7 +163,7 @@ def test_deck_check_accepts_every_builtin_layout_that_needs_no_extra() -> None:
         [sys.executable, "-m", "deck", "--check", "system"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert "ok (1 screen, 3 panels; plugins: system" in done.stdout
+    assert "ok (1 screen, 4 panels; plugins: system" in done.stdout
 
 
 def test_layout_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

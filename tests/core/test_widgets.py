@@ -86,9 +86,12 @@ def test_cells() -> None:
     assert len(json_preview({"question": "what is the capital of France?"})) == 35
     assert local_time(0, "%Y") in ("1970", "1969")
     assert sparkline([1, 2, 3, 4]) == [("spark", "▁▃▆█")]
+    # On a fixed scale a steady high value draws high, and values outside it are clamped.
+    assert sparkline([80, 80, 80], low=0, high=100) == [("spark", "▇▇▇")]
+    assert sparkline([-5, 0, 50, 150], low=0, high=100) == [("spark", "▁▁▅█")]
     assert progress_bar(0.5, 4) == [("bar_fill", "██"), ("bar_empty", "░░"), (None, "  50%")]
     icons.ascii = True
     try:
-        assert sparkline([1, 2, 3, 4]) == [("spark", " :+#")]
+        assert sparkline([1, 2, 3, 4]) == [("spark", "_:+#")]
     finally:
         icons.ascii = False

@@ -93,6 +93,10 @@ def test_the_package_has_every_part_and_passes_the_linters(
     for command in (["check", *rules], ["format", "--check", "--isolated", "--line-length", "110"]):
         done = subprocess.run([*ruff, *command, str(project)], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
+    sources = sorted(str(path.relative_to(project)) for path in project.rglob("*.py"))
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), *sources]
+    done = subprocess.run(mypy, cwd=project, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_venv_is_fresh(deck_venv: Venv, tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ from typing import Any
 
 import yaml
 
+from deck.plugins.mesh_demo.client import MeshClient
 from deck.plugins.mesh_demo.plugin import MeshPlugin
-from deck.plugins.mesh_demo.source import MeshSession
+from deck.plugins.mesh_demo.source import SOURCE
 from deck.testing import Harness
 
 LAYOUTS = Path(__file__).resolve().parents[3] / "layouts"
@@ -29,10 +30,15 @@ def plugin(harness: Harness) -> MeshPlugin:
     return harness.deck.parts.host.plugins["mesh"].obj
 
 
-def session(harness: Harness) -> MeshSession:
-    found = plugin(harness).session
+def client(harness: Harness) -> MeshClient:
+    found = plugin(harness).client
     assert found is not None
     return found
+
+
+def selected(harness: Harness, what: str) -> str | None:
+    """The node or group the operator selected, as the mesh source's parameter holds it."""
+    return harness.deck.scheduler.params(SOURCE)[what]
 
 
 def show(harness: Harness, key: str) -> str:
@@ -61,4 +67,4 @@ def dialog_text(harness: Harness) -> str:
 
 def audit_outcomes(harness: Harness) -> list[tuple[str, str, str]]:
     """(command, target, outcome) of every AUDIT entry, oldest first."""
-    return [(a.command, a.target, a.outcome) for a in session(harness).snapshot().audit]
+    return [(a.command, a.target, a.outcome) for a in client(harness).snapshot().audit]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deck.plugins.mesh_demo.ring import Ring
+from deck.plugins.mesh_demo.client_ring import Ring
 
 
 def test_ring_keeps_the_newest_items_oldest_first() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mesh_ui import audit_outcomes, dialog_text, session, show, status, wait_status, write_layout
+from mesh_ui import audit_outcomes, client, dialog_text, show, status, wait_status, write_layout
 
 from deck.plugins.mesh_demo import AdminCommand, Operator
 from deck.testing import Harness
@@ -26,7 +26,7 @@ def select_node(harness: Harness, index: int) -> None:
 
 
 def node(harness: Harness, node_id: str):
-    return session(harness).snapshot().node(node_id)
+    return client(harness).snapshot().node(node_id)
 
 
 def test_cordon_is_confirmed_with_its_blast_radius_then_accepted_and_audited(mesh_deck: Harness) -> None:
@@ -94,7 +94,7 @@ def test_drain_asks_for_a_window_and_checks_it(mesh_deck: Harness) -> None:
     mesh_deck.press("y")
     wait_status(mesh_deck, "drain node-0 accepted")
     assert node(mesh_deck, "node-0").maint == "draining"
-    assert session(mesh_deck).snapshot().audit[-1].args == (("window_s", "90"),)
+    assert client(mesh_deck).snapshot().audit[-1].args == (("window_s", "90"),)
 
 
 def test_drain_cancelled_at_the_prompt_sends_nothing(mesh_deck: Harness) -> None:
@@ -118,11 +118,11 @@ def test_force_restart_is_break_glass_red_and_audited(mesh_deck: Harness) -> Non
     mesh_deck.press("X")
     mesh_deck.press("y")
     wait_status(mesh_deck, f"force-restart {daemon.id} accepted")
-    assert session(mesh_deck).snapshot().daemon(daemon.id).restarts == daemon.restarts + 1
+    assert client(mesh_deck).snapshot().daemon(daemon.id).restarts == daemon.restarts + 1
 
 
 def test_kill_migration_aborts_it(mesh_deck: Harness) -> None:
-    session(mesh_deck).clock.skip(4.0)
+    client(mesh_deck).clock.skip(4.0)
     mesh_deck.deck.scheduler.refresh()
     show(mesh_deck, "9")
     assert mesh_deck.wait_until(lambda: mesh_deck.deck.focused.panel.selection is not None)
@@ -152,14 +152,14 @@ def test_freeze_asks_a_ttl_then_thaw_lifts_it(mesh_deck: Harness) -> None:
     assert "Thaw the cluster now" in dialog_text(mesh_deck)
     mesh_deck.press("y")
     wait_status(mesh_deck, "thaw cluster accepted")
-    assert session(mesh_deck).snapshot().frozen_until is None
+    assert client(mesh_deck).snapshot().frozen_until is None
     mesh_deck.press("T")
     wait_status(mesh_deck, "the cluster is not frozen")
     assert [c for c, _, _ in audit_outcomes(mesh_deck)] == ["freeze", "thaw"]
 
 
 def test_stale_and_forged_commands_are_rejected_and_audited(mesh_deck: Harness) -> None:
-    live = session(mesh_deck)
+    live = client(mesh_deck)
     now = live.clock.now()
     stale = live.mesh.submit(live.operator.sign(AdminCommand.cordon("node-1"), now - 400), now)
     forger = Operator.generate(live.operator.operator_id)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mesh_ui import dialog_text, session, show, status, wait_status, write_layout
+from mesh_ui import client, dialog_text, selected, show, status, wait_status, write_layout
 
 from deck.testing import Harness
 
@@ -21,7 +21,7 @@ def mesh_deck(deck_harness: Callable[..., Harness], tmp_path: Path) -> Harness:
 
 def advance(harness: Harness, seconds: float) -> None:
     """Let `seconds` of simulated time pass at once and deliver the snapshot."""
-    session(harness).clock.skip(seconds)
+    client(harness).clock.skip(seconds)
     harness.deck.scheduler.refresh()
     harness.run(0.05)
 
@@ -65,13 +65,13 @@ def test_enter_on_the_map_describes_the_highlighted_node(mesh_deck: Harness) -> 
 def test_the_map_highlight_follows_nodes_and_drives_the_node_views(mesh_deck: Harness) -> None:
     show(mesh_deck, "2")
     mesh_deck.press("g", "j", "j", "j", "j", "j")
-    assert session(mesh_deck).focus.node == "node-5"
+    assert selected(mesh_deck, "node") == "node-5"
     text = mesh_deck.text()
     assert "Daemons · node-5" in text and "Log · node-5" in text
     show(mesh_deck, "1")
     assert mesh_deck.deck.focused.panel.selection.id == "node-5"
     mesh_deck.press("k")
-    assert session(mesh_deck).focus.node == "node-4"
+    assert selected(mesh_deck, "node") == "node-4"
     assert "Daemons · node-4" in show(mesh_deck, "2")
 
 
@@ -95,7 +95,7 @@ def test_l_jumps_to_logs_filtered_for_the_selected_node(mesh_deck: Harness) -> N
 def test_l_on_a_daemon_shows_its_lines(mesh_deck: Harness) -> None:
     show(mesh_deck, "3")
     mesh_deck.press("g", "l")
-    daemon = session(mesh_deck).snapshot().daemons[0]
+    daemon = client(mesh_deck).snapshot().daemons[0]
     assert f"LOGS for {daemon.id}" in status(mesh_deck)
     assert logs_panel(mesh_deck).filter.ids == {daemon.id}
 

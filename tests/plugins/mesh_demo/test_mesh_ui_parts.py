@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from mesh_clock import START, settle
 
 from deck.plugins.mesh_demo import AdminCommand, LogLine, Mesh
 from deck.plugins.mesh_demo.actions import parse_seconds
-from deck.plugins.mesh_demo.cells import age, latency, latency_role, percent, plain, rtt
-from deck.plugins.mesh_demo.digest import headline, nrpc_stats
-from deck.plugins.mesh_demo.netmap import RINGS_MS, plot, radius
+from deck.plugins.mesh_demo.client import MAX_GAP, SimClock, open_client
+from deck.plugins.mesh_demo.panels_cells import age, latency, latency_role, percent, plain, rtt
+from deck.plugins.mesh_demo.panels_digest import headline, nrpc_stats
 from deck.plugins.mesh_demo.panels_logs import LogFilter
-from deck.plugins.mesh_demo.source import MAX_GAP, SimClock, open_session
+from deck.plugins.mesh_demo.panels_netmap import RINGS_MS, plot, radius
 
 CONFIG = {"seed": 1, "nodes": 9, "refresh": 0.5, "operator": "ada", "export_dir": "."}
 
@@ -53,27 +51,27 @@ def test_the_clock_never_goes_back_and_can_skip_ahead() -> None:
         clock.skip(-1.0)
 
 
-def test_a_session_signs_with_its_own_registered_key() -> None:
+def test_a_client_signs_with_its_own_registered_key() -> None:
     wall = FakeWall(START)
-    live = open_session(CONFIG, SimClock(wall))
+    live = open_client(CONFIG, SimClock(wall))
     assert live.operator.operator_id == "ada" and "ada" in live.mesh.registry
     wall.now += 2.0
-    snapshot = asyncio.run(live.fetch())
+    snapshot = live.fetch()
     assert snapshot.now == START + 2.0 and len(snapshot.nodes) == 9
     outcome = live.submit(AdminCommand.cordon("node-2"))
     assert outcome.accepted and outcome.audit.operator == "ada"
     assert live.simulate(AdminCommand.uncordon("node-2")).summary.startswith("Uncordon node-2")
 
 
-def test_a_session_refuses_a_bad_config() -> None:
+def test_a_client_refuses_a_bad_config() -> None:
     with pytest.raises(ValueError, match="refresh must be between"):
-        open_session({**CONFIG, "refresh": 0.0})
+        open_client({**CONFIG, "refresh": 0.0})
     with pytest.raises(ValueError, match=r"nodes must be 3\.\.64"):
-        open_session({**CONFIG, "nodes": 2})
+        open_client({**CONFIG, "nodes": 2})
 
 
 def test_the_operator_defaults_to_the_login_name() -> None:
-    live = open_session({**CONFIG, "operator": ""})
+    live = open_client({**CONFIG, "operator": ""})
     assert live.operator.operator_id
 
 

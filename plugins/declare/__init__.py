@@ -1,0 +1,1 @@
+"""declare: panels without Python, over commands, HTTP JSON and Prometheus endpoints named in the layout."""

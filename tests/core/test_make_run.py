@@ -1,0 +1,27 @@
+"""`make run` opens the default deck, and `make run LAYOUT=NAME` any other (README)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def planned(*args: str) -> str:
+    """The last command `make -n run ...` would run."""
+    done = subprocess.run(
+        ["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_make_run_takes_a_layout() -> None:
+    assert planned("LAYOUT=falcon").endswith("/bin/deck --layout falcon")
+    assert planned().endswith("/bin/deck")
+
+
+def test_the_readme_runs_deck_from_the_venv() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run LAYOUT=" in readme
+    assert "`.venv/bin/deck --layout NAME`" in readme
