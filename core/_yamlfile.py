@@ -111,7 +111,7 @@ def _scan(text: str, name: str, error: type[DeckError]) -> None:
                 if depth > MAX_YAML_DEPTH
                 else f"more than {MAX_YAML_VALUES:,} values"
             )
-            where = f"{name}:{mark.line + 1}:{mark.column + 1}"
+            where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
             raise error(f"{problem}; refusing to read further", where=where)
 
 
