@@ -132,7 +132,7 @@ def _locator(layout: Layout, base: Path_, *, whole: Path_ | None = None) -> Call
         # An option's name (a key of any YAML type, even `true`), a path inside one, or None.
         if key is None:
             return layout.where(base if whole is None else whole)
-        inside = key if isinstance(key, tuple) else (key,)
+        inside = key if isinstance(key, tuple) else (str(key),)  # YAML keys may be numbers or booleans
         return layout.where((*base, *inside), key=is_key)
 
     return where

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-__all__ = ["FAULTS", "STALL_THRESHOLD", "PluginExit", "Stall", "contained", "timed"]
+__all__ = ["FAULTS", "STALL_THRESHOLD", "PluginExit", "Stall", "contained", "holding", "timed"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,17 @@ class Stall:
     at: float
 
 
+# The plugin coroutine step running on the loop now, and since when (read by the quit watchdog,
+# which names it when the loop never comes back). Only the loop thread writes it.
+_running: tuple[str, float] | None = None
+
+
+def holding() -> tuple[str, float] | None:
+    """(name, seconds) of the plugin coroutine step holding the event loop now, if any."""
+    running = _running
+    return None if running is None else (running[0], time.perf_counter() - running[1])
+
+
 class _Timed:
     """Drives a coroutine step by step, timing each step it holds the loop for."""
 
@@ -52,29 +63,33 @@ class _Timed:
         self._on_stall = on_stall
 
     def __await__(self) -> Generator[Any, Any, Any]:
+        global _running
         inner = self._inner
         sent: Any = None
         thrown: BaseException | None = None
         while True:
             started = time.perf_counter()
+            outer, _running = _running, (self._name, started)
             try:
                 yielded = inner.send(sent) if thrown is None else inner.throw(thrown)
             except StopIteration as stop:
-                self._check(started)
+                self._check(started, outer)
                 return stop.value
             except (SystemExit, KeyboardInterrupt) as exc:
-                self._check(started)
+                self._check(started, outer)
                 raise PluginExit(f"{type(exc).__name__}({exc}) raised by plugin code") from exc
             except BaseException:
-                self._check(started)
+                self._check(started, outer)
                 raise
-            self._check(started)
+            self._check(started, outer)
             try:
                 sent, thrown = (yield yielded), None
             except BaseException as exc:  # cancellation and the like go on into the coroutine
                 sent, thrown = None, exc
 
-    def _check(self, started: float) -> None:
+    def _check(self, started: float, outer: tuple[str, float] | None) -> None:
+        global _running
+        _running = outer  # a timed step inside another timed one hands the loop back to it
         held = time.perf_counter() - started
         if held > STALL_THRESHOLD:
             log.warning(

@@ -142,7 +142,7 @@ class Context:
         Call the function on the event loop (an action streaming a command's output does);
         lines written after the operator closed the viewer are dropped.
         """
-        return self._deck.overlays.log(title)
+        return self._deck.on_loop(self._deck.overlays.log, title)
 
     async def run_blocking(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking code in this plugin's worker threads (its own bounded share) and await it."""

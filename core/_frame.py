@@ -85,7 +85,7 @@ class PanelFrame(urwid.Widget):
             return None
         try:
             rows = self.panel.rows_wanted
-        except Exception:
+        except FAULTS:
             return None
         return None if rows is None else 0 if rows <= 0 else int(rows) + 2
 

@@ -48,6 +48,6 @@ def setup_logging(path: Path | None, *, debug: bool = False) -> Path | None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if debug:
         handler.addFilter(_with_traceback)
-    handler.addFilter(SecretFilter())  # no secret reaches the log file
+    handler.addFilter(SecretFilter())  # last: no secret reaches the log file, tracebacks included
     root.addHandler(handler)
     return path

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from deck._contain import holding
 from deck._lifecycle import QUIT_BUDGET
 
 __all__ = ["QuitWatchdog"]
@@ -55,7 +56,11 @@ class QuitWatchdog:
         self._fire()
 
     def _fire(self) -> None:
-        log.error("the deck did not exit within %.1f s of being asked to; ending it now", self._budget)
+        held = holding()
+        culprit = f"; {held[0]} has held the event loop for {held[1]:.1f} s" if held else ""
+        log.error(
+            "the deck did not exit within %.2f s of being asked to%s; ending it now", self._budget, culprit
+        )
         with contextlib.suppress(OSError, ValueError):
             os.write(sys.stdout.fileno(), _RESET.encode())  # not sys.stdout: its lock may be held
         if self._tty is not None:

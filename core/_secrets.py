@@ -11,7 +11,7 @@ from typing import Any, Final
 __all__ = ["MASK", "SecretFilter", "is_secret_key", "mask_secrets", "mask_text"]
 
 #: What a secret value is shown, exported and logged as.
-MASK: Final = "*****"
+MASK: Final = "••••••"
 
 # A key names a secret when one of its words does (api_key, X-Api-Key, AWS_SECRET_ACCESS_KEY,
 # db_password, Authorization, refresh_token, clientSecret ...). "tokens" alone is a count

@@ -48,7 +48,7 @@ def _filter_of(panel: Any) -> str:
     """The filter in force on a panel ("" when none, or when the panel fails to say)."""
     try:
         return sanitize(str(panel.filter_text or "")) if panel.filterable else ""
-    except Exception:
+    except FAULTS:
         return ""
 
 

@@ -183,7 +183,7 @@ def _parse(doc: Document) -> Theme:
             f"unknown key {key!r}",
             did_you_mean(key, ["name", "border", "dark", "colors", "roles", "icons"]),
         )
-    colors = _colors(doc, data.get("colors") or {})
+    colors = _parse_colors(doc, data.get("colors") or {})
     border = data.get("border", "single")
     if not isinstance(border, str) or border not in _BORDERS:
         raise _fail(
@@ -198,22 +198,7 @@ def _parse(doc: Document) -> Theme:
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise _fail(doc, ("dark",), f"dark must be true or false, got {dark!r}")
-    roles_data = data.get("roles")
-    if not isinstance(roles_data, dict):
-        raise _fail(doc, ("roles",), "'roles' must be a mapping of role name to style")
-    roles = {role: _parse_role(doc, role, spec, colors) for role, spec in roles_data.items()}
-    for role in roles:
-        if not isinstance(role, str) or (role not in ROLES and "." not in role):
-            raise _fail(
-                doc,
-                ("roles", role),
-                f"unknown role {role!r} (plugin roles are named 'plugin.role')",
-                did_you_mean(role, ROLES),
-            )
-    if "text" not in roles:
-        raise _fail(doc, ("roles",), "the 'text' role is required")
-    for role in ROLES:
-        roles.setdefault(role, roles["text"])
+    roles = _parse_roles(doc, data.get("roles"), colors)
     icons = data.get("icons", "unicode")
     if not isinstance(icons, str) or icons not in ("unicode", "ascii"):
         raise _fail(doc, ("icons",), f"invalid icons {icons!r}: expected unicode or ascii")
@@ -226,7 +211,7 @@ def _parse(doc: Document) -> Theme:
     )
 
 
-def _colors(doc: Document, colors: object) -> dict[str, str]:
+def _parse_colors(doc: Document, colors: object) -> dict[str, str]:
     """The theme's named colours, each a valid #rrggbb."""
     if not isinstance(colors, dict):
         raise _fail(doc, ("colors",), "'colors' must map names to #rrggbb values")
@@ -242,6 +227,26 @@ def _colors(doc: Document, colors: object) -> dict[str, str]:
                 doc, ("colors", name), f"invalid colour {value!r} for {name!r}: expected #rrggbb"
             ) from None
     return colors
+
+
+def _parse_roles(doc: Document, roles_data: object, colors: Mapping[str, str]) -> dict[str, RoleStyle]:
+    """Every role's style: the ones given, then the text role's for the rest."""
+    if not isinstance(roles_data, dict):
+        raise _fail(doc, ("roles",), "'roles' must be a mapping of role name to style")
+    roles = {role: _parse_role(doc, role, spec, colors) for role, spec in roles_data.items()}
+    for role in roles:
+        if not isinstance(role, str) or (role not in ROLES and "." not in role):
+            raise _fail(
+                doc,
+                ("roles", role),
+                f"unknown role {role!r} (plugin roles are named 'plugin.role')",
+                did_you_mean(role, ROLES),
+            )
+    if "text" not in roles:
+        raise _fail(doc, ("roles",), "the 'text' role is required")
+    for role in ROLES:
+        roles.setdefault(role, roles["text"])
+    return roles
 
 
 def _colour(doc: Document, path: tuple[Any, ...], value: object, colors: Mapping[str, str]) -> str:

@@ -102,3 +102,38 @@ def test_a_hung_plugin_never_keeps_the_deck_from_quitting(tmp_path: Path, how: s
         assert took < QUIT_BUDGET * 5
     finally:
         tmux("kill-session", "-t", session)
+
+
+def test_sigterm_ends_a_deck_whose_loop_a_plugin_holds_and_the_log_names_it(tmp_path: Path) -> None:
+    layout = tmp_path / "stuck.yaml"
+    layout.write_text(
+        f"title: STUCK\nplugins:\n  hostile:\n    from: {HOSTILE}\n    stall: 600\n"
+        "screens:\n  - name: Main\n    panel: hostile.state\n"
+    )
+    log = tmp_path / "deck.log"
+    session = f"safety-stuck-{os.getpid()}"
+    command = f"{sys.executable} -m deck --layout {layout} --log {log}; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True)
+    try:
+        # The async fetch holds the loop for ten minutes: keys are never read, the screen never drawn.
+        assert wait(lambda: log.exists() and "holding the loop" in log.read_text())
+        pid = _deck_pid(session)
+        time.sleep(0.5)  # well into the stall
+        asked = time.monotonic()
+        os.kill(pid, signal.SIGTERM)
+        assert wait(lambda: ended(pid)), f"the deck never exited; its log:\n{log.read_text()}"
+        print(f"SIGTERM with the loop held: exited {(time.monotonic() - asked) * 1000:.0f} ms after")
+        assert tmux("display", "-p", "-t", session, "#{alternate_on}").strip() == "0"
+        assert "source hostile.stall has held the event loop for" in log.read_text()
+    finally:
+        tmux("kill-session", "-t", session)
+
+
+def _deck_pid(session: str) -> int:
+    """The pid of the deck running in the session's shell (0 until it runs)."""
+    shell = tmux("display", "-p", "-t", session, "#{pane_pid}").strip()
+    if not shell:
+        return 0
+    children = Path(f"/proc/{shell}/task/{shell}/children")
+    found = children.read_text().split() if children.exists() else []
+    return int(found[0]) if found else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -54,7 +55,7 @@ class HostilePlugin:
         return {
             "flood": Option(bool, False, "a thread calls notify without pause"),
             "hung_sources": Option(int, 0, "threaded sources whose fetch never returns"),
-            "stall": Option(float, 0.0, "an async source holds the loop this long", range=(0.0, 5.0)),
+            "stall": Option(float, 0.0, "an async source holds the loop this long", range=(0.0, 600.0)),
             "startup": Option(str, "", choices=("", "hang", "hang_async", "exit", "wrong")),
             "shutdown": Option(str, "", choices=("", "hang", "hang_async")),
             "exit_in": Option(str, "", choices=("", "fetch", "update", "async_fetch")),
@@ -84,6 +85,7 @@ class HostilePlugin:
         if config["stall"]:
 
             async def stall() -> str:
+                logging.getLogger("deck.plugin.hostile").info("holding the loop for %s s", config["stall"])
                 time.sleep(config["stall"])  # the mistake under test: blocking inside async def
                 return "stalled"
 
