@@ -65,6 +65,7 @@ class NodeView:
     draining_until: float | None
     drained: bool
     angle: float
+    avoiding: tuple[str, ...] = ()  # peers this node places nothing on for now
 
     @property
     def maint(self) -> str:
