@@ -312,7 +312,7 @@ class AuditPanel(MeshTable[AuditEntry]):
         Column("WHEN", lambda a: a.when, width=14, render=cells.clock_time("%m-%d %H:%M:%S")),
         Column("OUTCOME", lambda a: a.outcome, width=12, render=cells.outcome),
         Column("OPERATOR", lambda a: a.operator, width=12),
-        Column("COMMAND", lambda a: a.command, width=16),
+        Column("COMMAND", lambda a: a.command, width=20),
         Column("TARGET", lambda a: a.target, width=12),
         Column("ARGS", _args, width=14),
         Column("REASON", lambda a: a.reason, weight=1),
@@ -321,7 +321,7 @@ class AuditPanel(MeshTable[AuditEntry]):
         Column("SEQ", lambda a: a.seq, width=4, align="right"),
         Column("WHEN", lambda a: a.when, width=8, render=cells.clock_time()),
         Column("OUTCOME", lambda a: a.outcome, width=11, render=cells.outcome),
-        Column("COMMAND", lambda a: a.command, width=15),
+        Column("COMMAND", lambda a: a.command, width=20),
         Column("TARGET", lambda a: a.target, width=11),
         Column("REASON", lambda a: a.reason, weight=1),
     )
