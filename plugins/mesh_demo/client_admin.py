@@ -284,8 +284,11 @@ _APPLY: dict[str, Callable[[World, AdminCommand], str]] = {
 }
 
 
-def submit(world: World, verifier: Verifier, signed: SignedCommand, now: float) -> Outcome:
-    """Verify, apply when verified, and audit whatever happened."""
+def submit(
+    world: World, verifier: Verifier, signed: SignedCommand, now: float, *, via: str | None = None
+) -> Outcome:
+    """Verify, apply when verified, and audit whatever happened; `via` names the peer that relayed
+    the command (None: this deck's console)."""
     command = signed.command
     status: OutcomeStatus
     reason = verifier.verify(signed, now)
@@ -306,13 +309,15 @@ def submit(world: World, verifier: Verifier, signed: SignedCommand, now: float) 
         target=command.target,
         args=command.args,
         reason=reason,
+        via=via,
     )
     world.audit.append(entry)
     world.commands_applied += 1
     node = command.target if world.node(command.target) is not None else None
+    relayed = f" (relayed by {via})" if via else ""
     world.note(
         "admin",
-        f"{signed.operator}: {command.name} {command.target} {status} — {reason}",
+        f"{signed.operator}: {command.name} {command.target} {status}{relayed} — {reason}",
         node=node,
         level="INFO" if status == "accepted" else "WARN",
     )

@@ -239,6 +239,7 @@ class AuditEntry:
     target: str
     args: tuple[tuple[str, str], ...]
     reason: str
+    via: str | None = None  # the peer that relayed the command; None: this deck's console
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from deck.widgets import Segment
 
 from .model import MeshSnapshot, NodeView, NrpcCall
-from .panels_cells import HEALTH_ROLES, age, plain
+from .panels_cells import age, plain
 
 __all__ = [
     "HEADLINE_MAX",
     "HEALTH_ORDER",
+    "REJECTED_WINDOW",
     "NrpcStats",
     "headline",
     "health_counts",
     "nrpc_stats",
+    "rejected_lately",
     "shortlist",
     "troubles",
 ]
@@ -27,6 +29,8 @@ HEALTH_ORDER = ("healthy", "degraded", "unhealthy", "unreachable")
 NRPC_WINDOW = 10.0
 #: The header segment's most characters: at 80 columns the header drops a longer one whole.
 HEADLINE_MAX = 40
+#: How long a rejected command counts as news in the header and on NET.MAP (AUDIT keeps it).
+REJECTED_WINDOW = 300.0
 SEPARATOR = " · "
 
 
@@ -82,19 +86,34 @@ def _counted(count: int, noun: str, state: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''} {state}"
 
 
+def rejected_lately(snapshot: MeshSnapshot, window: float = REJECTED_WINDOW) -> int:
+    """Commands rejected in the last `window` seconds (a bad signature, an unknown operator...)."""
+    horizon = snapshot.now - window
+    count = 0
+    for entry in reversed(snapshot.audit):
+        if entry.when < horizon:
+            break
+        count += entry.outcome == "rejected"
+    return count
+
+
 def troubles(snapshot: MeshSnapshot) -> list[Segment]:
-    """What is wrong in the mesh now, worst first: crash loops, lost or sick nodes, sick daemons."""
+    """What is wrong in the mesh now, worst first: crash loops, lost or sick nodes, commands
+    rejected lately, then what is only degraded."""
     nodes = health_counts(snapshot.nodes)
     looping = sum(1 for d in snapshot.daemons if d.state == "crash-loop")
     daemons: Counter[str] = Counter(d.health for d in snapshot.daemons if d.state != "crash-loop")
-    found: list[Segment] = [("bad", f"{looping} crash-looping")] if looping else []
-    for health, word in (("unreachable", "lost"), ("unhealthy", "unhealthy"), ("degraded", "degraded")):
-        if nodes[health]:
-            found.append((HEALTH_ROLES[health], _counted(nodes[health], "node", word)))
-    for health in ("unhealthy", "degraded"):
-        if daemons[health]:
-            found.append((HEALTH_ROLES[health], _counted(daemons[health], "daemon", health)))
-    return found
+    rejected = rejected_lately(snapshot)
+    counted = (
+        ("bad", looping, f"{looping} crash-looping"),
+        ("bad", nodes["unreachable"], _counted(nodes["unreachable"], "node", "lost")),
+        ("bad", nodes["unhealthy"], _counted(nodes["unhealthy"], "node", "unhealthy")),
+        ("bad", rejected, _counted(rejected, "command", "rejected")),
+        ("bad", daemons["unhealthy"], _counted(daemons["unhealthy"], "daemon", "unhealthy")),
+        ("warn", nodes["degraded"], _counted(nodes["degraded"], "node", "degraded")),
+        ("warn", daemons["degraded"], _counted(daemons["degraded"], "daemon", "degraded")),
+    )
+    return [(role, text) for role, count, text in counted if count]
 
 
 def shortlist(parts: Sequence[Segment], budget: int) -> list[Segment]:

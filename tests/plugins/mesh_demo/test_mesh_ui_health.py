@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from mesh_clock import START
-from mesh_ui import client, write_layout
+from mesh_ui import client, show, write_layout
 
 from deck.plugins.mesh_demo import Mesh, MeshSnapshot
 from deck.plugins.mesh_demo.panels_digest import HEADLINE_MAX, headline, shortlist, troubles
@@ -102,3 +102,36 @@ def test_a_shortlist_never_passes_its_budget_and_never_drops_the_first_part() ->
     assert text(shortlist(parts, 30)) == "1 crash-looping · +1 more"
     assert shortlist(parts, 30)[-1] == ("warn", "+1 more")
     assert text(shortlist(parts, 20)) == "1 crash-looping"
+
+
+#: With seed 1, node-5 relays a stale command 350.6 s in, the first one that does not verify.
+FIRST_RELAYED_REJECTION = 352.0
+
+
+def test_a_relayed_command_that_does_not_verify_shows_in_audit_and_in_the_header(
+    deck_harness: Callable[..., Harness], tmp_path: Path
+) -> None:
+    harness = troubled_deck(deck_harness, tmp_path, size=(80, 24))
+    client(harness).clock.skip(FIRST_RELAYED_REJECTION)
+    harness.deck.scheduler.refresh()
+    harness.wait_until(lambda: "rejected" in harness.text().splitlines()[0], what="the header")
+    header, border = header_and_map_border(harness)
+    assert "mesh 1 command rejected" in header and "1 command rejected" in border
+    assert "(relayed by node-5)" in harness.text()  # the events tail
+    assert "via node-5: stale" in show(harness, "0")
+    harness.resize(120, 40)
+    audit = harness.text()
+    row = next(line for line in audit.splitlines() if "● rejected" in line)
+    assert "cordon" in row and "node-1" in row and "via node-5: stale" in row
+    harness.press("enter")  # the whole entry
+    detail = harness.wait_for("issued 900 s ago (limit 300 s)")
+    assert '"via": "node-5"' in detail
+    harness.press("esc")
+    assert "1 · 1 rejected" in audit
+    entry = client(harness).snapshot().audit[-1]
+    assert (entry.outcome, entry.via, entry.operator) == (
+        "rejected",
+        "node-5",
+        client(harness).operator.operator_id,
+    )
+    assert not client(harness).snapshot().node("node-1").cordoned
