@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from deck import Action, ActionContext, ActionError
+from deck import GLOBAL, Action, ActionContext, ActionError
 
 from .actions_details import describe
 from .actions_export import export_table
@@ -30,7 +30,7 @@ from .model import (
     NodeView,
     NrpcCall,
 )
-from .model_commands import CLUSTER, AdminCommand
+from .model_commands import CLUSTER, COMMANDS, AdminCommand
 from .panels_base import Exportable
 from .panels_flow import NrpcPanel
 from .panels_logs import ID_PREFIX, LogsPanel
@@ -86,10 +86,12 @@ def _selected(ctx: ActionContext, kind: type[T], what: str) -> T:
     return item
 
 
-def _blast_text(blast: BlastRadius, client: MeshClient) -> str:
+def _blast_text(blast: BlastRadius, command: AdminCommand, client: MeshClient) -> str:
     lines = []
     if blast.break_glass:
         lines += ["BREAK-GLASS. Simulated blast radius:", ""]
+    elif command.destructive:
+        lines += ["DESTRUCTIVE. Simulated blast radius:", ""]
     lines.append(blast.summary)
     lines += [f"  • {detail}" for detail in blast.details]
     touched = [
@@ -114,9 +116,9 @@ async def run_command(ctx: ActionContext, client: MeshClient, command: AdminComm
     if not blast.valid:
         raise ActionError(f"{command.name} {command.target}: {blast.summary}")
     confirmed = await ctx.confirm(
-        _blast_text(blast, client),
+        _blast_text(blast, command, client),
         title=command.title if command.target == CLUSTER else f"{command.title}: {command.target}",
-        destructive=command.break_glass,
+        destructive=command.break_glass or command.destructive,
         ok=verb,
     )
     if not confirmed:
@@ -131,14 +133,6 @@ async def run_command(ctx: ActionContext, client: MeshClient, command: AdminComm
 
 
 # ---- admin commands ---------------------------------------------------------------------------------
-
-
-def _node_command(client: MeshClient, make: Callable[[NodeView], AdminCommand], verb: str) -> Handler:
-    async def handler(ctx: ActionContext) -> str:
-        node = _selected(ctx, NodeView, "a node")
-        return await run_command(ctx, client, make(node), verb)
-
-    return handler
 
 
 def _drain(client: MeshClient) -> Handler:
@@ -158,18 +152,20 @@ def _drain(client: MeshClient) -> Handler:
     return handler
 
 
-def _force_restart(client: MeshClient) -> Handler:
+def _selection_command(
+    client: MeshClient, kind: type[T], what: str, make: Callable[[T], AdminCommand], verb: str
+) -> Handler:
+    """A command on the selected row of one kind (a daemon, a migration)."""
+
     async def handler(ctx: ActionContext) -> str:
-        daemon = _selected(ctx, DaemonView, "a daemon")
-        return await run_command(ctx, client, AdminCommand.force_restart(daemon.id), "Force-restart")
+        return await run_command(ctx, client, make(_selected(ctx, kind, what)), verb)
 
     return handler
 
 
-def _kill_migration(client: MeshClient) -> Handler:
+def _cluster_command(client: MeshClient, make: Callable[[], AdminCommand], verb: str) -> Handler:
     async def handler(ctx: ActionContext) -> str:
-        migration = _selected(ctx, MigrationView, "a migration")
-        return await run_command(ctx, client, AdminCommand.kill_migration(migration.id), "Kill")
+        return await run_command(ctx, client, make(), verb)
 
     return handler
 
@@ -295,17 +291,43 @@ def _export(client: MeshClient) -> Handler:
 def build_actions(client: MeshClient) -> list[Action]:
     """Every mesh action; `client` returns the live client once the sources exist."""
 
-    def node(action_id: str, title: str, key: str, make: Callable[[NodeView], AdminCommand]) -> Action:
-        verb = title.split()[0]
+    def admin(
+        action_id: str,
+        key: str,
+        scope: str | None,
+        handler: Handler,
+        description: str,
+        *,
+        title: str,
+        destructive: bool = False,
+    ) -> Action:
         return Action(
             action_id,
             title,
-            _node_command(client, make, verb),
+            handler,
             keys=(key,),
-            scope="mesh.nodes",
+            scope=scope or GLOBAL,
             mutating=True,
-            description=f"{title} the selected node (signed, audited)",
+            destructive=destructive,
+            description=description,
         )
+
+    def node(action_id: str, title: str, key: str, name: str, description: str = "") -> Action:
+        def make(selected: NodeView) -> AdminCommand:
+            return AdminCommand(name, selected.id)
+
+        return admin(
+            action_id,
+            key,
+            "mesh.nodes",
+            _selection_command(client, NodeView, "a node", make, title.split()[0]),
+            description or f"{title} the selected node (signed, audited)",
+            title=title,
+            destructive=COMMANDS[name].destructive,
+        )
+
+    def on(kind: type[T], what: str, make: Callable[[T], AdminCommand], verb: str) -> Handler:
+        return _selection_command(client, kind, what, make, verb)
 
     details = [
         Action(
@@ -320,53 +342,100 @@ def build_actions(client: MeshClient) -> list[Action]:
     ]
     return [
         *details,
-        node("mesh.cordon", "Cordon", "c", lambda n: AdminCommand.cordon(n.id)),
-        node("mesh.uncordon", "Uncordon", "u", lambda n: AdminCommand.uncordon(n.id)),
-        Action(
+        node("mesh.cordon", "Cordon", "c", "cordon"),
+        node("mesh.uncordon", "Uncordon", "u", "uncordon"),
+        admin(
             "mesh.drain",
-            "Drain",
+            "d",
+            "mesh.nodes",
             _drain(client),
-            keys=("d",),
-            scope="mesh.nodes",
-            mutating=True,
-            description="stop the node's workload over a window you give, then keep it drained",
+            "stop the node's workload over a window you give, then keep it drained",
+            title="Drain",
         ),
-        node("mesh.maintenance_on", "Maint on", "m", lambda n: AdminCommand.maintenance(n.id, True)),
-        node("mesh.maintenance_off", "Maint off", "M", lambda n: AdminCommand.maintenance(n.id, False)),
-        node("mesh.restart_daemons", "Restart daemons", "R", lambda n: AdminCommand.restart_daemons(n.id)),
-        Action(
+        node("mesh.maintenance_on", "Maint on", "m", "maintenance-on"),
+        node("mesh.maintenance_off", "Maint off", "M", "maintenance-off"),
+        node("mesh.restart_daemons", "Restart daemons", "R", "restart-daemons"),
+        node(
+            "mesh.clear_avoid",
+            "Clear avoid list",
+            "a",
+            "clear-avoid",
+            "the selected node forgets the peers it avoids; it may place work on them again",
+        ),
+        node(
+            "mesh.drop_replicas",
+            "Drop replicas",
+            "D",
+            "drop-replicas",
+            "the selected node deletes its chain replicas; each chain re-replicates elsewhere",
+        ),
+        admin(
+            "mesh.invalidate_placement",
+            "i",
+            "mesh.daemons",
+            on(DaemonView, "a daemon", lambda d: AdminCommand.invalidate_placement(d.id), "Re-place"),
+            "forget where the selected daemon is placed: it migrates to the next peer its node allows",
+            title="Invalidate placement",
+        ),
+        admin(
             "mesh.force_restart",
-            "Force-restart",
-            _force_restart(client),
-            keys=("X",),
-            scope="mesh.daemons",
-            mutating=True,
-            description="break-glass: kill and restart the selected daemon now, without draining",
+            "X",
+            "mesh.daemons",
+            on(DaemonView, "a daemon", lambda d: AdminCommand.force_restart(d.id), "Force-restart"),
+            "break-glass: kill and restart the selected daemon now, without draining",
+            title="Force-restart",
+            destructive=True,
         ),
-        Action(
+        admin(
+            "mesh.force_evict",
+            "E",
+            "mesh.daemons",
+            on(DaemonView, "a replica", lambda d: AdminCommand.force_evict(d.id), "Evict"),
+            "break-glass: kill the selected replica now; a new one starts on another peer",
+            title="Force-evict replica",
+            destructive=True,
+        ),
+        admin(
             "mesh.kill_migration",
-            "Kill migration",
-            _kill_migration(client),
-            keys=("X",),
-            scope="mesh.migrations",
-            mutating=True,
-            description="break-glass: abort the selected migration; its daemon stays on the source",
+            "X",
+            "mesh.migrations",
+            on(MigrationView, "a migration", lambda m: AdminCommand.kill_migration(m.id), "Kill"),
+            "break-glass: abort the selected migration; its daemon stays on the source",
+            title="Kill migration",
+            destructive=True,
         ),
-        Action(
+        admin(
+            "mesh.force_cutover",
+            "C",
+            "mesh.migrations",
+            on(MigrationView, "a migration", lambda m: AdminCommand.force_cutover(m.id), "Cut over"),
+            "break-glass: switch the selected migration's daemon to its target now, skipping the rest",
+            title="Force cutover",
+            destructive=True,
+        ),
+        admin(
             "mesh.freeze",
-            "Freeze cluster",
+            "F",
+            None,
             _freeze(client),
-            keys=("F",),
-            mutating=True,
-            description="break-glass: no migrations or chain repairs anywhere until the TTL or a thaw",
+            "break-glass: no migrations or chain repairs anywhere until the TTL or a thaw",
+            title="Freeze cluster",
         ),
-        Action(
+        admin(
             "mesh.thaw",
-            "Thaw cluster",
+            "T",
+            None,
             _thaw(client),
-            keys=("T",),
-            mutating=True,
-            description="break-glass: lift the freeze now; parked migrations resume",
+            "break-glass: lift the freeze now; parked migrations resume",
+            title="Thaw cluster",
+        ),
+        admin(
+            "mesh.flush_avoid",
+            "A",
+            None,
+            _cluster_command(client, AdminCommand.flush_avoid, "Flush"),
+            "break-glass: every node forgets the peers it avoids; placements may land on them at once",
+            title="Flush avoid lists",
         ),
         Action(
             "mesh.logs_for",

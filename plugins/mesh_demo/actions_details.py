@@ -77,6 +77,7 @@ def node_details(node: NodeView, snapshot: MeshSnapshot) -> tuple[str, dict[str,
         "disk %": node.disk_pct,
         "saturation %": node.sat_pct,
         "scheduling": "schedulable" if node.maint == "—" else node.maint,
+        "avoids": list(node.avoiding),
         "draining until": _clock(node.draining_until),
         "chains held": [
             f"{c.name} ({'leader' if c.leader == node.id else 'holder'}, {c.status})"

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import client_chains as chains
 from . import client_daemons as daemons
 from . import client_migrations as migrations
 from . import client_nodes as nodes
+from . import client_placement as placement
 from .client_crypto import SignedCommand, Verifier
-from .client_state import DaemonState, MigrationState, NodeState
+from .client_state import ChainState, DaemonState, MigrationState, NodeState
 from .client_world import NODES, World
 from .model import AuditEntry, Outcome, OutcomeStatus
 from .model_commands import CLUSTER, COMMANDS, AdminCommand, CommandError
 
 __all__ = [
+    "CUTOVER_READY",
     "DRAIN_WINDOW_MAX",
     "FREEZE_TTL_MAX",
     "apply_command",
     "check",
+    "cutover_migration",
+    "dropped_chains",
+    "new_home",
     "resolve_daemon",
     "resolve_migration",
     "resolve_node",
@@ -27,6 +33,8 @@ __all__ = [
 
 DRAIN_WINDOW_MAX = 86_400
 FREEZE_TTL_MAX = 86_400
+#: Phases in which the target holds the daemon's whole state, so a cutover can be forced.
+CUTOVER_READY = frozenset({"Restore", "Replay", "Cutover"})
 
 
 def resolve_node(world: World, command: AdminCommand) -> NodeState:
@@ -53,6 +61,46 @@ def resolve_migration(world: World, command: AdminCommand) -> MigrationState:
     return migration
 
 
+def new_home(world: World, command: AdminCommand) -> tuple[DaemonState, NodeState]:
+    """The daemon an invalidated placement or an eviction moves, and the peer it lands on."""
+    daemon = resolve_daemon(world, command)
+    where = command.name
+    if command.name == "force-evict" and daemon.group_kind != "replica":
+        raise CommandError(f"{daemon.name} is not a replica; force-evict moves replicas", where=where)
+    if daemon.kind == "agent":
+        raise CommandError(f"{daemon.name} is pinned to {daemon.node}", where=where)
+    movable = ("running", "crash-loop") if command.name == "force-evict" else ("running",)
+    if daemon.state not in movable:
+        raise CommandError(f"{daemon.name} {daemon.id} is {daemon.state}; wait until it runs", where=where)
+    source = world.node(daemon.node)
+    target = None if source is None else placement.next_peer(world, source, take=False)
+    if source is None or target is None:
+        raise CommandError(f"no schedulable peer that {daemon.node} does not avoid", where=where)
+    return daemon, target
+
+
+def dropped_chains(world: World, command: AdminCommand) -> tuple[NodeState, list[ChainState]]:
+    """The node whose replicas are dropped and the chains that lose one; refuses a last replica."""
+    node = resolve_node(world, command)
+    held = chains.holds_here(world, node.id)
+    last = [c.name for c in held if c.holders == [node.id]]
+    if last:
+        raise CommandError(f"{node.id} holds the last replica of {', '.join(last)}", where=command.name)
+    return node, held
+
+
+def cutover_migration(world: World, command: AdminCommand) -> MigrationState:
+    """An active migration whose state is already on its target."""
+    migration = resolve_migration(world, command)
+    if migration.phase not in CUTOVER_READY:
+        raise CommandError(
+            f"{migration.id} is at {migration.phase}: its state is not on {migration.target} yet "
+            "(kill the migration instead)",
+            where=command.name,
+        )
+    return migration
+
+
 def check(world: World, command: AdminCommand) -> None:
     """Raise CommandError unless `command` names a known command, target and valid arguments."""
     spec = COMMANDS.get(command.name)
@@ -66,6 +114,12 @@ def check(world: World, command: AdminCommand) -> None:
         resolve_migration(world, command)
     elif command.target != CLUSTER:
         raise CommandError(f"target must be {CLUSTER!r}, got {command.target!r}", where=command.name)
+    if command.name in ("invalidate-placement", "force-evict"):
+        new_home(world, command)
+    if command.name == "drop-replicas":
+        dropped_chains(world, command)
+    if command.name == "force-cutover":
+        cutover_migration(world, command)
     if command.name == "drain":
         command.seconds("window_s", low=1, high=DRAIN_WINDOW_MAX)
     if command.name == "freeze":
@@ -162,6 +216,54 @@ def _force_restart(world: World, command: AdminCommand) -> str:
     return f"{daemon.name} {daemon.id} force-restarted on {daemon.node}"
 
 
+def _clear_avoid(world: World, command: AdminCommand) -> str:
+    node = resolve_node(world, command)
+    forgotten = placement.clear(world, node)
+    if not forgotten:
+        return f"{node.id} avoided no peer"
+    return f"{node.id} no longer avoids {', '.join(forgotten)}"
+
+
+def _drop_replicas(world: World, command: AdminCommand) -> str:
+    node, held = dropped_chains(world, command)
+    if not held:
+        return f"{node.id} held no replicas"
+    for chain in held:
+        chains.drop_holder(world, chain, node.id)
+        if chain.leader is not None:
+            leader = world.node(chain.leader)
+            if leader is not None:
+                placement.avoid(world, leader, node.id)
+    names = ", ".join(c.name for c in held)
+    return f"{node.id} dropped {len(held)} replicas ({names}); they re-replicate elsewhere"
+
+
+def _invalidate_placement(world: World, command: AdminCommand) -> str:
+    daemon, target = new_home(world, command)
+    source = daemon.node
+    moving = migrations.relocate(world, daemon, target)
+    return f"{daemon.name} {daemon.id} re-placed: {moving.id} moves it {source} → {target.id}"
+
+
+def _flush_avoid(world: World, command: AdminCommand) -> str:
+    flushed = {node.id: placement.clear(world, node) for node in world.nodes}
+    entries = sum(len(peers) for peers in flushed.values())
+    world.note("admin", f"avoid lists flushed on every node ({entries} entries)", level="WARN")
+    return f"{entries} avoid entries flushed on {sum(1 for p in flushed.values() if p)} nodes"
+
+
+def _force_evict(world: World, command: AdminCommand) -> str:
+    daemon, target = new_home(world, command)
+    replacement = daemons.evict(world, daemon, target.id)
+    return f"{daemon.name} {daemon.id} evicted from {daemon.node}; {replacement.id} starting on {target.id}"
+
+
+def _force_cutover(world: World, command: AdminCommand) -> str:
+    migration = cutover_migration(world, command)
+    where = migrations.cut_over(world, migration)
+    return f"{migration.id} cut over at {where}: {migration.daemon} runs on {migration.target}"
+
+
 _APPLY: dict[str, Callable[[World, AdminCommand], str]] = {
     "cordon": _cordon,
     "uncordon": _uncordon,
@@ -173,11 +275,20 @@ _APPLY: dict[str, Callable[[World, AdminCommand], str]] = {
     "thaw": _thaw,
     "kill-migration": _kill_migration,
     "force-restart": _force_restart,
+    "clear-avoid": _clear_avoid,
+    "drop-replicas": _drop_replicas,
+    "invalidate-placement": _invalidate_placement,
+    "flush-avoid": _flush_avoid,
+    "force-evict": _force_evict,
+    "force-cutover": _force_cutover,
 }
 
 
-def submit(world: World, verifier: Verifier, signed: SignedCommand, now: float) -> Outcome:
-    """Verify, apply when verified, and audit whatever happened."""
+def submit(
+    world: World, verifier: Verifier, signed: SignedCommand, now: float, *, via: str | None = None
+) -> Outcome:
+    """Verify, apply when verified, and audit whatever happened; `via` names the peer that relayed
+    the command (None: this deck's console)."""
     command = signed.command
     status: OutcomeStatus
     reason = verifier.verify(signed, now)
@@ -198,13 +309,15 @@ def submit(world: World, verifier: Verifier, signed: SignedCommand, now: float) 
         target=command.target,
         args=command.args,
         reason=reason,
+        via=via,
     )
     world.audit.append(entry)
     world.commands_applied += 1
     node = command.target if world.node(command.target) is not None else None
+    relayed = f" (relayed by {via})" if via else ""
     world.note(
         "admin",
-        f"{signed.operator}: {command.name} {command.target} {status} — {reason}",
+        f"{signed.operator}: {command.name} {command.target} {status}{relayed} — {reason}",
         node=node,
         level="INFO" if status == "accepted" else "WARN",
     )

@@ -9,10 +9,14 @@ from . import client_chains as chains
 from . import client_daemons as daemons
 from . import client_migrations as migrations
 from . import client_nrpc as nrpc
+from . import client_placement as placement
 from .client_admin import (
     DRAIN_WINDOW_MAX,
     FREEZE_TTL_MAX,
     check,
+    cutover_migration,
+    dropped_chains,
+    new_home,
     resolve_daemon,
     resolve_migration,
     resolve_node,
@@ -217,6 +221,101 @@ def _force_restart(world: World, command: AdminCommand, e: _Effects) -> None:
     _restart_effects(world, [d], daemons.FORCED_RESTART_SECONDS, e)
 
 
+def _clear_avoid(world: World, command: AdminCommand, e: _Effects) -> None:
+    node = resolve_node(world, command)
+    avoided = placement.avoided(world, node)
+    if not avoided:
+        e.summary = f"{node.id} avoids no peer; nothing changes"
+        return
+    e.summary = f"Clear {node.id}'s avoid list: it may place work on {len(avoided)} peers again"
+    e.ids["nodes"].append(node.id)
+    _avoid_effects(world, node.id, avoided, e)
+
+
+def _avoid_effects(world: World, node_id: str, avoided: dict[str, float], e: _Effects) -> None:
+    for peer, until in avoided.items():
+        state = world.node(peer)
+        health = state.health if state is not None else "gone"
+        e.add(
+            f"{node_id} stops avoiding {peer} ({health}; {until - world.now:.0f} s were left)", nodes=[peer]
+        )
+    if node_id == world.nodes[0].id:
+        e.add("the next migrations may land on those peers")
+
+
+def _flush_avoid(world: World, command: AdminCommand, e: _Effects) -> None:
+    lists = {n.id: placement.avoided(world, n) for n in world.nodes}
+    lists = {node: avoided for node, avoided in lists.items() if avoided}
+    if not lists:
+        e.summary = "no node avoids any peer; nothing changes"
+        return
+    entries = sum(len(avoided) for avoided in lists.values())
+    e.summary = f"Flush every avoid list: {entries} entries on {len(lists)} nodes, all at once"
+    e.ids["nodes"].extend(lists)
+    for node_id, avoided in lists.items():
+        _avoid_effects(world, node_id, avoided, e)
+    e.add("placements and chain repairs may land at once on peers that failed recently")
+
+
+def _drop_replicas(world: World, command: AdminCommand, e: _Effects) -> None:
+    node, held = dropped_chains(world, command)
+    if not held:
+        e.summary = f"{node.id} holds no replicas; nothing changes"
+        return
+    e.summary = f"Drop the {len(held)} chain replicas on {node.id}: their data there is deleted"
+    e.ids["nodes"].append(node.id)
+    for chain in held:
+        left = len(chain.holders) - 1
+        others = [h for h in chain.holders if h != node.id]
+        lead = f"; leader moves to {others[0]}" if chain.leader == node.id else ""
+        e.add(
+            f"chain {chain.name} drops to {left}/{chain.desired} held and re-replicates elsewhere{lead}",
+            chains=[chain.name],
+        )
+    e.add(f"the chain leaders avoid {node.id} for {placement.AVOID_SECONDS:.0f} s")
+
+
+def _invalidate_placement(world: World, command: AdminCommand, e: _Effects) -> None:
+    daemon, target = new_home(world, command)
+    e.summary = f"Re-place {daemon.name} {daemon.id}: it migrates {daemon.node} → {target.id}"
+    e.add(
+        f"{daemon.name} keeps running on {daemon.node} until the cutover, then runs on {target.id}",
+        daemons=[daemon.id],
+        nodes=[daemon.node, target.id],
+    )
+    skipped = placement.avoided(world, world.node(daemon.node) or target)
+    if skipped:
+        e.add(f"{daemon.node} avoids {', '.join(skipped)}; the placement skips them")
+    if daemon.group_kind != "standalone":
+        e.add(f"{daemon.group}: one member moves; the others stay where they are")
+
+
+def _force_evict(world: World, command: AdminCommand, e: _Effects) -> None:
+    daemon, target = new_home(world, command)
+    e.summary = f"Force-evict {daemon.name} {daemon.id} from {daemon.node}: killed now, without draining"
+    e.add(
+        f"a new replica starts on {target.id} (up in ~{daemons.START_SECONDS:.0f} s)",
+        daemons=[daemon.id],
+        nodes=[daemon.node, target.id],
+    )
+    _group_effects(world, [daemon], "until the new replica is up", e)
+
+
+def _force_cutover(world: World, command: AdminCommand, e: _Effects) -> None:
+    m = cutover_migration(world, command)
+    e.summary = f"Force cutover {m.id}: {m.daemon} switches to {m.target} now, at {m.phase} {m.progress:.0f}%"
+    e.add(
+        f"{m.daemon} {m.daemon_id} stops on {m.source} and runs on {m.target}",
+        daemons=[m.daemon_id],
+        nodes=[m.source, m.target],
+        migrations=[m.id],
+    )
+    if m.phase in ("Restore", "Replay"):
+        e.add(f"what {m.phase.lower()} has not reached yet is lost: the daemon starts from where it got")
+    if m.paused:
+        e.add(f"{m.id} is parked by the freeze; the cutover goes ahead anyway")
+
+
 def _restart_effects(world: World, targets: list[DaemonState], downtime: float, e: _Effects) -> None:
     for d in targets:
         e.add(f"{d.name} {d.id} on {d.node} is down ~{downtime:.1f} s", daemons=[d.id], nodes=[d.node])
@@ -271,4 +370,10 @@ _EXPLAIN: dict[str, Callable[[World, AdminCommand, _Effects], None]] = {
     "thaw": _thaw,
     "kill-migration": _kill_migration,
     "force-restart": _force_restart,
+    "clear-avoid": _clear_avoid,
+    "drop-replicas": _drop_replicas,
+    "invalidate-placement": _invalidate_placement,
+    "flush-avoid": _flush_avoid,
+    "force-evict": _force_evict,
+    "force-cutover": _force_cutover,
 }

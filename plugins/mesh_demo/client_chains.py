@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from . import client_placement as placement
 from .client_state import ChainState, NodeState
 from .client_world import CHAINS, World
 
-__all__ = ["DATA_CHAINS", "build_chains", "can_hold", "holds_here", "start"]
+__all__ = ["DATA_CHAINS", "build_chains", "can_hold", "drop_holder", "holds_here", "start"]
 
 DATA_CHAINS = ("weights/llama-3-70b", "kv/prefix-cache", "rollouts/ledger", "ckpt/trainer-canary")
 DESIRED = 3
@@ -40,12 +41,13 @@ def _tick(world: World) -> None:
         for holder in list(chain.holders):
             node = world.node(holder)
             if node is None or not can_hold(node):
-                _drop(world, chain, holder)
+                drop_holder(world, chain, holder)
         if chain.repairing is None and len(chain.holders) < chain.desired and not world.frozen:
             _start_repair(world, chain)
 
 
-def _drop(world: World, chain: ChainState, holder: str) -> None:
+def drop_holder(world: World, chain: ChainState, holder: str) -> None:
+    """`holder` no longer holds a replica of `chain`; a lost leader is replaced by the next holder."""
     chain.holders.remove(holder)
     held = f"{len(chain.holders)}/{chain.desired}"
     world.note("chain", f"{chain.name} lost holder {holder} ({held})", node=holder, level="WARN")
@@ -57,7 +59,14 @@ def _drop(world: World, chain: ChainState, holder: str) -> None:
 
 
 def _start_repair(world: World, chain: ChainState) -> None:
-    candidates = [n for n in world.nodes if can_hold(n) and n.id not in chain.holders]
+    leader = world.node(chain.leader) if chain.leader else None
+    candidates = [
+        n
+        for n in world.nodes
+        if can_hold(n)
+        and n.id not in chain.holders
+        and (leader is None or not placement.avoids(world, leader, n.id))
+    ]
     if not candidates:
         return
     target = world.rng.choice(candidates)

@@ -111,6 +111,10 @@ class OperatorRegistry:
         self._keys[operator_id] = key
         self._raw[operator_id] = public_key
 
+    def ids(self) -> tuple[str, ...]:
+        """The registered operator ids, sorted."""
+        return tuple(sorted(self._keys))
+
     def key(self, operator_id: str) -> Ed25519PublicKey | None:
         return self._keys.get(operator_id)
 

@@ -12,6 +12,7 @@ __all__ = [
     "add_daemon",
     "drain",
     "drainable",
+    "evict",
     "parse_group",
     "remove",
     "restart",
@@ -227,6 +228,24 @@ def stop(world: World, daemon: DaemonState) -> None:
     _failover(world, daemon)
     world.log("INFO", f"{daemon.name} stopped (drain)", node=daemon.node, daemon=daemon, kind="restart")
     world.touch(DAEMONS)
+
+
+def evict(world: World, daemon: DaemonState, node: str) -> DaemonState:
+    """Kill `daemon` now, without draining, and start a new member of its group on `node`."""
+    _failover(world, daemon)
+    remove(world, daemon)
+    replacement = add_daemon(
+        world, daemon.name, daemon.kind, node, started_at=world.now, ordinal=daemon.ordinal, state="starting"
+    )
+    world.note(
+        "restart",
+        f"{daemon.name} {daemon.id} evicted from {daemon.node}; {replacement.id} starting on {node}",
+        node=node,
+        daemon=replacement,
+        level="WARN",
+    )
+    world.queue.after(START_SECONDS, _up, world, replacement, replacement.gen)
+    return replacement
 
 
 def remove(world: World, daemon: DaemonState) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from . import client_blobs as blobs
 from . import client_daemons as daemons
-from .client_state import MigrationState, NodeState
+from . import client_placement as placement
+from .client_state import DaemonState, MigrationState, NodeState
 from .client_world import CLUSTER, DAEMONS, MIGRATIONS, World
 from .model import Phase
 
@@ -12,9 +13,11 @@ __all__ = [
     "CADENCE",
     "FIRST_AFTER",
     "abort",
+    "cut_over",
     "freeze",
     "launches_within",
     "migration_of",
+    "relocate",
     "start",
     "thaw",
 ]
@@ -74,8 +77,8 @@ def _launch(world: World, number: int) -> None:
     elif not source.schedulable:
         why = f"{source.id} not schedulable"
     else:
-        target = _next_target(world)
-        why = "no schedulable peer"
+        target = placement.next_peer(world, source)
+        why = "no schedulable peer it does not avoid"
     if target is None:
         world.note("migration", f"migration skipped — {why}", node=source.id, level="WARN")
         return
@@ -105,15 +108,32 @@ def _launch(world: World, number: int) -> None:
     _trim(world)
 
 
-def _next_target(world: World) -> NodeState | None:
-    """The next schedulable peer in rotation after the last one chosen."""
-    peers = world.nodes[1:]
-    for step in range(len(peers)):
-        candidate = peers[(world.rotation + step) % len(peers)]
-        if candidate.schedulable:
-            world.rotation = (world.rotation + step + 1) % len(peers)
-            return candidate
-    return None
+def relocate(world: World, daemon: DaemonState, target: NodeState) -> MigrationState:
+    """Move an existing daemon to `target` through the usual phases (an invalidated placement)."""
+    world.relocations += 1
+    daemon.state = "migrating"
+    size = int(world.rng.uniform(0.5, 4.0) * blobs.GiB)
+    migration = MigrationState(
+        f"rel-{world.relocations:04d}",
+        daemon.id,
+        daemon.name,
+        daemon.node,
+        target.id,
+        size,
+        started_at=world.now,
+        relocation=True,
+    )
+    world.migrations.append(migration)
+    world.note(
+        "migration",
+        f"{migration.id} {daemon.name} {daemon.id}: re-placed {daemon.node} → {target.id}",
+        node=target.id,
+        daemon=daemon,
+    )
+    _enter(world, migration, "Snapshot")
+    _trim(world)
+    world.touch(DAEMONS)
+    return migration
 
 
 def _enter(world: World, migration: MigrationState, phase: Phase) -> None:
@@ -170,6 +190,15 @@ def _tick(world: World, migration: MigrationState, gen: int, step: float) -> Non
 
 
 def _retry(world: World, migration: MigrationState, reason: str) -> None:
+    source = world.node(migration.source)
+    if source is not None and not placement.avoids(world, source, migration.target):
+        placement.avoid(world, source, migration.target)
+        world.log(
+            "WARN",
+            f"{source.id} avoids {migration.target} for {placement.AVOID_SECONDS:.0f} s ({reason})",
+            node=source.id,
+            kind="migration",
+        )
     migration.retries += 1
     if migration.retries > MAX_RETRIES:
         _finish(world, migration, "Failed", f"transfer failed {MAX_RETRIES + 1} times ({reason})")
@@ -192,8 +221,16 @@ def _phase_done(world: World, migration: MigrationState) -> None:
     if phase != "Cutover":
         _enter(world, migration, NEXT_PHASE[phase])
         return
+    _land(world, migration, f"migrated {migration.source} → {migration.target}")
+    _finish(world, migration, "Complete", "")
+
+
+def _land(world: World, migration: MigrationState, lineage: str) -> None:
+    """The daemon runs on the target now; a fresh workload retires the one it replaces there."""
     daemon = world.daemons.get(migration.daemon_id)
-    if daemon is not None:
+    if daemon is None:
+        return
+    if not migration.relocation:
         for previous in world.daemons_on(migration.target):
             if previous.kind == "compute" and previous.state != "migrating":
                 world.note(
@@ -203,9 +240,7 @@ def _phase_done(world: World, migration: MigrationState) -> None:
                     daemon=previous,
                 )
                 daemons.remove(world, previous)
-        daemon.node, daemon.state = migration.target, "running"
-        daemon.lineage = f"migrated {migration.source} → {migration.target}"
-    _finish(world, migration, "Complete", "")
+    daemon.node, daemon.state, daemon.lineage = migration.target, "running", lineage
 
 
 def _finish(world: World, migration: MigrationState, phase: Phase, reason: str) -> None:
@@ -230,17 +265,40 @@ def _finish(world: World, migration: MigrationState, phase: Phase, reason: str) 
             level="ERROR" if phase == "Failed" else "WARN",
         )
     if phase == "Failed" and daemon is not None:
-        daemons.remove(world, daemon)
+        if migration.relocation:
+            _roll_back(migration, daemon)
+        else:
+            daemons.remove(world, daemon)
     world.touch(MIGRATIONS, DAEMONS)
+
+
+def _roll_back(migration: MigrationState, daemon: DaemonState) -> None:
+    if daemon.state == "migrating":
+        daemon.state = "running"
+        daemon.lineage = f"origin {migration.source} (rolled back)"
 
 
 def abort(world: World, migration: MigrationState, reason: str) -> None:
     """Stop a migration where it is; its daemon rolls back to running on the source."""
     daemon = world.daemons.get(migration.daemon_id)
-    if daemon is not None and daemon.state == "migrating":
-        daemon.state = "running"
-        daemon.lineage = f"origin {migration.source} (rolled back)"
+    if daemon is not None:
+        _roll_back(migration, daemon)
     _finish(world, migration, "Aborted", reason)
+
+
+def cut_over(world: World, migration: MigrationState) -> str:
+    """Finish a migration now, skipping what is left of its phases; returns where it was cut."""
+    where = f"{migration.phase} {migration.progress:.0f}%"
+    _land(world, migration, f"forced cutover {migration.source} → {migration.target} at {where}")
+    world.note(
+        "migration",
+        f"{migration.id} forced cutover at {where}: {migration.daemon} on {migration.target}",
+        node=migration.target,
+        daemon=world.daemons.get(migration.daemon_id),
+        level="WARN",
+    )
+    _finish(world, migration, "Complete", "")
+    return where
 
 
 def _trim(world: World) -> None:

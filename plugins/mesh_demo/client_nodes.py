@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from . import client_daemons as daemons
+from . import client_placement as placement
 from .client_state import NodeState
 from .client_world import ADAPTERS, NODES, World, wander
 
@@ -94,7 +95,10 @@ def _incident(world: World) -> None:
     if rng.random() < UNREACHABLE_SHARE:
         node.health = "unreachable"
         duration = rng.uniform(6.0, 20.0)
-        text = f"{node.id} unreachable — 3 heartbeats missed"
+        for peer in world.nodes:
+            if peer is not node and peer.reachable:
+                placement.avoid(world, peer, node.id)
+        text = f"{node.id} unreachable — 3 heartbeats missed; peers avoid it {placement.AVOID_SECONDS:.0f} s"
     else:
         node.health = "degraded"
         duration = rng.uniform(15.0, 45.0)

@@ -12,6 +12,7 @@ from . import client_logs as logs
 from . import client_migrations as migrations
 from . import client_nodes as nodes
 from . import client_nrpc as nrpc
+from . import client_relay as relay
 from .client_admin import submit
 from .client_blast import blast_radius
 from .client_crypto import OperatorRegistry, SignedCommand, Verifier
@@ -61,6 +62,7 @@ class Mesh:
         self._verifier = Verifier(self.registry)
         self._world = world = World(seed=seed, node_count=nodes, start=start)
         _build(world)
+        relay.start(world, self._verifier, self.registry, seed)
         self._snapshots = SnapshotBuilder(world)
 
     @property

@@ -6,6 +6,7 @@ import math
 from collections import Counter
 
 from . import client_daemons as daemon_roster
+from . import client_placement as placement
 from .client_state import ChainState, DaemonState
 from .client_world import ADAPTERS, BLOBS, CHAINS, DAEMONS, MIGRATIONS, NODES, World
 from .model import (
@@ -127,6 +128,7 @@ def _node_views(world: World, adapters: tuple[AdapterView, ...]) -> list[NodeVie
                 draining_until=node.draining_until,
                 drained=node.drained,
                 angle=node.angle,
+                avoiding=tuple(placement.avoided(world, node)),
             )
         )
     return views

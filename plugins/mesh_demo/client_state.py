@@ -29,6 +29,7 @@ class NodeState:
     draining_until: float | None = None
     drained: bool = False
     gen: int = 0  # bumped to cancel pending health-recovery and drain callbacks
+    avoid: dict[str, float] = field(default_factory=dict)  # peers not placed on, until when
 
     @property
     def reachable(self) -> bool:
@@ -114,6 +115,7 @@ class MigrationState:
     retries: int = 0
     finished_at: float | None = None
     paused: bool = False
+    relocation: bool = False  # an existing daemon re-placed by the operator, not a fresh one
     gen: int = 0
 
     @property

@@ -55,6 +55,7 @@ class World:
         self.freeze_gen = 0
         self.next_migration_at: float | None = None
         self.rotation = 0  # index into the peers of the next migration target
+        self.relocations = 0  # migrations started by an invalidated placement
         self.commands_applied = 0
         self.dirty: set[str] = set(SECTIONS)
 

@@ -65,6 +65,7 @@ class NodeView:
     draining_until: float | None
     drained: bool
     angle: float
+    avoiding: tuple[str, ...] = ()  # peers this node places nothing on for now
 
     @property
     def maint(self) -> str:
@@ -238,6 +239,7 @@ class AuditEntry:
     target: str
     args: tuple[tuple[str, str], ...]
     reason: str
+    via: str | None = None  # the peer that relayed the command; None: this deck's console
 
 
 @dataclass(frozen=True, slots=True)

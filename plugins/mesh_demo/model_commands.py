@@ -15,11 +15,16 @@ TargetKind = Literal["node", "cluster", "migration", "daemon"]
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    """How a command is presented and checked."""
+    """How a command is presented and checked.
+
+    `break_glass` commands (ICE) are simulated first and confirmed in red; `destructive` ones kill,
+    evict or delete something that does not come back by itself, and are confirmed in red too.
+    """
 
     title: str
     target: TargetKind
     break_glass: bool
+    destructive: bool = False
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -29,10 +34,16 @@ COMMANDS: dict[str, CommandSpec] = {
     "maintenance-on": CommandSpec("Enter maintenance", "node", False),
     "maintenance-off": CommandSpec("Exit maintenance", "node", False),
     "restart-daemons": CommandSpec("Restart all daemons on node", "node", False),
+    "clear-avoid": CommandSpec("Clear avoid list", "node", False),
+    "drop-replicas": CommandSpec("Drop replicas", "node", False, destructive=True),
+    "invalidate-placement": CommandSpec("Invalidate placement", "daemon", False),
     "freeze": CommandSpec("Freeze cluster", "cluster", True),
     "thaw": CommandSpec("Thaw cluster", "cluster", True),
-    "kill-migration": CommandSpec("Kill migration", "migration", True),
-    "force-restart": CommandSpec("Force-restart daemon", "daemon", True),
+    "flush-avoid": CommandSpec("Flush avoid lists", "cluster", True),
+    "kill-migration": CommandSpec("Kill migration", "migration", True, destructive=True),
+    "force-cutover": CommandSpec("Force cutover", "migration", True, destructive=True),
+    "force-restart": CommandSpec("Force-restart daemon", "daemon", True, destructive=True),
+    "force-evict": CommandSpec("Force-evict replica", "daemon", True, destructive=True),
 }
 BREAK_GLASS = frozenset(name for name, spec in COMMANDS.items() if spec.break_glass)
 
@@ -52,6 +63,11 @@ class AdminCommand:
     @property
     def break_glass(self) -> bool:
         return self.name in BREAK_GLASS
+
+    @property
+    def destructive(self) -> bool:
+        spec = COMMANDS.get(self.name)
+        return spec is not None and spec.destructive
 
     @property
     def title(self) -> str:
@@ -82,6 +98,18 @@ class AdminCommand:
         return cls("restart-daemons", node)
 
     @classmethod
+    def clear_avoid(cls, node: str) -> AdminCommand:
+        return cls("clear-avoid", node)
+
+    @classmethod
+    def drop_replicas(cls, node: str) -> AdminCommand:
+        return cls("drop-replicas", node)
+
+    @classmethod
+    def invalidate_placement(cls, daemon_id: str) -> AdminCommand:
+        return cls("invalidate-placement", daemon_id)
+
+    @classmethod
     def freeze(cls, ttl_s: int) -> AdminCommand:
         return cls("freeze", CLUSTER, (("ttl_s", str(ttl_s)),))
 
@@ -96,6 +124,18 @@ class AdminCommand:
     @classmethod
     def force_restart(cls, daemon_id: str) -> AdminCommand:
         return cls("force-restart", daemon_id)
+
+    @classmethod
+    def flush_avoid(cls) -> AdminCommand:
+        return cls("flush-avoid", CLUSTER)
+
+    @classmethod
+    def force_evict(cls, daemon_id: str) -> AdminCommand:
+        return cls("force-evict", daemon_id)
+
+    @classmethod
+    def force_cutover(cls, migration_id: str) -> AdminCommand:
+        return cls("force-cutover", migration_id)
 
     def seconds(self, key: str, *, low: int, high: int) -> int:
         """A whole-seconds argument within [low, high], or a CommandError naming it."""

@@ -31,6 +31,10 @@ def _maint(value: str) -> Cell:
     return [("muted", "—")] if value == "—" else [(_MAINT_ROLES.get(value, "text"), value)]
 
 
+def _avoiding(peers: tuple[str, ...]) -> Cell:
+    return [("warn", " ".join(peers))] if peers else [("muted", "—")]
+
+
 def _live(node: NodeView, value: float) -> float | None:
     """A metric, or None while the node is unreachable (its last value would mislead)."""
     return None if node.rtt_ms is None else value
@@ -50,6 +54,7 @@ class NodesPanel(MeshTable[NodeView]):
         Column("SAT", lambda n: _live(n, n.sat_pct), width=11, render=cells.percent(6)),
         Column("DAEMONS", lambda n: n.daemons, width=7, align="right"),
         Column("MAINT", lambda n: n.maint, render=_maint, min_width=8),
+        Column("AVOIDS", lambda n: n.avoiding, render=_avoiding, min_width=6, sort_key=len),
     )
     narrow_columns = (
         Column("NODE", lambda n: n.id, width=8, sort_key=node_order),
@@ -61,6 +66,7 @@ class NodesPanel(MeshTable[NodeView]):
         Column("SAT", lambda n: _live(n, n.sat_pct), width=4, align="right", render=cells.percent()),
         Column("DAEMONS", lambda n: n.daemons, width=7, align="right"),
         Column("MAINT", lambda n: n.maint, render=_maint, min_width=8),
+        Column("AVOIDS", lambda n: n.avoiding, render=_avoiding, min_width=6, sort_key=len),
     )
 
     def __init__(self, ctx: PanelContext, client: MeshClient) -> None:

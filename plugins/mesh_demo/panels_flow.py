@@ -302,6 +302,10 @@ def _args(entry: AuditEntry) -> str:
     return " ".join(f"{k}={v}" for k, v in entry.args)
 
 
+def _reason(entry: AuditEntry) -> str:
+    return f"via {entry.via}: {entry.reason}" if entry.via else entry.reason
+
+
 class AuditPanel(MeshTable[AuditEntry]):
     """Every signed command submitted, newest first, whatever became of it."""
 
@@ -312,18 +316,18 @@ class AuditPanel(MeshTable[AuditEntry]):
         Column("WHEN", lambda a: a.when, width=14, render=cells.clock_time("%m-%d %H:%M:%S")),
         Column("OUTCOME", lambda a: a.outcome, width=12, render=cells.outcome),
         Column("OPERATOR", lambda a: a.operator, width=12),
-        Column("COMMAND", lambda a: a.command, width=16),
+        Column("COMMAND", lambda a: a.command, width=20),
         Column("TARGET", lambda a: a.target, width=12),
         Column("ARGS", _args, width=14),
-        Column("REASON", lambda a: a.reason, weight=1),
+        Column("REASON", _reason, weight=1),
     )
     narrow_columns = (
         Column("SEQ", lambda a: a.seq, width=4, align="right"),
         Column("WHEN", lambda a: a.when, width=8, render=cells.clock_time()),
         Column("OUTCOME", lambda a: a.outcome, width=11, render=cells.outcome),
-        Column("COMMAND", lambda a: a.command, width=15),
+        Column("COMMAND", lambda a: a.command, width=16),
         Column("TARGET", lambda a: a.target, width=11),
-        Column("REASON", lambda a: a.reason, weight=1),
+        Column("REASON", _reason, weight=1),
     )
 
     def __init__(self, ctx: PanelContext, client: MeshClient) -> None:
@@ -334,3 +338,9 @@ class AuditPanel(MeshTable[AuditEntry]):
 
     def rows(self, snapshot: MeshSnapshot) -> Sequence[AuditEntry]:
         return snapshot.audit[::-1]
+
+    @property
+    def subtitle(self) -> str:
+        snapshot = self.snapshot
+        rejected = 0 if snapshot is None else sum(1 for a in snapshot.audit if a.outcome == "rejected")
+        return f"{self.table.summary} · {rejected} rejected" if rejected else self.table.summary

@@ -15,7 +15,7 @@ from . import panels_cells as cells
 from .client import MeshClient
 from .model import MeshSnapshot, NodeView
 from .panels_base import SyncOnDraw
-from .panels_digest import HEALTH_ORDER, health_counts, nrpc_stats
+from .panels_digest import HEALTH_ORDER, SEPARATOR, health_counts, nrpc_stats, shortlist, troubles
 from .panels_netmap import RINGS_MS, plot
 from .source import SOURCE, followed, select
 
@@ -25,6 +25,8 @@ LEGEND_MIN_HEIGHT = 6
 #: Seconds of nRPC history in the summary's sparklines.
 HISTORY = 40
 SPARK_INDENT = 11  # the label column of the summary
+#: A border's own cells around its title and subtitle: two corners, two rules, four spaces.
+BORDER_CHROME = 8
 
 
 def _canvas(lines: list[list[Segment]], width: int, height: int) -> urwid.Canvas:
@@ -97,9 +99,11 @@ class MeshMap(urwid.Widget):
         self._panel = panel
         self._drawn: tuple[Any, ...] = ()
         self._canvas: urwid.Canvas | None = None
+        self.width: int | None = None  # as last drawn; the border's subtitle fits in it
 
     def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]
         width, height = size
+        self.width = width
         snapshot = self._panel.snapshot
         if snapshot is None:
             return _canvas([], width, height)
@@ -134,11 +138,12 @@ class MapPanel(Panel):
         super().__init__(ctx)
         self.client = client
         self.snapshot: MeshSnapshot | None = None
-        self.widget = MeshMap(self)
+        self.map = MeshMap(self)
+        self.widget = self.map
 
     def update(self, result: Result[MeshSnapshot]) -> None:
         self.snapshot = result.value
-        self.widget._invalidate()
+        self.map._invalidate()
 
     @property
     def selected_id(self) -> str | None:
@@ -169,12 +174,18 @@ class MapPanel(Panel):
 
     @property
     def subtitle(self) -> str:
+        """What is wrong, worst first, in the room the border has; else the peers, all healthy."""
         snapshot = self.snapshot
         if snapshot is None:
             return ""
-        counts = health_counts(snapshot.nodes)
-        troubled = ", ".join(f"{counts[h]} {h}" for h in HEALTH_ORDER[1:] if counts[h])
-        return f"{len(snapshot.nodes) - 1} peers · {troubled or 'all healthy'}"
+        peers = f"{len(snapshot.nodes) - 1} peers"
+        found = troubles(snapshot)
+        if not found:
+            return f"{peers}{SEPARATOR}all healthy"
+        drawn = self.map.width
+        room = 10_000 if drawn is None else drawn + 2 - len(self.title) - BORDER_CHROME
+        text = "".join(t for _, t in shortlist(found, room))
+        return text + (f"{SEPARATOR}{peers}" if len(text) + len(SEPARATOR) + len(peers) <= room else "")
 
 
 def _counts(counter: Mapping[Any, int], roles: dict[str, str], order: tuple[str, ...]) -> Cell:

@@ -272,3 +272,21 @@ def test_walk_while_frozen_keeps_progress_flat(mesh: Mesh, operator: Operator) -
     submit(mesh, operator, AdminCommand.freeze(30))
     progress = {round(s.migrations[0].progress, 1) for s in walk(mesh, 10.0)}
     assert len(progress) == 1
+
+
+def test_peers_now_and_then_relay_commands_that_do_not_verify(operator: Operator) -> None:
+    registry = OperatorRegistry()
+    registry.register(operator.operator_id, operator.public_key)
+    mesh = Mesh(seed=1, start=START, registry=registry)
+    assert settle(mesh, 300.0).audit == ()  # not in the first minutes
+    snap = settle(mesh, 100.0)
+    assert [(e.outcome, e.operator, e.command, e.via) for e in snap.audit] == [
+        ("rejected", "op-ada", "cordon", "node-5"),
+        ("rejected", "mallory", "flush-avoid", "node-2"),
+    ]
+    assert [e.reason for e in snap.audit] == [
+        "stale: issued 900 s ago (limit 300 s)",
+        "unknown operator 'mallory'",
+    ]
+    assert not snap.node("node-1").cordoned
+    assert any("relayed by node-2" in e.text for e in snap.events if e.kind == "admin")

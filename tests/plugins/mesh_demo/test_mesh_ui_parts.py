@@ -154,5 +154,6 @@ def test_nrpc_stats_and_the_headline() -> None:
     stats = nrpc_stats(snapshot.nrpc, snapshot.now)
     assert 20 <= stats.rate <= 32  # 7 requesters, 4 calls a second each
     assert stats.p50_ms is not None and stats.p50_ms < stats.p99_ms  # type: ignore[operator]
-    text = "".join(t for _, t in headline(snapshot))
-    assert text.startswith("mesh 9 nodes")
+    degraded = [n.id for n in snapshot.nodes if n.health == "degraded"]
+    assert len(degraded) == 1  # seed 1, 12 s in
+    assert "".join(t for _, t in headline(snapshot)) == "mesh 1 node degraded"
