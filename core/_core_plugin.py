@@ -12,6 +12,7 @@ from deck._help import show_help, show_palette
 from deck._hookspecs import hookimpl
 from deck._overlays import Dialog
 from deck._panels import Panel, PanelContext, PanelType
+from deck._recorder_actions import recorder_actions
 from deck._refreshing import refresh_focused
 from deck._sources import SourceStats
 from deck.widgets import Column, Table
@@ -146,6 +147,7 @@ class CorePlugin:
             Action("deck.refresh", "Refresh this panel", refresh_focused, keys=("r",)),
             Action("deck.refresh_all", "Refresh everything", _refresh_all, keys=("ctrl r",)),
             Action("deck.sources", "Sources and their cost", _sources, keys=("f2",)),
+            *recorder_actions(),
         ]
 
     @hookimpl

@@ -24,6 +24,7 @@ from deck._keys import KeyRouter
 from deck._layout import Node, PanelSpec, ScreenSpec
 from deck._overlays import Overlays
 from deck._panels import Panel, PanelContext
+from deck._recorder_config import make_recorder
 from deck._scheduler import Scheduler
 from deck._sources import Result
 from deck._theme import Theme, find_theme, load_theme
@@ -69,6 +70,7 @@ class Deck:
         self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
         self.scheduler = Scheduler(self._on_result, self.executor)
+        self.recorder = make_recorder(self)
         self.overlays = Overlays(self)
         self.keys = KeyRouter(self)
         self.actions = ActionRunner(self)
@@ -165,6 +167,17 @@ class Deck:
         self.closed = self.loop.create_future()
         # glyphs are process-wide: one running deck owns them
         icons.ascii = self.theme.ascii_icons or self.ascii
+        if self.recorder.replaying:  # fed from a file: no plugin starts, no source fetches
+            self.recorder.start_replay()
+        else:
+            await self._start_plugins()
+            self.scheduler.start()
+        self.spawn(self._tick(), "clock")
+        for coroutine, name in self._waiting:
+            self.spawn(coroutine, name)
+        self._waiting.clear()
+
+    async def _start_plugins(self) -> None:
         for name, ctx in self.contexts.items():
             if name in self.parts.problems:
                 continue
@@ -174,11 +187,6 @@ class Deck:
                         await result
             except Exception as exc:
                 self._plugin_failed(name, f"deck_startup raised {type(exc).__name__}: {exc}", exc)
-        self.scheduler.start()
-        self.spawn(self._tick(), "clock")
-        for coroutine, name in self._waiting:
-            self.spawn(coroutine, name)
-        self._waiting.clear()
 
     async def stop(self) -> None:
         """Stop sources and tasks, run shutdown hooks; never raises."""
@@ -197,6 +205,7 @@ class Deck:
                         await asyncio.wait_for(result, 5)
             except Exception:
                 log.exception("plugin %s raised in deck_shutdown", name)
+        self.recorder.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         icons.ascii = False
 
@@ -247,6 +256,11 @@ class Deck:
     # ---- data ------------------------------------------------------------------------------------
 
     def _on_result(self, result: Result[Any]) -> None:
+        if not self.recorder.tap(result):  # rewound, the recorder holds live results back
+            self.deliver(result)
+
+    def deliver(self, result: Result[Any]) -> None:
+        """Hand a result to the panels that show its source."""
         # Panels on hidden screens get only the latest result, when they are next shown:
         # a ten-screen layout then costs about what its visible screen costs. Each result of an
         # append source holds new data, so those reach every panel at once.

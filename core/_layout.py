@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 DEFAULT_THEME: Final = "neon-syndicate"
-_TOP_KEYS: Final = ("title", "theme", "plugins", "screens", "keys")
+_TOP_KEYS: Final = ("title", "theme", "plugins", "screens", "keys", "recorder", "alerts")
 _SCREEN_KEYS: Final = ("name", "key", "rows", "columns", "panel", "title", "options")
 _NODE_KEYS: Final = ("rows", "columns", "panel", "title", "options", "height", "width", "weight")
 _SCREEN_KEYS_ORDER: Final = "1234567890"
@@ -87,6 +87,8 @@ class Layout:
     keys: Mapping[str, str | None]
     document: Document
     name: str
+    recorder: Any = None  # the `recorder:` section, checked by deck._recorder_config
+    alerts: Any = None  # the `alerts:` section, checked by deck._alerts
 
     def where(self, path: Path_, *, key: bool = False) -> str:
         """Return file:line:column for a path inside the layout (of its key, if `key`)."""
@@ -204,6 +206,8 @@ class _Parser:
             keys=self.keys(data.get("keys"), ("keys",)),
             document=self.doc,
             name=name,
+            recorder=data.get("recorder"),
+            alerts=data.get("alerts"),
         )
 
     def plugins(self, value: Any, path: Path_) -> tuple[PluginSpec, ...]:
