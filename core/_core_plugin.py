@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from deck._actions import Action
+from deck._alerts_panel import alerts_actions, alerts_panel_type
 from deck._detail import open_detail
 from deck._filtering import clear_filter, open_filter
 from deck._help import show_help, show_palette
@@ -148,6 +149,7 @@ class CorePlugin:
             Action("deck.refresh_all", "Refresh everything", _refresh_all, keys=("ctrl r",)),
             Action("deck.sources", "Sources and their cost", _sources, keys=("f2",)),
             *recorder_actions(),
+            *alerts_actions(),
         ]
 
     @hookimpl
@@ -159,6 +161,7 @@ class CorePlugin:
                 description="every source's state and cost",
                 title="Sources",
             ),
+            alerts_panel_type(),
         ]
 
     @hookimpl

@@ -70,7 +70,6 @@ class Deck:
         self.ascii = ascii  # the terminal shows ASCII only: the shell translates every glyph
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deck-worker")
         self.scheduler = Scheduler(self._on_result, self.executor)
-        self.recorder = make_recorder(self)
         self.overlays = Overlays(self)
         self.keys = KeyRouter(self)
         self.actions = ActionRunner(self)
@@ -84,6 +83,7 @@ class Deck:
         self.on_redraw: Callable[[], None] | None = None
         self.on_theme: Callable[[Theme], None] | None = None
         self.on_clipboard: Callable[[str], None] | None = None  # writes an escape to the terminal
+        self.on_bell: Callable[[], None] | None = None  # rings the terminal's bell
         self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -91,6 +91,7 @@ class Deck:
         self._subscribers: dict[str, list[PanelFrame]] = {}
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
+        self.recorder = make_recorder(self)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
         for screen in self.screens:
             if screen.frames:

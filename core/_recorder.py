@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
 from deck._actions import Action
+from deck._alerts import AlertRule, Alerts
 from deck._clock import now
 from deck._codec import Decoder, RecordingError, dumps, plugin_prefixes
 from deck._recording import Recording, RecordingWriter
@@ -92,7 +93,14 @@ def _result(source: str, data: Any) -> Result[Any]:
 class Recorder:
     """Taps the deck's results; while rewound it holds live results back and shows the past instead."""
 
-    def __init__(self, deck: Deck, *, window: float = 900.0, budget: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        deck: Deck,
+        *,
+        window: float = 900.0,
+        budget: int = 64 * 1024 * 1024,
+        rules: Iterable[AlertRule] = (),
+    ) -> None:
         self.deck = deck
         self.ring = Ring(window, budget)
         self.at: float | None = None  # the moment on show while rewound; None when live
@@ -105,6 +113,8 @@ class Recorder:
         self._shown: dict[str, Result[Any]] = {}
         self._decoder: Decoder | None = None
         self.start_at: float | None = None  # where a replay opens (default: its end)
+        self.alerts = Alerts(deck, rules)
+        self.listeners.append(self.alerts.on_result)
 
     # ---- recording --------------------------------------------------------------------------------
 
@@ -184,6 +194,7 @@ class Recorder:
             self._keep(at, source, payload)
         for at, alert in recording.alerts:
             self.mark(at, str(alert.get("message") or alert.get("rule") or "alert"))
+        self.alerts.restore(recording.alerts)
         self.replaying = True
 
     def start_replay(self) -> None:

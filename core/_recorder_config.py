@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deck._alerts import AlertRule, parse_rules
 from deck._codec import RecordingError
 from deck._errors import LayoutError
 from deck._recorder import Recorder, age_text
@@ -58,7 +61,36 @@ def make_recorder(deck: Deck) -> Recorder:
             f"recorder budget_mib must be a number of MiB > 0, got {budget!r}",
             where=layout.where(("recorder", "budget_mib")),
         )
-    return Recorder(deck, window=window, budget=int(budget * 1024 * 1024))
+    return Recorder(deck, window=window, budget=int(budget * 1024 * 1024), rules=_rules(deck))
+
+
+def _plugin_where(where: str, path: Sequence[Any]) -> str:
+    return where
+
+
+def _rules(deck: Deck) -> list[AlertRule]:
+    """The plugins' default alert rules, then the layout's (which replace or turn off defaults by name)."""
+    layout = deck.layout
+    mine = parse_rules(layout.alerts, lambda path: layout.where(("alerts", *path)))
+    named = {item.get("name") for item in layout.alerts or () if isinstance(item, dict)}
+    rules: list[AlertRule] = []
+    for plugin, got in deck.parts.host.each("deck_alerts", configs=deck.parts.configs):
+        where = f"plugin {plugin!r}, deck_alerts"
+        if isinstance(got, Exception):
+            raise LayoutError(f"{where} raised {type(got).__name__}: {got}")
+        rules += [
+            r for r in parse_rules(list(got), functools.partial(_plugin_where, where)) if r.name not in named
+        ]
+    rules += mine
+    for rule in rules:
+        if rule.source not in deck.scheduler:
+            known = ", ".join(deck.scheduler.names()) or "none"
+            raise LayoutError(
+                f"alert {rule.name!r} watches source {rule.source!r}, which no plugin provides",
+                hint=f"this layout's sources: {known}",
+                where=layout.where(("alerts",)),
+            )
+    return rules
 
 
 def parse_moment(text: str, start: float, end: float) -> float:

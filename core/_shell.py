@@ -9,6 +9,7 @@ from typing import Any
 import urwid
 
 from deck._actions import Action
+from deck._alerts_panel import alerts_segment
 from deck._clock import now
 from deck._deck import Deck
 from deck._overlays import dialog_size
@@ -94,7 +95,7 @@ class Shell(urwid.Widget):
         ]
         if deck.read_only:
             left.append(("warn", " READ-ONLY "))
-        left += recorder_header(deck.recorder)
+        left += recorder_header(deck.recorder) + alerts_segment(deck.recorder.alerts.active)
         pieces: list[list[Segment]] = []
         for owner, segment in deck.segments:
             if owner in deck.parts.problems or segment.source not in deck.scheduler:

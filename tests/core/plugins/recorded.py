@@ -80,6 +80,10 @@ class RecordedPlugin:
         return [PanelType("recorded.reading", ReadingPanel)]
 
     @hookimpl
+    def deck_alerts(self) -> list[dict[str, Any]]:
+        return [{"name": "level extreme", "source": "recorded.reading", "field": "level", "above": 100}]
+
+    @hookimpl
     def deck_actions(self) -> list[Action]:
         def bump(ctx: ActionContext) -> str:
             return "bumped"

@@ -32,15 +32,19 @@ class Stepper:
 
 @pytest.fixture
 def recorded(tmp_path: Path) -> Iterator[Callable[..., tuple[Harness, Stepper]]]:
-    """Open the recorded layout (its source fetched only when stepped) with extra layout text."""
+    """Open the recorded layout (its source fetched only when stepped), with layout text added.
+
+    `plugin_config` adds lines to the plugin's config; `screen_panel` is the second screen's panel.
+    """
     opened: list[Harness] = []
 
-    def factory(extra: str = "", **kwargs: object) -> tuple[Harness, Stepper]:
-        text = (
-            (LAYOUTS / "recorded.yaml")
-            .read_text()
-            .replace("from: ../plugins/", f"from: {LAYOUTS.parent}/plugins/")
-        )
+    def factory(
+        extra: str = "", *, plugin_config: str = "", screen_panel: str = "deck.sources", **kwargs: object
+    ) -> tuple[Harness, Stepper]:
+        text = (LAYOUTS / "recorded.yaml").read_text()
+        text = text.replace("from: ../plugins/", f"from: {LAYOUTS.parent}/plugins/")
+        text = text.replace("interval: 3600", f"interval: 3600\n    {plugin_config}".rstrip())
+        text = text.replace("panel: deck.sources", f"panel: {screen_panel}")
         layout = tmp_path / "recorded.yaml"
         layout.write_text(text + extra)
         clock = Clock(START)
