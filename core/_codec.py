@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import datetime
 import enum
+import functools
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -37,13 +38,15 @@ _SECRET_WORDS: Final = (
     "cookie",
 )
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_PLAIN: Final = frozenset({str, int, float, bool})
+_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}  # a dataclass's fields, and which hold secrets
 
 
 class RecordingError(DeckError):
     """A recording cannot be written or read: corrupt, from a newer deck, or unsafe to open."""
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret(key: object) -> bool:
     """Whether a key names a secret (api_key, token, password, ...), whatever its case."""
     name = str(key).lower().replace("-", "_")
@@ -54,21 +57,28 @@ def _masked(key: object, value: Any) -> Any:
     return MASK if value not in (None, "") and is_secret(key) else encode(value)
 
 
+def _dataclass_fields(value: Any, names: tuple[tuple[str, bool], ...]) -> dict[str, Any]:
+    return {
+        name: MASK if secret and getattr(value, name) not in (None, "") else encode(getattr(value, name))
+        for name, secret in names
+    }
+
+
 def _type_name(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _fields(cls: type) -> tuple[str, ...]:
+def _fields(cls: type) -> tuple[tuple[str, bool], ...]:
     names = _FIELDS.get(cls)
     if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        names = _FIELDS[cls] = tuple((f.name, is_secret(f.name)) for f in dataclasses.fields(cls))
     return names
 
 
 def encode(value: Any) -> Any:
     """A JSON-ready form of a snapshot, with secrets masked and every non-JSON type tagged."""
     kind = type(value)
-    if kind in (str, int, float, bool) or value is None:
+    if kind in _PLAIN or value is None:
         return value
     if isinstance(value, enum.Enum):
         return {"$": "enum", "type": _type_name(kind), "value": encode(value.value)}
@@ -77,8 +87,7 @@ def encode(value: Any) -> Any:
     if kind is tuple:
         return {"$": "tuple", "items": [encode(item) for item in value]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {name: _masked(name, getattr(value, name)) for name in _fields(kind)}
-        return {"$": "dc", "type": _type_name(kind), "fields": fields}
+        return {"$": "dc", "type": _type_name(kind), "fields": _dataclass_fields(value, _fields(kind))}
     if isinstance(value, Mapping):
         if all(type(key) is str for key in value) and "$" not in value:
             return {key: _masked(key, item) for key, item in value.items()}
