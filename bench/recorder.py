@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import time
 import sys
+import time
 from datetime import datetime, timezone
 
 from deck._codec import Decoder, plugin_prefixes
