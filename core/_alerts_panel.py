@@ -24,7 +24,7 @@ def _clock(at: float) -> str:
 def _state(alert: Alert) -> Any:
     if alert.cleared is None:
         return [("bad" if alert.level == "error" else "warn", "active")]
-    return [("muted", f"cleared {_clock(alert.cleared)}")]
+    return [("muted", "cleared")]
 
 
 class AlertsPanel(Panel):
@@ -36,9 +36,9 @@ class AlertsPanel(Panel):
             [
                 Column("Time", lambda a: _clock(a.at), width=9),
                 Column("Level", lambda a: a.level, width=6),
-                Column("Rule", lambda a: a.rule, weight=2, min_width=12),
+                Column("Rule", lambda a: a.rule, weight=2, min_width=10),
                 Column("What", lambda a: a.message, weight=4),
-                Column("State", lambda a: a, width=17, render=_state, sort_key=lambda a: a.cleared or 0),
+                Column("State", lambda a: a, width=8, render=_state, sort_key=lambda a: a.cleared or 0),
             ],
             row_id=lambda a: (a.at, a.rule),
             empty="no alerts (rules: the layout's alerts:, see docs/recorder.md)",

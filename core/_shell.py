@@ -13,6 +13,7 @@ from deck._alerts_panel import alerts_segment
 from deck._clock import now
 from deck._deck import Deck
 from deck._overlays import dialog_size
+from deck._recorder import REPLAY_SCOPE
 from deck._recorder_view import recorder_header, recorder_reach
 from deck._sanitize import sanitize
 from deck._theme import ROLES
@@ -178,6 +179,8 @@ class Shell(urwid.Widget):
                 seen.add(action.id)
                 found.append((key_label(keys[0]), action.title, deck.actions.enabled(action)))
 
+        for replay in deck.keymap.in_scope(REPLAY_SCOPE) if deck.recorder.rewound else ():
+            add(replay)  # rewound: the keys that move through time come first
         if frame is not None and frame.panel is not None:
             for scoped in deck.keymap.in_scope(frame.type_name):
                 add(scoped)

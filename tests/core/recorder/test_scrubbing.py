@@ -87,5 +87,5 @@ def test_help_lists_the_recorder_keys(recorded: Callable[..., tuple[Harness, Ste
     rows = {(row.key, row.label) for row in help_rows(harness.deck)}
     assert ("Space", "Pause live view (rewind) / back to live") in rows
     assert ("{", "Rewind a minute") in rows
-    assert ("[", "Rewound: one result earlier") in rows
-    assert ("Esc", "Rewound: back to live") in rows
+    assert ("[", "Step back") in rows
+    assert ("Esc", "Live") in rows
