@@ -193,7 +193,7 @@ class Recorder:
             self.decoder.decode(json.loads(payload), f"{where}: result {number - 1} ({source})")
             self._keep(at, source, payload)
         for at, alert in recording.alerts:
-            self.mark(at, str(alert.get("message") or alert.get("rule") or "alert"))
+            self.mark(at, f"{alert.get('rule', 'alert')}: {alert.get('message', '')}")
         self.alerts.restore(recording.alerts)
         self.replaying = True
 

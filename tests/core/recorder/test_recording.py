@@ -134,3 +134,26 @@ def test_a_recording_cut_short_replays_what_it_has(
     assert recording.cut_short is not None
     assert recording.results
     assert "│step" in _replay(capsys, path)
+
+
+def test_alerts_are_recorded_and_replayed_with_their_moments(
+    recorded: Callable[..., tuple[Harness, Stepper]], tmp_path: Path
+) -> None:
+    path = tmp_path / "alert.deck.gz"
+    harness, step = recorded(
+        "alerts:\n  - {name: too high, source: recorded.reading, field: level, above: 5}\n",
+        plugin_config="levels: [1, 9, 1]",
+    )
+    harness.deck.recorder.record_to(path)
+    step(2)
+    harness.stop()
+    recording = read_recording(path)
+    assert [alert["rule"] for _, alert in recording.alerts] == ["too high"]
+    from deck._app import build_deck
+    from deck._recorder_config import open_replay
+
+    replay = Harness(build_deck(recording.layout))
+    open_replay(replay.deck, recording, path, None)
+    with replay:
+        assert [a.rule for a in replay.deck.recorder.alerts.history] == ["too high"]
+        assert [label for _, label in replay.deck.recorder.jumps()] == ["too high: level 9 > 5"]
