@@ -104,6 +104,14 @@ def encode(value: Any) -> Any:
             return plain(value)
     if isinstance(value, (list, tuple)):
         return [encode(item) for item in value]
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict) and not isinstance(value, type) and kind.__module__ != "builtins":
+        # a plain class (a plugin's cache or index): its attributes, rebuilt without its __init__
+        return {
+            "$": "obj",
+            "type": _type_name(kind),
+            "attrs": {k: _masked(k, v) for k, v in attributes.items()},
+        }
     return {"$": "text", "text": repr(value)[:500]}
 
 
@@ -118,6 +126,20 @@ def plugin_prefixes(modules: Iterable[str]) -> tuple[str, ...]:
     for module in modules:
         prefixes.add(module.rsplit(".", 1)[0] if "." in module else module)
     return tuple(sorted(prefixes))
+
+
+def _plain_class(cls: type) -> bool:
+    """A class whose instances are only their attributes: no slots, no custom attribute hooks."""
+    return (
+        "__slots__" not in vars(cls)
+        and cls.__setattr__ is object.__setattr__
+        and cls.__new__ is object.__new__
+    )
+
+
+def _core(module: str) -> bool:
+    """deck's own modules (not its built-in plugins'): their classes are never rebuilt from attributes."""
+    return (module == "deck" or module.startswith("deck.")) and not module.startswith("deck.plugins.")
 
 
 class Decoder:
@@ -153,6 +175,8 @@ class Decoder:
             return {self._decode(k): self._decode(v) for k, v in self._pairs(data)}
         if tag == "dc":
             return self._dataclass(data)
+        if tag == "obj":
+            return self._object(data)
         if tag == "enum":
             cls = self._type(data.get("type"), enum.Enum)
             try:
@@ -205,6 +229,19 @@ class Decoder:
             object.__setattr__(obj, name, value)
         return obj
 
+    def _object(self, data: Mapping[str, Any]) -> Any:
+        cls = self._type(data.get("type"), object)
+        if _core(cls.__module__) or dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum):
+            raise RecordingError(
+                f"refusing to rebuild {data.get('type')} from attributes: not a plugin's plain class"
+            )
+        attributes = data.get("attrs")
+        if not isinstance(attributes, dict) or any(str(k).startswith("__") for k in attributes):
+            raise RecordingError(f"{data.get('type')}: attributes that are not plain names")
+        obj = object.__new__(cls)  # no code of the class runs: not even __init__
+        obj.__dict__.update({key: self._decode(value) for key, value in attributes.items()})
+        return obj
+
     def _type(self, name: object, base: type | None) -> Any:
         if not isinstance(name, str):
             raise RecordingError("a tagged value without its type")
@@ -213,7 +250,7 @@ class Decoder:
             cls = self._types[name] = self._resolve(name)
         if base is None and not dataclasses.is_dataclass(cls):
             raise RecordingError(f"{name} is not a dataclass")
-        if base is not None and not issubclass(cls, base):
+        if base is enum.Enum and not issubclass(cls, enum.Enum):
             raise RecordingError(f"{name} is not an enum")
         return cls
 
@@ -233,8 +270,8 @@ class Decoder:
             if not part.isidentifier() or part.startswith("__"):
                 raise RecordingError(f"refusing to rebuild {name[:120]}: not a plain class name")
             found = getattr(found, part, None)
-        if not isinstance(found, type) or not (
-            dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)
-        ):
-            raise RecordingError(f"refusing to rebuild {name[:120]}: not a dataclass or enum", hint=hint)
+        if not isinstance(found, type) or found.__module__ != module_name:
+            raise RecordingError(f"refusing to rebuild {name[:120]}: not a class defined there", hint=hint)
+        if not (dataclasses.is_dataclass(found) or issubclass(found, enum.Enum) or _plain_class(found)):
+            raise RecordingError(f"refusing to rebuild {name[:120]}: not a dataclass, enum or plain class")
         return found

@@ -90,7 +90,9 @@ def _forge(path: Path, value: object, header: dict[str, object] | None = None) -
     [
         ({"$": "dc", "type": "subprocess:Popen", "fields": {}}, "refusing to rebuild subprocess:Popen"),
         ({"$": "dc", "type": "os:system", "fields": {}}, "refusing to rebuild os:system"),
-        ({"$": "dc", "type": "deck._deck:Deck", "fields": {}}, "not a dataclass or enum"),
+        ({"$": "dc", "type": "deck._deck:Deck", "fields": {}}, "is not a dataclass"),
+        ({"$": "obj", "type": "deck._deck:Deck", "attrs": {}}, "not a plugin's plain class"),
+        ({"$": "dc", "type": "deck._deck:Result", "fields": {}}, "not a class defined there"),
         ({"$": "dc", "type": "deck._sources:Result.__init__", "fields": {}}, "not a plain class name"),
         ({"$": "pickle", "data": "gASV"}, "unknown type tag 'pickle'"),
     ],
