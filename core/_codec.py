@@ -130,11 +130,8 @@ def plugin_prefixes(modules: Iterable[str]) -> tuple[str, ...]:
 
 def _plain_class(cls: type) -> bool:
     """A class whose instances are only their attributes: no slots, no custom attribute hooks."""
-    return (
-        "__slots__" not in vars(cls)
-        and cls.__setattr__ is object.__setattr__
-        and cls.__new__ is object.__new__
-    )
+    hooks: tuple[Any, ...] = (getattr(cls, "__setattr__", None), getattr(cls, "__new__", None))
+    return "__slots__" not in vars(cls) and hooks == (object.__setattr__, object.__new__)
 
 
 def _core(module: str) -> bool:
