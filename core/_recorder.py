@@ -111,6 +111,7 @@ class Recorder:
         self._seq = 0
         self._paused_seq = 0
         self._shown: dict[str, Result[Any]] = {}
+        self._unrecordable: set[str] = set()  # sources already reported as impossible to record
         self._decoder: Decoder | None = None
         self.start_at: float | None = None  # where a replay opens (default: its end)
         self.alerts = Alerts(deck, rules)
@@ -121,7 +122,13 @@ class Recorder:
     def tap(self, result: Result[Any]) -> bool:
         """Keep a result the deck received; True when the deck is rewound and must not show it."""
         at = now()
-        self._keep(at, result.source, _payload(result))
+        try:
+            self._keep(at, result.source, _payload(result))
+        except (ValueError, TypeError, RecursionError) as exc:  # a snapshot JSON cannot hold
+            if result.source not in self._unrecordable:
+                self._unrecordable.add(result.source)
+                log.warning("cannot record %s: %s", result.source, exc, exc_info=exc)
+                self.deck.notify(f"not recording {result.source}: {type(exc).__name__}: {exc}", "warn")
         for listener in self.listeners:
             listener(result, at)
         return self.at is not None

@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from deck._codec import MASK, Decoder, RecordingError, dumps
+from deck._sources import Result
+from deck.testing import Harness
+
+from .conftest import Stepper
 
 
 class Colour(enum.Enum):
@@ -74,3 +79,15 @@ def test_a_plain_class_comes_back_without_running_its_init() -> None:
 def test_types_outside_the_allowed_modules_are_refused() -> None:
     with pytest.raises(RecordingError, match="not a type of this layout's plugins"):
         Decoder(["deck"]).decode(json.loads(dumps(Point(1, (), Colour.RED))))
+
+
+def test_a_snapshot_that_cannot_be_recorded_still_reaches_the_panels(
+    recorded: Callable[..., tuple[Harness, Stepper]],
+) -> None:
+    harness, _ = recorded()
+    loop: list[object] = []
+    loop.append(loop)  # a list that holds itself: no JSON can
+    harness.deck._on_result(Result("recorded.reading", loop, fetched_at=1.0))
+    harness.run(0.1)
+    assert "not recording recorded.reading" in harness.text()
+    assert harness.deck.screen.frames[0].results["recorded.reading"].value is loop
