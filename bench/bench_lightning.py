@@ -316,7 +316,7 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
 def fill_history(directory: Path, url: str, count: int) -> Path:
     """A 1.x history of `count` finished rollouts (1 LLM call and 1 reward each), as a sync
     writes them; returns the file."""
-    from deck.plugins.lightning_rollouts.history import History, history_path
+    from deck.plugins.lightning_rollouts.client_history import History, history_path
     from deck.plugins.lightning_rollouts.model_v1 import parse_event, parse_rollout_v1
 
     history = History(history_path(directory, url))

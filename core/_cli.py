@@ -17,6 +17,8 @@ from deck._version import __version__
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
+    from deck._deck import Deck
+
 __all__ = ["main"]
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         metavar="SECONDS",
         help="with --snapshot: wait this long instead of for the first results",
+    )
+    parser.add_argument(
+        "--record", type=Path, metavar="FILE", help="write what the deck receives to FILE (docs/recorder.md)"
+    )
+    parser.add_argument(
+        "--replay", type=Path, metavar="FILE", help="open a recording with its layout; no backends needed"
+    )
+    parser.add_argument(
+        "--at",
+        metavar="TIME",
+        help="with --replay: open at HH:MM:SS, +SECONDS after its start or -SECONDS before its end",
     )
     parser.add_argument(
         "--log", type=Path, metavar="FILE", help="log file (default: $XDG_STATE_HOME/deck/deck.log)"
@@ -161,8 +174,30 @@ def _check(layout: str, theme: str | None) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace, ascii: bool) -> Deck:
+    """The deck to run: from the layout, or from a recording (--replay); recording with --record."""
     from deck._app import DEFAULT_LAYOUT, build_deck
+    from deck._errors import DeckError
+
+    recording = None
+    if args.replay is not None:
+        from deck._recording import read_recording
+
+        recording = read_recording(args.replay)
+    elif args.at is not None:
+        raise DeckError("--at works with --replay only")
+    layout = args.layout or (recording.layout if recording is not None else DEFAULT_LAYOUT)
+    deck = build_deck(layout, theme=args.theme, read_only=args.read_only, ascii=ascii)
+    if recording is not None:
+        from deck._recorder_config import open_replay
+
+        open_replay(deck, recording, args.replay, args.at)
+    if args.record is not None:
+        deck.recorder.record_to(args.record)
+    return deck
+
+
+def _run(args: argparse.Namespace) -> int:
     from deck._colors import detect_depth
     from deck._echo import echo
     from deck._logging import default_log_path
@@ -171,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
     from deck.widgets._glyphs import is_utf8_locale
 
     ascii = args.ascii or not is_utf8_locale(os.environ)
-    deck = build_deck(args.layout or DEFAULT_LAYOUT, theme=args.theme, read_only=args.read_only, ascii=ascii)
+    deck = _build(args, ascii)
     if args.snapshot:
         from deck._headless import Harness
 
@@ -179,6 +214,8 @@ def _run(args: argparse.Namespace) -> int:
         with harness:
             if args.wait is not None:
                 harness.run(args.wait)
+            elif deck.recorder.replaying:
+                harness.run(0.1)
             else:
                 harness.first_results(10.0)
                 harness.run(0.1)

@@ -6,12 +6,14 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from deck._actions import Action
+from deck._alerts_panel import alerts_actions, alerts_panel_type
 from deck._detail import open_detail
 from deck._filtering import clear_filter, open_filter
 from deck._help import show_help, show_palette
 from deck._hookspecs import hookimpl
 from deck._overlays import Dialog
 from deck._panels import Panel, PanelContext, PanelType
+from deck._recorder_actions import recorder_actions
 from deck._refreshing import refresh_focused
 from deck._sources import SourceStats
 from deck.widgets import Column, Table
@@ -154,6 +156,8 @@ class CorePlugin:
             Action("deck.refresh", "Refresh this panel", refresh_focused, keys=("r",)),
             Action("deck.refresh_all", "Refresh everything", _refresh_all, keys=("ctrl r",)),
             Action("deck.sources", "Sources and their cost", _sources, keys=("f2",)),
+            *recorder_actions(),
+            *alerts_actions(),
         ]
 
     @hookimpl
@@ -165,6 +169,7 @@ class CorePlugin:
                 description="every source's state and cost",
                 title="Sources",
             ),
+            alerts_panel_type(),
         ]
 
     @hookimpl

@@ -27,6 +27,7 @@ from deck._notify import LogLimiter, StatusFeed
 from deck._overlays import Overlays
 from deck._panels import Panel, PanelContext
 from deck._pools import PLUGIN_WORKERS, Pools
+from deck._recorder_config import make_recorder
 from deck._scheduler import Scheduler
 from deck._sources import Result, SourceStats
 from deck._theme import Theme, find_theme, load_theme
@@ -103,6 +104,7 @@ class Deck:
         self.on_redraw: Callable[[], None] | None = None
         self.on_theme: Callable[[Theme], None] | None = None
         self.on_clipboard: Callable[[str], None] | None = None  # writes an escape to the terminal
+        self.on_bell: Callable[[], None] | None = None  # rings the terminal's bell
         self.loop: asyncio.AbstractEventLoop | None = None
         self._redraw_pending: asyncio.TimerHandle | None = None
         #: True while the only change waiting to be drawn is the header clock's.
@@ -114,6 +116,7 @@ class Deck:
         #: the layout gave.
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
+        self.recorder = make_recorder(self)
         self.screens = [self._build_screen(spec) for spec in self.layout.screens]
         for screen in self.screens:
             if screen.frames:
@@ -195,10 +198,13 @@ class Deck:
         self.bind(asyncio.get_running_loop())
         # glyphs are process-wide: one running deck owns them
         icons.ascii = self.theme.ascii_icons or self.ascii
-        problems = await run_hooks(self, "deck_startup", STARTUP_TIMEOUT, self.stalled)
-        for name, problem in problems.items():
-            self._plugin_failed(name, problem)
-        self.scheduler.start()
+        if self.recorder.replaying:  # fed from a file: no plugin starts, no source fetches
+            self.recorder.start_replay()
+        else:
+            problems = await run_hooks(self, "deck_startup", STARTUP_TIMEOUT, self.stalled)
+            for name, problem in problems.items():
+                self._plugin_failed(name, problem)
+            self.scheduler.start()
         self.spawn(self._tick(), "clock")
         for coroutine, name in self._waiting:
             self.spawn(coroutine, name)
@@ -213,6 +219,7 @@ class Deck:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=QUIT_BUDGET / 10)
         await run_hooks(self, "deck_shutdown", SHUTDOWN_TIMEOUT, self.stalled)
+        self.recorder.close()
         self.pools.shutdown()
         icons.ascii = False
 
@@ -320,6 +327,11 @@ class Deck:
     # ---- data ------------------------------------------------------------------------------------
 
     def _on_result(self, result: Result[Any]) -> None:
+        if not self.recorder.tap(result):  # rewound, the recorder holds live results back
+            self.deliver(result)
+
+    def deliver(self, result: Result[Any]) -> None:
+        """Hand a result to the panels that show its source."""
         # Panels on hidden screens get only the latest result, when they are next shown:
         # a ten-screen layout then costs about what its visible screen costs. Each result of an
         # append source holds new data, so those reach every panel at once.

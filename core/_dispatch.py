@@ -30,14 +30,17 @@ class ActionRunner:
         self._deck = deck
 
     def enabled(self, action: Action) -> bool:
-        """False for mutating (and destructive) actions in --read-only."""
-        return not ((action.mutating or action.destructive) and self._deck.read_only)
+        """False for mutating or destructive actions in --read-only, and all but navigation rewound."""
+        if (action.mutating or action.destructive) and self._deck.read_only:
+            return False
+        return self._deck.recorder.allows(action)
 
     def run(self, action: Action, frame: PanelFrame | None = None) -> asyncio.Task[Any] | None:
         """Run an action's handler in the background, with its confirmation first."""
         deck = self._deck
         if not self.enabled(action):
-            deck.notify(f"{action.title}: disabled in read-only mode", "warn")
+            why = "while rewound (Esc: live)" if deck.recorder.rewound else "in read-only mode"
+            deck.notify(f"{action.title}: disabled {why}", "warn")
             return None
         owner = next((o for o, a in deck.parts.actions if a is action), CORE_PLUGIN)
         if owner in deck.parts.problems and owner != CORE_PLUGIN:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from deck._actions import GLOBAL, Action
 from deck._grammar import moved_keys
 from deck._overlays import Dialog, PaletteEntry
+from deck._recorder import REPLAY_SCOPE
 from deck._shell import key_label
 from deck.widgets import Column, Table
 from deck.widgets._render import text_width
@@ -96,7 +97,7 @@ def help_rows(deck: Deck) -> list[HelpRow]:
             if action.id in moved:
                 label += f" (moved from {key_label(moved[action.id][0])})"
             if not deck.actions.enabled(action):
-                label += " (disabled: read-only)"
+                label += " (disabled: rewound)" if deck.recorder.rewound else " (disabled: read-only)"
             rows.append(
                 HelpRow(
                     _keys(deck, action),
@@ -109,6 +110,7 @@ def help_rows(deck: Deck) -> list[HelpRow]:
     if focused is not None:
         section(f"This panel: {focused.title}", deck.keymap.in_scope(focused.type_name), focused)
     section("Everywhere", deck.keymap.in_scope(GLOBAL), None)
+    section("While rewound (REPLAY)", deck.keymap.in_scope(REPLAY_SCOPE), None)
     seen = {GLOBAL, focused.type_name if focused is not None else ""}
     for index, frame in _frames(deck):
         if frame.type_name in seen:

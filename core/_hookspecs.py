@@ -74,6 +74,17 @@ def deck_status_segments(config: Mapping[str, Any]) -> Sequence[StatusSegment]:
 
 
 @hookspec
+def deck_alerts(config: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+    """Default alert rules, written as in a layout's `alerts:` (docs/recorder.md).
+
+    A layout's rule of the same name replaces one of these; `enabled: false` turns it off.
+
+    Args:
+        config: the plugin's settings from the layout.
+    """
+
+
+@hookspec
 def deck_themes() -> Mapping[str, Path]:
     """Extra themes, by name, that layouts and --theme may use."""
 

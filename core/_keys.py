@@ -7,6 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from deck._actions import GLOBAL
+from deck._recorder import REPLAY_SCOPE
 
 if TYPE_CHECKING:
     from deck._deck import Deck
@@ -36,6 +37,10 @@ class KeyRouter:
             deck.request_redraw()
             return True
         frame = deck.focused
+        replay = deck.keymap.lookup(REPLAY_SCOPE, key) if deck.recorder.rewound else None
+        if replay is not None:
+            deck.actions.run(replay, frame)
+            return True
         if frame is not None:
             action = deck.keymap.lookup(frame.type_name, key)
             if action is not None:

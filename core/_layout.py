@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 DEFAULT_THEME: Final = "neon-syndicate"
-_TOP_KEYS: Final = ("title", "theme", "clock", "plugins", "screens", "keys")
+_TOP_KEYS: Final = ("title", "theme", "clock", "plugins", "screens", "keys", "recorder", "alerts")
 #: How the header clock reads: with seconds (redrawn every second) or without (once a minute).
 CLOCKS: Final = ("seconds", "minutes")
 _SCREEN_KEYS: Final = ("name", "key", "rows", "columns", "panel", "title", "options")
@@ -94,6 +94,8 @@ class Layout:
     document: Document
     name: str
     clock: str = "seconds"
+    recorder: Any = None  # the `recorder:` section, checked by deck._recorder_config
+    alerts: Any = None  # the `alerts:` section, checked by deck._alerts
 
     def where(self, path: Path_, *, key: bool = False) -> str:
         """Return file:line:column for a path inside the layout (of its key, if `key`)."""
@@ -224,6 +226,8 @@ class _Parser:
             document=self.doc,
             name=name,
             clock=clock,
+            recorder=data.get("recorder"),
+            alerts=data.get("alerts"),
         )
 
     def plugins(self, value: Any, path: Path_) -> tuple[PluginSpec, ...]:

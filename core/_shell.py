@@ -9,10 +9,13 @@ from typing import Any
 import urwid
 
 from deck._actions import Action
+from deck._alerts_panel import alerts_segment
 from deck._clock import now
 from deck._contain import FAULTS
 from deck._deck import Deck
 from deck._overlays import dialog_size
+from deck._recorder import REPLAY_SCOPE
+from deck._recorder_view import recorder_header, recorder_reach
 from deck._sanitize import sanitize
 from deck._theme import ROLES
 from deck.widgets._glyphs import ascii_canvas
@@ -96,12 +99,13 @@ class Shell(urwid.Widget):
         ]
         if deck.read_only:
             left.append(("warn", " READ-ONLY "))
+        left += recorder_header(deck.recorder) + alerts_segment(deck.recorder.alerts.active)
         pieces: list[list[Segment]] = []
         for owner, segment in deck.segments:
             if owner in deck.parts.problems or segment.source not in deck.scheduler:
                 continue  # a broken plugin's panels say what is wrong; the header stays quiet
             try:
-                markup = segment.render(deck.scheduler.result(segment.source))
+                markup = segment.render(deck.recorder.result(segment.source))
             except FAULTS as exc:
                 log.debug("status segment %s failed: %s", segment.name, exc, exc_info=True)
                 markup = [("bad", f"{segment.name}: error")]
@@ -179,6 +183,8 @@ class Shell(urwid.Widget):
                 seen.add(action.id)
                 found.append((key_label(keys[0]), action.title, deck.actions.enabled(action)))
 
+        for replay in deck.keymap.in_scope(REPLAY_SCOPE) if deck.recorder.rewound else ():
+            add(replay)  # rewound: the keys that move through time come first
         if frame is not None and frame.panel is not None:
             for scoped in deck.keymap.in_scope(frame.type_name):
                 add(scoped)
@@ -233,14 +239,14 @@ class Shell(urwid.Widget):
         status = self.deck.status
         stamp = time.strftime("%H:%M:%S", time.localtime(status.at))
         role = _STATUS_ROLES[status.level]
-        return fit(
-            [
-                ("muted", f"{stamp} "),
-                (role, f"{_STATUS_ICONS[status.level]} "),
-                *as_segments(status.text, role),
-            ],
-            width,
-        )
+        reach = recorder_reach(self.deck.recorder)
+        room = width - sum(text_width(text) for _, text in reach)
+        message: list[Segment] = [
+            ("muted", f"{stamp} "),
+            (role, f"{_STATUS_ICONS[status.level]} "),
+            *as_segments(status.text, role),
+        ]
+        return fit(message, width) if room < 30 else [*fit(message, room), *reach]
 
     # ---- drawing --------------------------------------------------------------------------------
 

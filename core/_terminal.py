@@ -47,6 +47,7 @@ async def _main(deck: Deck, depth: ColorDepth, watchdog: QuitWatchdog) -> None:
         screen.flush()
 
     deck.on_clipboard = clipboard
+    deck.on_bell = lambda: clipboard("\a")
 
     def on_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if isinstance(context.get("exception"), urwid.InputClosedError):
@@ -69,6 +70,7 @@ async def _main(deck: Deck, depth: ColorDepth, watchdog: QuitWatchdog) -> None:
         deck.on_redraw = None
         deck.on_theme = None
         deck.on_clipboard = None
+        deck.on_bell = None
         await deck.stop()
 
 

@@ -26,7 +26,7 @@ from deck import (
 )
 from deck.plugins.lightning_rollouts.actions import lightning_actions
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL
-from deck.plugins.lightning_rollouts.history import DEFAULT_RETENTION
+from deck.plugins.lightning_rollouts.client_history import DEFAULT_RETENTION
 from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT
 from deck.plugins.lightning_rollouts.panels import (
     ResourcesPanel,

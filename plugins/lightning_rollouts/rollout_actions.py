@@ -24,7 +24,7 @@ from deck.plugins.lightning_rollouts.display import (
     input_preview,
     status_text,
 )
-from deck.plugins.lightning_rollouts.history import HistoryRow
+from deck.plugins.lightning_rollouts.client_history import HistoryRow
 from deck.plugins.lightning_rollouts.model import (
     MODES,
     ROLLOUT_STATUSES,

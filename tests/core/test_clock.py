@@ -74,7 +74,8 @@ def test_a_draw_for_the_clock_alone_redraws_the_header_and_not_the_panels(
         harness.deck.clock_only = True  # what the tick sets when nothing else waits to be drawn
         clock.advance(1)
         after = harness.text().splitlines()
-        assert after[0].endswith("01:00:01") and after[1:] == before[1:] and drawn == []
+        # the status line's recorder reach may tick too; the panels are not drawn again
+        assert after[0].endswith("01:00:01") and after[1:-1] == before[1:-1] and drawn == []
         harness.press("tab")  # a key is a change: the whole screen is drawn again
         harness.text()
         assert drawn and harness.deck.clock_only is False

@@ -87,8 +87,8 @@ BAD_LAYOUTS = [
     ("bad plugin config", GOOD.replace("system: {}", "system: {interval: fast}"), "'interval' must be float"),
     ("duplicate screen", GOOD.replace("name: Two", "name: One"), "screen name 'One' is used twice"),
     ("duplicate yaml key", GOOD.replace("title: T", "title: T\ntitle: U"), "'title' appears twice"),
-    ("key bound twice", GOOD + 'keys: {"z": system.kill, "k": deck.quit}\n', "key 'z' of"),
-    ("unknown action", GOOD + 'keys: {"z": system.kil}\n', "unknown action 'system.kil'"),
+    ("key bound twice", GOOD + 'keys: {"y": system.kill, "k": deck.quit}\n', "key 'y' of"),
+    ("unknown action", GOOD + 'keys: {"y": system.kil}\n', "unknown action 'system.kil'"),
     ("screen key taken", GOOD + 'keys: {"1": deck.quit}\n', "already used for showing screen 'One'"),
     (
         "missing theme",
@@ -105,7 +105,7 @@ def test_bad_layouts_fail_with_one_located_message(
 ) -> None:
     path = write(tmp_path, text)
     if case == "key bound twice":
-        # "z" then "k" moves kill to z and quit to k; both legal: no error expected.
+        # "y" then "k" moves kill to y and quit to k; both legal: no error expected.
         check_layout(path)
         return
     with pytest.raises(LayoutError) as caught:
@@ -117,7 +117,7 @@ def test_bad_layouts_fail_with_one_located_message(
 
 
 def test_the_same_key_for_two_actions_in_one_scope_is_an_error(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD + 'keys: {"z": deck.quit, "z2": deck.help}\n')
+    path = write(tmp_path, GOOD + 'keys: {"y": deck.quit, "y2": deck.help}\n')
     check_layout(path)
     path = write(tmp_path, GOOD + 'keys: {"?": deck.quit}\n')
     with pytest.raises(LayoutError) as caught:

@@ -96,7 +96,7 @@ def test_tab_moves_focus_and_footer_hints_follow_the_panel() -> None:
 
 
 def test_help_palette_and_filter() -> None:
-    harness = open_deck("system", size=(120, 30))
+    harness = open_deck("system", size=(120, 50))
     try:
         harness.first_results()
         harness.press("?")

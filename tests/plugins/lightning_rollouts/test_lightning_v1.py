@@ -16,7 +16,7 @@ from lightning_support import free_port
 from deck.plugins.lightning_rollouts.client import probe
 from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
 from deck.plugins.lightning_rollouts.errors import BadResponseError, HTTPStatusError, OfflineError
-from deck.plugins.lightning_rollouts.history import History, history_path
+from deck.plugins.lightning_rollouts.client_history import History, history_path
 from deck.plugins.lightning_rollouts.model_v1 import llm_call
 
 
