@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from deck import ActionContext, ActionError
 from deck.plugins.lightning_rollouts.action_support import Handler, blocking
-from deck.plugins.lightning_rollouts.display import input_preview
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
+from deck.plugins.lightning_rollouts.display import input_preview
 from deck.plugins.lightning_rollouts.model_v1 import TERMINAL_STATES
 from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel, events_text
 from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel

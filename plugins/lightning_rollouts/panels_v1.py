@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from deck import Panel, PanelContext, Result
+from deck.plugins.lightning_rollouts.client_history import HistoryRow, HistorySummary
 from deck.plugins.lightning_rollouts.columns import (
     AdaptiveTable,
     Ranked,
@@ -22,7 +23,6 @@ from deck.plugins.lightning_rollouts.columns import (
     when,
 )
 from deck.plugins.lightning_rollouts.display import format_local_time
-from deck.plugins.lightning_rollouts.client_history import HistoryRow, HistorySummary
 from deck.plugins.lightning_rollouts.model import mask_secrets
 from deck.plugins.lightning_rollouts.model_v1 import Event, llm_call
 from deck.plugins.lightning_rollouts.source import GATEWAY, GatewaySnapshot, LightningConnection, Unsupported

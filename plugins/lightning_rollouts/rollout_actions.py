@@ -18,13 +18,13 @@ from deck.plugins.lightning_rollouts.action_support import (
     redraw_settings,
 )
 from deck.plugins.lightning_rollouts.actions_v1 import fail_v1, show_events
+from deck.plugins.lightning_rollouts.client_history import HistoryRow
 from deck.plugins.lightning_rollouts.display import (
     CANCELLABLE_STATUSES,
     REQUEUEABLE_STATUSES,
     input_preview,
     status_text,
 )
-from deck.plugins.lightning_rollouts.client_history import HistoryRow
 from deck.plugins.lightning_rollouts.model import (
     MODES,
     ROLLOUT_STATUSES,

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, Backend, LightningClient, probe
-from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
-from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.client_history import (
     DEFAULT_RETENTION,
     History,
     HistorySummary,
     history_path,
 )
+from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
+from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.loading import (
     CLIENT_SIDE_LIMIT,
     RolloutsView,

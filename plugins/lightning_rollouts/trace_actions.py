@@ -10,8 +10,8 @@ from deck.plugins.lightning_rollouts.action_support import (
     blocking,
 )
 from deck.plugins.lightning_rollouts.actions_v1 import show_events
-from deck.plugins.lightning_rollouts.display import input_preview, status_text
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
+from deck.plugins.lightning_rollouts.display import input_preview, status_text
 from deck.plugins.lightning_rollouts.model import Rollout, Worker
 from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
 from deck.plugins.lightning_rollouts.source import SPANS, LightningConnection, TraceTarget
