@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,8 +11,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def planned(*args: str) -> str:
     """The last command `make -n run ...` would run."""
+    # Under `make test` the outer make's variables would make this one print "Leaving directory".
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
+        ["make", "--no-print-directory", "-n", "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+        env=env,
     )
     return done.stdout.strip().splitlines()[-1]
 
