@@ -195,7 +195,10 @@ class PanelFrame(urwid.Widget):
         left: list[Segment] = [(border, tl + h), (title_role, f" {sanitize(self.title)} ")]
         health, detail = self._health()
         subtitle = self._subtitle()
-        # When space runs short the subtitle is cut first, then the error goes: the age stays.
+        # When space runs short the subtitle goes first, then the error is cut: the age stays.
+        cap = width - sum(text_width(t) for _, t in left + health) - 2
+        if detail and text_width("".join(t for _, t in detail)) > cap >= 14:
+            detail = fit(detail, cap)
         for extra in (detail, []):
             room = width - sum(text_width(t) for _, t in left + health + extra) - 2
             shown = f" {subtitle} " if subtitle else ""

@@ -112,31 +112,39 @@ class Shell(urwid.Widget):
             pieces.append([*as_segments(markup or ""), (None, "  ")])
         shape = " %H:%M " if deck.layout.clock == "minutes" else " %H:%M:%S "
         clock: list[Segment] = [("accent", time.strftime(shape, time.localtime(now())))]
-        # Health never gives way: the clock goes first, then the plugins' segments from the right.
-        health = self._health()
+        # Health never gives way: the clock goes first, then the plugins' quiet segments, then the
+        # names of the failing sources (the count stays), then the plugins' alarming segments.
+        health, short_health = self._health()
         while True:
             right = [segment for piece in pieces for segment in piece] + health + clock
             used = sum(text_width(t) for _, t in left + right)
             if used <= width:
                 return [*left, (None, " " * (width - used)), *right]
+            quiet = [p for p in pieces if not {role for role, _ in p} & {"bad", "warn", "critical"}]
             if clock:
                 clock = []
+            elif quiet:
+                pieces.remove(quiet[-1])
+            elif health != short_health:
+                health = short_health
             elif pieces:
-                quiet = [p for p in pieces if not {role for role, _ in p} & {"bad", "warn", "critical"}]
-                pieces.remove(quiet[-1] if quiet else pieces[-1])
+                pieces.pop()
             else:
                 room = width - sum(text_width(t) for _, t in health)
                 return [*fit(left, room), *health] if room >= 8 else fit(health or left, width)
 
-    def _health(self) -> list[Segment]:
+    def _health(self) -> tuple[list[Segment], list[Segment]]:
+        """The sources' health, whole and short (the count without the failing names)."""
         stats = self.deck.scheduler.stats()
         if not stats:
-            return []
+            return [], []
         failing = [s.name for s in stats if s.last_error]
         if not failing:
-            return [("good", f"● {len(stats)}/{len(stats)} ok ")]
+            ok = [("good", f"● {len(stats)}/{len(stats)} ok ")]
+            return ok, ok
         names = ", ".join(failing[:2]) + ("…" if len(failing) > 2 else "")
-        return [("bad", f"● {len(stats) - len(failing)}/{len(stats)} ok: {names} failing ")]
+        count = f"● {len(stats) - len(failing)}/{len(stats)} ok"
+        return [("bad", f"{count}: {names} failing ")], [("bad", f"{count} ")]
 
     def _tab_labels(self, width: int) -> list[tuple[int, str]]:
         """(screen index, label) of each tab shown; narrow terminals keep the active tab whole."""
@@ -246,7 +254,8 @@ class Shell(urwid.Widget):
             (role, f"{_STATUS_ICONS[status.level]} "),
             *as_segments(status.text, role),
         ]
-        return fit(message, width) if room < 30 else [*fit(message, room), *reach]
+        fits = sum(text_width(text) for _, text in message) <= room
+        return [*fit(message, room), *reach] if fits else fit(message, width)  # the message first
 
     # ---- drawing --------------------------------------------------------------------------------
 

@@ -72,8 +72,8 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action("lightning.status", "Status", choose_status, keys=("f",), scope=rollouts),
         Action("lightning.mode", "Mode", choose_mode, keys=("m",), scope=rollouts),
         Action("lightning.sort", "Sort", choose_sort, keys=("s",), scope=rollouts),
-        Action("lightning.next_page", "Next page", page_action(1), keys=(">",), scope=rollouts),
-        Action("lightning.prev_page", "Prev page", page_action(-1), keys=("<",), scope=rollouts),
+        Action("lightning.next_page", "Next page", page_action(1), keys=("n",), scope=rollouts),
+        Action("lightning.prev_page", "Prev page", page_action(-1), keys=("p",), scope=rollouts),
         Action(
             "lightning.cancel",
             "Cancel",

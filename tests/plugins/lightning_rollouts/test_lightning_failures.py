@@ -227,7 +227,7 @@ def test_offline_is_plain_at_80x24_rows_freeze_and_r_says_it_failed(
     rollouts(deck).table.select(running["rollout_id"])
     fixture_store.stop()  # nobody presses a key: the deck notices by itself
     wait_until(deck, lambda: "stale" in deck.text(), "the table marked stale at 80x24", 5)
-    assert "OfflineError" in deck.text()
+    assert "OfflineError" in deck.text(), deck.text()
     wait_until(deck, lambda: "● Offline" in deck.text().splitlines()[0], "the header saying Offline", 5)
     row = rollouts(deck).table.selected
     assert row is not None and row.frozen_at is not None
