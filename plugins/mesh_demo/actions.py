@@ -31,7 +31,7 @@ from .model import (
     NrpcCall,
 )
 from .model_commands import CLUSTER, COMMANDS, AdminCommand
-from .panels_base import Exportable
+from .panels import Exportable
 from .panels_flow import NrpcPanel
 from .panels_logs import ID_PREFIX, LogsPanel
 from .source import SOURCE

@@ -9,14 +9,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deck import now
+from deck import PluginError, now
 
 from .client_crypto import Operator, OperatorRegistry
 from .client_sim import Mesh
 from .model import BlastRadius, MeshSnapshot, Outcome
 from .model_commands import AdminCommand
 
-__all__ = ["MAX_GAP", "MeshClient", "SimClock", "open_client"]
+__all__ = ["MAX_GAP", "MeshClient", "SimClock", "open_client", "running"]
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +114,10 @@ def open_client(config: Mapping[str, Any], clock: SimClock | None = None) -> Mes
         operator.fingerprint,
     )
     return MeshClient(mesh, operator, clock, config["seed"], config["export_dir"])
+
+
+def running(client: MeshClient | None) -> MeshClient:
+    """The plugin's client, once deck_configure has opened it; before that there is no mesh to show."""
+    if client is None:
+        raise PluginError("the mesh is not running: the plugin was never configured")
+    return client

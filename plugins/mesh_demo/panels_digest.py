@@ -1,5 +1,5 @@
 """Small summaries of a snapshot that several views share: health counts, troubles, nRPC rates, the
-headline."""
+headline and the header segment that shows it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from deck import Result
 from deck.widgets import Segment
 
 from .model import MeshSnapshot, NodeView, NrpcCall
@@ -18,6 +19,7 @@ __all__ = [
     "REJECTED_WINDOW",
     "NrpcStats",
     "headline",
+    "headline_segment",
     "health_counts",
     "nrpc_stats",
     "rejected_lately",
@@ -152,3 +154,10 @@ def headline(snapshot: MeshSnapshot) -> list[Segment]:
     if not parts:
         return [("text", f"mesh {len(snapshot.nodes)} nodes"), ("good", f"{SEPARATOR}all healthy")]
     return [("text", "mesh "), *shortlist(parts, HEADLINE_MAX - len("mesh "))]
+
+
+def headline_segment(result: Result[MeshSnapshot]) -> list[Segment]:
+    """The header segment from the latest snapshot: the headline, or that the mesh is starting."""
+    if result.value is None:
+        return [("muted", "mesh starting…")]
+    return headline(result.value)

@@ -11,7 +11,7 @@ from deck.widgets import Cell, Column
 from . import panels_cells as cells
 from .client import MeshClient
 from .model import ChainView, DaemonView, GroupView, MeshSnapshot, NodeView
-from .panels_base import MeshTable, Timed
+from .panels import MeshTable, Timed
 from .panels_cells import node_order
 from .source import followed, select
 

@@ -19,7 +19,7 @@ from .model import (
     MigrationView,
     NrpcCall,
 )
-from .panels_base import MeshTable, Timed
+from .panels import MeshTable, Timed
 from .panels_cells import node_order
 from .panels_digest import NrpcStats, nrpc_stats
 

@@ -15,7 +15,7 @@ from .client import MeshClient
 from .client_daemons import AGENT
 from .client_world import LOG_CAPACITY
 from .model import MeshSnapshot
-from .panels_base import Exportable, SyncOnDraw
+from .panels import Exportable, SyncOnDraw
 from .panels_cells import kind_icon
 from .source import SOURCE, followed
 

@@ -14,7 +14,7 @@ from deck.widgets import Cell, KeyValue, Segment, icons, rate, sparkline
 from . import panels_cells as cells
 from .client import MeshClient
 from .model import MeshSnapshot, NodeView
-from .panels_base import SyncOnDraw
+from .panels import SyncOnDraw
 from .panels_digest import HEALTH_ORDER, SEPARATOR, health_counts, nrpc_stats, shortlist, troubles
 from .panels_netmap import RINGS_MS, plot
 from .source import SOURCE, followed, select

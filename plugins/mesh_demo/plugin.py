@@ -11,18 +11,15 @@ from deck import (
     Panel,
     PanelContext,
     PanelType,
-    PluginError,
-    Result,
     Source,
     StatusSegment,
     hookimpl,
 )
 
 from .actions import build_actions
-from .client import MeshClient, open_client
+from .client import MeshClient, open_client, running
 from .client_sim import MAX_NODES, MIN_NODES
-from .model import MeshSnapshot
-from .panels_digest import headline
+from .panels_digest import headline_segment
 from .panels_fleet import ChainsPanel, DaemonsPanel, GroupsPanel, NodesPanel
 from .panels_flow import AdaptersPanel, AuditPanel, BlobsPanel, MigrationsPanel, NrpcPanel
 from .panels_logs import LogsPanel
@@ -30,12 +27,6 @@ from .panels_map import MapPanel, SummaryPanel
 from .source import FOLLOW, SOURCE, mesh_source
 
 __all__ = ["MeshPlugin"]
-
-
-def _segment(result: Result[MeshSnapshot]) -> Any:
-    if result.value is None:
-        return [("muted", "mesh starting…")]
-    return headline(result.value)
 
 
 class MeshPlugin:
@@ -49,11 +40,6 @@ class MeshPlugin:
     def __init__(self) -> None:
         self.client: MeshClient | None = None
         self.refresh = 0.5
-
-    def _client(self) -> MeshClient:
-        if self.client is None:
-            raise PluginError("the mesh is not running: the plugin was never configured")
-        return self.client
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -74,15 +60,17 @@ class MeshPlugin:
 
     @hookimpl
     def deck_sources(self) -> list[Source[Any]]:
-        return [mesh_source(self._client(), self.refresh)]
+        return [mesh_source(running(self.client), self.refresh)]
 
     @hookimpl
     def deck_panels(self) -> list[PanelType]:
         def build(cls: Callable[..., Panel], **kwargs: Any) -> Callable[[PanelContext], Panel]:
-            return lambda ctx: cls(ctx, self._client(), **kwargs)
+            return lambda ctx: cls(ctx, running(self.client), **kwargs)
 
         def logs(ctx: PanelContext) -> Panel:
-            return LogsPanel(ctx, self._client(), follow=ctx.options["follow"], chips=ctx.options["chips"])
+            return LogsPanel(
+                ctx, running(self.client), follow=ctx.options["follow"], chips=ctx.options["chips"]
+            )
 
         follow = {
             "follow": Option(str, "none", "show everything, or only the selected group's or node's", FOLLOW)
@@ -122,8 +110,8 @@ class MeshPlugin:
 
     @hookimpl
     def deck_actions(self) -> list[Action]:
-        return build_actions(self._client())
+        return build_actions(running(self.client))
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
-        return [StatusSegment("mesh.health", SOURCE, _segment)]
+        return [StatusSegment("mesh.health", SOURCE, headline_segment)]

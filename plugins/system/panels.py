@@ -43,7 +43,7 @@ class SizedLines(urwid.WidgetWrap[KeyValue]):
     def selectable(self) -> bool:
         return self._scrolls
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         width, height = size
         if self._drawn != (self._version, width, height):
             self._drawn = (self._version, width, height)

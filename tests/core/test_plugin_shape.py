@@ -41,9 +41,6 @@ KNOWN_OFFENDERS: set[tuple[str, str, str]] = {
     ("lightning_rollouts", "stray module", "traces_panels.py"),
     ("lightning_rollouts", "plugin.py holds more than hooks", "LightningPlugin._keep_fresh"),
     ("lightning_rollouts", "plugin.py holds more than hooks", "function connection_markup"),
-    ("mesh_demo", "missing", "panels.py"),
-    ("mesh_demo", "plugin.py holds more than hooks", "MeshPlugin._client"),
-    ("mesh_demo", "plugin.py holds more than hooks", "function _segment"),
 }
 
 

@@ -195,5 +195,5 @@ def test_read_only_disables_every_admin_action(deck_harness: Callable[..., Harne
     assert audit_outcomes(harness) == []
     harness.press("?")
     help_text = harness.text()
-    assert "Cordon (disabled: read-only)" in help_text
+    assert "Force-restart (disabled: read-only)" in help_text
     assert "Details" in help_text

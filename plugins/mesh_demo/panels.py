@@ -1,4 +1,5 @@
-"""What every mesh table shares: lazy syncing, narrow-screen columns, following the newest row, export."""
+"""What every mesh view shares (the panels_* modules build on it): lazy syncing, narrow-screen columns,
+following the newest row, export."""
 
 from __future__ import annotations
 
