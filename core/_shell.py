@@ -140,7 +140,7 @@ class Shell(urwid.Widget):
             return [], []
         failing = [s.name for s in stats if s.last_error]
         if not failing:
-            ok = [("good", f"● {len(stats)}/{len(stats)} ok ")]
+            ok: list[Segment] = [("good", f"● {len(stats)}/{len(stats)} ok ")]
             return ok, ok
         names = ", ".join(failing[:2]) + ("…" if len(failing) > 2 else "")
         count = f"● {len(stats) - len(failing)}/{len(stats)} ok"
