@@ -137,7 +137,12 @@ class ConnectionState:
         if self.phase is Phase.LOST:
             return f"connection lost{reason}{suffix}"
         if self.phase is Phase.FILES:  # a falcon-sbi run directory: the address is its path
-            return f"run directory {self.address}{reason}"
+            # The state first: a long path must not push it off the line.
+            return (
+                f"{self.detail} (run directory {self.address})"
+                if self.detail
+                else f"run directory {self.address}"
+            )
         if self.phase is Phase.NO_RAY:
             return "Ray is not installed here (pip install 'deck-tui[falcon]')"
         if self.phase is Phase.REFUSED:

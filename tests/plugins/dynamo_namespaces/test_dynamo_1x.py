@@ -102,7 +102,8 @@ def test_fleet_models_load_and_traffic_of_a_real_deployment(open_live, deploymen
         hex_a, hex_b = _worker_ids(deployment)
         screen = deck.wait_for(f"{hex_a} · {int(hex_a, 16)}")
         assert f"{hex_b} · {int(hex_b, 16)}" in screen
-        assert "2 workers · 4 instances · 1 model · 1 namespace" in screen
+        # The frontend and the workers register one by one: wait for the whole fleet.
+        screen = deck.wait_for("2 workers · 4 instances · 1 model · 1 namespace")
         assert f"file:{deployment.store}  (layout)" in screen
         assert "healthy" in screen and "generate" in screen
         assert "stale" not in screen

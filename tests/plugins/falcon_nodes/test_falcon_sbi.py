@@ -61,7 +61,7 @@ def test_a_live_run_is_followed_from_its_first_file_to_its_summary(open_sbi: Any
         sbi_runs.output("ok") + harness.text()
     )
     screen = harness.text()
-    assert "running" in screen and re.search(r"Ray at \d+\.\d+\.\d+\.\d+:\d+", screen)
+    assert "running" in screen and re.search(r"Ray at \d+\.\d+\.\d+\.\d+:\d+", screen), screen
     assert harness.wait_until(lambda: record("done"), SBI_RUN_TIMEOUT), harness.text()
     training = [epoch for status, epoch in seen if status == "training" and epoch is not None]
     assert training and min(training) < 150, seen  # seen while it trained, not only at the end
@@ -120,7 +120,7 @@ def test_an_interrupted_run_from_the_deck(open_sbi: Any, sbi_runs: Any) -> None:
     screen = harness.wait_for("interrupted 20", 30)
     z = node(harness, "z")
     assert z is not None and z.status == "interrupted" and z.loss is not None  # cut short, not done
-    assert "run directory" in screen and ": interrupted" in screen
+    assert "interrupted (run directory" in screen
 
 
 def test_a_folder_of_three_runs_lists_them_and_shows_the_one_picked(open_sbi: Any, sbi_runs: Any) -> None:
