@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 # The editable install links each file (so mypy can follow it): adding or removing one reinstalls.
 SOURCES := pyproject.toml core core/widgets plugins $(wildcard plugins/*/) layouts themes
 EDITABLE := --config-settings editable_mode=strict
+# The real LightningStore's `agl` for the command after it (built once, then cached); a build
+# that fails stops the command with its log instead of leaving DECK_AGL empty.
+WITH_AGL = agl="$$(.ci/agl-venv.sh)" && DECK_AGL="$$agl"
 
 .PHONY: run test lint golden bench bench-quick run-falcon clean
 
@@ -30,17 +33,17 @@ lint: $(VENV)/.installed-all
 	$(BIN)/mypy
 
 test: lint
-	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python -m pytest
+	$(WITH_AGL) $(BIN)/python -m pytest
 
 # After an intended change to what the screens show: rewrite tests/golden/screens, then commit them.
 golden: $(VENV)/.installed-all
 	DECK_GOLDEN=update $(BIN)/python -m pytest -q tests/golden
 
 bench: $(VENV)/.installed-all
-	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python bench/run.py
+	$(WITH_AGL) $(BIN)/python bench/run.py
 
 bench-quick: $(VENV)/.installed-all
-	DECK_AGL="$$(.ci/agl-venv.sh)" $(BIN)/python bench/run.py --quick
+	$(WITH_AGL) $(BIN)/python bench/run.py --quick
 
 run-falcon: $(VENV)/.installed-all
 	$(BIN)/python -m deck.plugins.falcon_nodes.client_sim --nodes 12 >falcon-sim.log 2>&1 & sim=$$!; \

@@ -6,8 +6,8 @@
 #
 # Installs the Debian package `etcd-server` with apt-get (as root, or through sudo -n).
 set -euo pipefail
-
-log() { printf 'etcd: %s\n' "$*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 healthy() { "$1" --version >/dev/null 2>&1; }
 
@@ -21,13 +21,7 @@ found=$(command -v etcd || true)
 if [[ -z $found ]]; then
     sudo=()
     [[ $(id -u) == 0 ]] || sudo=(sudo -n)
-    cache=${DECK_CACHE:-$HOME/.cache/deck}
-    mkdir -p "$cache"
-    # One installer at a time: parallel CI jobs wait here.
-    exec 9>"$cache/etcd-install.lock"
-    if command -v flock >/dev/null; then
-        flock 9
-    fi
+    ci_lock "$ci_cache/etcd-install.lock"
     found=$(command -v etcd || true)
     if [[ -z $found ]]; then
         log "installing etcd-server with apt-get"
