@@ -8,27 +8,24 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
-
-import urwid
+from typing import Any, TypeVar
 
 from deck._actions import StatusSegment
 from deck._assemble import CORE_PLUGIN, Assembly
 from deck._clock import now
-from deck._contain import Stall, contained, timed
+from deck._contain import Stall, timed
 from deck._context import Context, Level
 from deck._dispatch import ActionRunner
 from deck._frame import PanelFrame
-from deck._grid import ShrinkingPile
 from deck._keys import KeyRouter
-from deck._layout import Node, PanelSpec, ScreenSpec
 from deck._lifecycle import QUIT_BUDGET, SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT, run_hooks
 from deck._notify import LogLimiter, StatusFeed
 from deck._overlays import Overlays
-from deck._panels import Panel, PanelContext
+from deck._panels import Panel
 from deck._pools import PLUGIN_WORKERS, Pools
 from deck._recorder_config import make_recorder
 from deck._scheduler import Scheduler
+from deck._screens import Screen, ScreenBuilder
 from deck._sources import Result, SourceStats
 from deck._theme import Theme, find_theme, load_theme
 from deck.widgets import icons
@@ -40,16 +37,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REDRAW_INTERVAL = 0.05
-
-
-@dataclass
-class Screen:
-    """One tab: its spec, its grid widget, and its panels in focus order."""
-
-    spec: ScreenSpec
-    widget: urwid.Widget
-    frames: list[PanelFrame]
-    focus: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,78 +99,13 @@ class Deck:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[Coroutine[Any, Any, Any], str]] = []
         self._subscribers: dict[str, list[PanelFrame]] = {}
-        #: Where each panel (or row of panels) sits: its container, its place there, and the size
-        #: the layout gave.
         for owner, source in parts.sources:
             self.scheduler.add(source, owner)
         self.recorder = make_recorder(self)
-        self.screens = [self._build_screen(spec) for spec in self.layout.screens]
+        self.screens = ScreenBuilder(self, self._subscribers).screens()
         for screen in self.screens:
             if screen.frames:
                 screen.frames[screen.focus].focused = True
-
-    # ---- building --------------------------------------------------------------------------------
-
-    def _build_screen(self, spec: ScreenSpec) -> Screen:
-        frames: list[PanelFrame] = []
-        widget = self._build_node(spec.body, frames)
-        return Screen(spec=spec, widget=widget, frames=frames)
-
-    def _build_node(self, node: Node, frames: list[PanelFrame]) -> urwid.Widget:
-        if isinstance(node, PanelSpec):
-            frame = self._build_frame(node)
-            frames.append(frame)
-            return frame
-        children: list[tuple[Literal["given"], int, Any] | tuple[Literal["weight"], float, Any]] = []
-        for child in node.children:
-            widget = self._build_node(child, frames)
-            kind, amount = child.size
-            children.append(("given", int(amount), widget) if kind == "given" else ("weight", amount, widget))
-        return ShrinkingPile(children) if node.direction == "rows" else urwid.Columns(children)
-
-    def _broken(self, type_name: str, title: str, error: str) -> PanelFrame:
-        return PanelFrame(
-            None,
-            type_name=type_name,
-            title=title,
-            border=self.theme.border,
-            on_focus=self._focus_frame,
-            error=error,
-        )
-
-    def _build_frame(self, spec: PanelSpec) -> PanelFrame:
-        border = self.theme.border
-        if spec.type in self.parts.unavailable:
-            reason = self.parts.unavailable[spec.type]
-            return self._broken(
-                spec.type, spec.title or spec.type, f"panel {spec.type!r} is unavailable: {reason}"
-            )
-        owner, panel_type = self.parts.panel_types[spec.type]
-        title = spec.title or panel_type.title or spec.type
-        problem = self.parts.problems.get(owner)
-        if problem:
-            return self._broken(spec.type, title, f"plugin {owner!r} {problem}")
-        options = self.parts.panel_options[spec.path]
-        ctx = PanelContext(type=spec.type, options=options, title=title, deck=self.contexts[owner])
-        try:
-            panel: Panel | None = contained(panel_type.factory, ctx)
-            error = None
-        except Exception as exc:
-            log.exception("building panel %s failed", spec.type)
-            panel, error = None, f"{type(exc).__name__}: {exc}"
-        frame = PanelFrame(
-            panel,
-            type_name=spec.type,
-            title=title,
-            border=border,
-            on_focus=self._focus_frame,
-            error=error,
-        )
-        for source in getattr(panel, "sources", ()) or ():
-            if source not in self.scheduler:
-                frame.error = f"panel {spec.type!r} wants source {source!r}, which no plugin provides"
-            self._subscribers.setdefault(source, []).append(frame)
-        return frame
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -448,9 +370,10 @@ class Deck:
             if not (frame := screen.frames[(screen.focus + offset * step) % count]).hidden
         ]
         if shown:
-            self._focus_frame(shown[0])
+            self.focus_frame(shown[0])
 
-    def _focus_frame(self, frame: PanelFrame) -> None:
+    def focus_frame(self, frame: PanelFrame) -> None:
+        """Focus `frame` (clicked, or moved to) and show its screen."""
         for index, screen in enumerate(self.screens):
             if frame in screen.frames:
                 for other in screen.frames:
@@ -479,6 +402,6 @@ class Deck:
         for screen in self.screens:
             for frame in screen.frames:
                 if frame.panel is panel:
-                    self._focus_frame(frame)
+                    self.focus_frame(frame)
                     return True
         return False
