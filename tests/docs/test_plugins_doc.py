@@ -42,7 +42,7 @@ def test_every_block_of_the_guide_runs_in_order(deck_venv: Venv, tmp_path: Path)
             done = deck_venv.run([deck_venv.bin("python"), "-c", block.text], cwd=project, check=False)
             assert done.returncode == 0, f"{block.where}: the snippet failed\n{done.stderr}"
             ran["python"] += 1
-        else:
+        elif block.lang != "text":  # text: a screen captured where CI cannot run it (a GPU machine)
             raise AssertionError(f"{block.where}: a {block.lang!r} block that is neither a file nor run")
     assert ran["file"] >= 9 and ran["console"] >= 5 and ran["python"] >= 2, ran
 
