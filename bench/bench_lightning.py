@@ -31,9 +31,9 @@ import httpx
 import psutil
 
 from deck.plugins.lightning_rollouts.client import API_PREFIX, LightningClient
-from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT, server_params
 from deck.plugins.lightning_rollouts.model import MODES, parse_items, parse_rollout
-from deck.plugins.lightning_rollouts.table import COLUMNS, RolloutIndex, RolloutQuery
+from deck.plugins.lightning_rollouts.model_query import COLUMNS, RolloutIndex, RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import CLIENT_SIDE_LIMIT, server_params
 
 BUDGET_FIRST_RENDER = 2.0
 BUDGET_KEY = 0.050
@@ -214,7 +214,7 @@ def deck_layout(url: str, client_side_limit: int) -> Path:
     """The shipped lightning layout pointed at `url`, in a temporary file."""
     import yaml
 
-    from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT as _default
+    from deck.plugins.lightning_rollouts.source_loading import CLIENT_SIDE_LIMIT as _default
 
     shipped = Path(__file__).resolve().parents[1] / "layouts" / "lightning.yaml"
     layout = yaml.safe_load(shipped.read_text())

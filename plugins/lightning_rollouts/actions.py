@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deck import Action
-from deck.plugins.lightning_rollouts.action_support import (
+from deck.plugins.lightning_rollouts.actions_common import (
     GATEWAY_PANEL,
     RESOURCES_PANEL,
     ROLLOUTS_PANEL,
@@ -11,8 +11,7 @@ from deck.plugins.lightning_rollouts.action_support import (
     SETTINGS_PANEL,
     TRACE_PANELS,
 )
-from deck.plugins.lightning_rollouts.actions_v1 import delete_action, follow_action, gateway_action
-from deck.plugins.lightning_rollouts.rollout_actions import (
+from deck.plugins.lightning_rollouts.actions_rollouts import (
     cancel_action,
     choose_mode,
     choose_page_size,
@@ -26,18 +25,19 @@ from deck.plugins.lightning_rollouts.rollout_actions import (
     reveal_secret,
     show_json,
 )
-from deck.plugins.lightning_rollouts.settings_actions import (
+from deck.plugins.lightning_rollouts.actions_settings import (
     auto_refresh_action,
     edit_setting_action,
     theme_action,
     url_action,
 )
-from deck.plugins.lightning_rollouts.source import LightningConnection
-from deck.plugins.lightning_rollouts.trace_actions import (
+from deck.plugins.lightning_rollouts.actions_traces import (
     pick_attempt_action,
     pick_rollout_action,
     traces_action,
 )
+from deck.plugins.lightning_rollouts.actions_v1 import delete_action, follow_action, gateway_action
+from deck.plugins.lightning_rollouts.source import LightningConnection
 
 __all__ = ["lightning_actions"]
 

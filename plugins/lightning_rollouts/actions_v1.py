@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import Handler, blocking
+from deck.plugins.lightning_rollouts.actions_common import Handler, blocking
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
-from deck.plugins.lightning_rollouts.display import input_preview
+from deck.plugins.lightning_rollouts.model_display import input_preview
 from deck.plugins.lightning_rollouts.model_v1 import TERMINAL_STATES
+from deck.plugins.lightning_rollouts.panels_rollouts import RolloutsPanel
 from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel, events_text
-from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
 from deck.plugins.lightning_rollouts.source import GATEWAY, ROLLOUTS, LightningConnection
 
 __all__ = ["delete_action", "fail_v1", "follow_action", "gateway_action", "show_events"]

@@ -18,8 +18,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from deck.plugins.lightning_rollouts.answers import decode, describe, kind, status_error
-from deck.plugins.lightning_rollouts.errors import (
+from deck.plugins.lightning_rollouts.client_answers import decode, describe, kind, status_error
+from deck.plugins.lightning_rollouts.client_errors import (
     BadResponseError,
     InvalidURLError,
     LightningError,

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from deck import Panel, PanelContext, Result
-from deck.plugins.lightning_rollouts.columns import (
+from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker, mask_secrets
+from deck.plugins.lightning_rollouts.model_display import format_duration, input_preview
+from deck.plugins.lightning_rollouts.panels_columns import (
     AdaptivePanel,
     Ranked,
     maybe,
@@ -18,10 +20,8 @@ from deck.plugins.lightning_rollouts.columns import (
     status_badge,
     when,
 )
-from deck.plugins.lightning_rollouts.display import format_duration, input_preview
-from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker, mask_secrets
-from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
-from deck.plugins.lightning_rollouts.settings import auto_refresh_text
+from deck.plugins.lightning_rollouts.panels_rollouts import RolloutsPanel
+from deck.plugins.lightning_rollouts.panels_traces import SpansPanel, WaterfallPanel
 from deck.plugins.lightning_rollouts.source import (
     HEALTH,
     RESOURCES,
@@ -34,7 +34,7 @@ from deck.plugins.lightning_rollouts.source import (
     Unsupported,
     WorkersSnapshot,
 )
-from deck.plugins.lightning_rollouts.traces_panels import SpansPanel, WaterfallPanel
+from deck.plugins.lightning_rollouts.source_settings import auto_refresh_text
 from deck.widgets import Cell, Column, KeyValue
 
 __all__ = [
@@ -45,12 +45,28 @@ __all__ = [
     "SettingsPanel",
     "SpansPanel",
     "WaterfallPanel",
+    "connection_markup",
     "describe_resource",
 ]
 
 WORKER_ROLES = {"busy": "good", "idle": "info", "unknown": "warn"}
 # What tells resources apart, shown before their other fields.
 _FIRST_FIELDS = ("model", "engine", "template", "endpoint")
+
+
+def connection_markup(result: Result[Any], refreshing: bool, now: float | None = None) -> Any:
+    """The header's Online / Offline / Refreshing (blinking, as the design asks)."""
+    if result.error is not None:
+        return [("bad", "● Offline")]
+    if refreshing:
+        bright = int(time.time() if now is None else now) % 2 == 0
+        return [("info" if bright else "muted", "◌ Refreshing")]
+    if not result.has_value:
+        return [("muted", "○ Connecting")]
+    if result.value is not None and not result.value.ok:
+        return [("warn", "● Unhealthy")]
+    backend = getattr(result.value, "backend", None)
+    return [("good", f"● Online {backend}" if backend else "● Online")]
 
 
 def _show_unsupported(table: Any, snapshot: Unsupported) -> None:

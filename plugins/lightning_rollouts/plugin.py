@@ -8,8 +8,6 @@ backend answers again after being offline; only the health check polls on its ow
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +16,6 @@ from deck import (
     Context,
     Option,
     PanelType,
-    Result,
     Source,
     StatusSegment,
     ThemeError,
@@ -27,7 +24,7 @@ from deck import (
 from deck.plugins.lightning_rollouts.actions import lightning_actions
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL
 from deck.plugins.lightning_rollouts.client_history import DEFAULT_RETENTION
-from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT
+from deck.plugins.lightning_rollouts.model_query import DEFAULT_PAGE_SIZE, PAGE_SIZES, RolloutQuery
 from deck.plugins.lightning_rollouts.panels import (
     ResourcesPanel,
     RolloutsPanel,
@@ -35,17 +32,10 @@ from deck.plugins.lightning_rollouts.panels import (
     SettingsPanel,
     SpansPanel,
     WaterfallPanel,
+    connection_markup,
 )
 from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel
-from deck.plugins.lightning_rollouts.settings import (
-    THEME_CHOICES,
-    Refresher,
-    chosen_url,
-    state_file,
-    theme_for,
-)
 from deck.plugins.lightning_rollouts.source import (
-    DATA_SOURCES,
     GATEWAY,
     HEALTH,
     RESOURCES,
@@ -55,27 +45,16 @@ from deck.plugins.lightning_rollouts.source import (
     WORKERS,
     LightningConnection,
 )
-from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES, RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import CLIENT_SIDE_LIMIT
+from deck.plugins.lightning_rollouts.source_settings import (
+    THEME_CHOICES,
+    chosen_url,
+    keep_fresh,
+    state_file,
+    theme_for,
+)
 
-__all__ = ["LightningPlugin", "connection_markup"]
-
-#: How often the plugin looks whether the data is due again (auto-refresh, reconnect).
-_WATCH_INTERVAL = 0.5
-
-
-def connection_markup(result: Result[Any], refreshing: bool, now: float | None = None) -> Any:
-    """The header's Online / Offline / Refreshing (blinking, as the design asks)."""
-    if result.error is not None:
-        return [("bad", "● Offline")]
-    if refreshing:
-        bright = int(time.time() if now is None else now) % 2 == 0
-        return [("info" if bright else "muted", "◌ Refreshing")]
-    if not result.has_value:
-        return [("muted", "○ Connecting")]
-    if result.value is not None and not result.value.ok:
-        return [("warn", "● Unhealthy")]
-    backend = getattr(result.value, "backend", None)
-    return [("good", f"● Online {backend}" if backend else "● Online")]
+__all__ = ["LightningPlugin"]
 
 
 class LightningPlugin:
@@ -83,7 +62,6 @@ class LightningPlugin:
 
     def __init__(self) -> None:
         self.session = LightningConnection()
-        self.history_interval = 1.0
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -129,7 +107,6 @@ class LightningPlugin:
         url, origin = chosen_url(str(config.get("url") or DEFAULT_BASE_URL), state_file())
         settings = self.session.configure({**config, "url": url})
         self.session.url_origin = origin
-        self.history_interval = max(0.5, float(config.get("history_interval") or 1.0))
         timeout, backoff = settings.fetch_timeout, 30.0
         session = self.session
 
@@ -245,28 +222,8 @@ class LightningPlugin:
                 ctx.use_theme(theme_for(self.session.theme))
             except ThemeError as exc:
                 ctx.notify(f"theme {self.session.theme}: {exc.message}", "warn")
-        ctx.spawn(self._keep_fresh(ctx), "lightning refresh")
+        ctx.spawn(keep_fresh(ctx, self.session), "lightning refresh")
 
     @hookimpl
     def deck_shutdown(self, ctx: Context) -> None:
         self.session.close()
-
-    async def _keep_fresh(self, ctx: Context) -> None:
-        """Fetch the data again on the auto-refresh cadence and when the backend comes back."""
-        refresher = Refresher(self.session)
-        followed = 0.0
-        while True:
-            await asyncio.sleep(_WATCH_INTERVAL)
-            health = ctx.result(HEALTH)
-            online = health.ok if health.has_value or health.error else None
-            now = time.monotonic()
-            reason = refresher.due(now, online)
-            if reason is not None:
-                ctx.log.info("refreshing the data: %s", reason)
-                for name in DATA_SOURCES:
-                    ctx.refresh(name)
-            elif online and self.session.backend() == "1.x" and now - followed >= self.history_interval:
-                # A 1.x trainer deletes finished rollouts within a second: read them before.
-                followed = now
-                ctx.refresh(ROLLOUTS)
-                ctx.refresh(GATEWAY)

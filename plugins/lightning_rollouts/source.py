@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, Backend, LightningClient, probe
+from deck.plugins.lightning_rollouts.client_errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.client_history import (
     DEFAULT_RETENTION,
     History,
@@ -26,13 +27,6 @@ from deck.plugins.lightning_rollouts.client_history import (
     history_path,
 )
 from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
-from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
-from deck.plugins.lightning_rollouts.loading import (
-    CLIENT_SIDE_LIMIT,
-    RolloutsView,
-    fetch_server_page,
-    load_rollouts,
-)
 from deck.plugins.lightning_rollouts.model import (
     Attempt,
     ResourceSnapshot,
@@ -41,9 +35,15 @@ from deck.plugins.lightning_rollouts.model import (
     Statistics,
     Worker,
 )
+from deck.plugins.lightning_rollouts.model_query import DEFAULT_PAGE_SIZE, RolloutQuery
+from deck.plugins.lightning_rollouts.model_spans import SpanNode, build_span_tree, flatten
 from deck.plugins.lightning_rollouts.model_v1 import Event, GatewayState, RolloutV1
-from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
-from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import (
+    CLIENT_SIDE_LIMIT,
+    RolloutsView,
+    fetch_server_page,
+    load_rollouts,
+)
 
 __all__ = [
     "DATA_SOURCES",
@@ -113,6 +113,8 @@ class LightningConfig:
     api_key: str | None = None
     history_dir: str | None = None
     history_retention: int = DEFAULT_RETENTION
+    #: Seconds between reads of a 1.x server (at least half a second).
+    history_interval: float = 1.0
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> LightningConfig:
@@ -121,6 +123,8 @@ class LightningConfig:
         values = {k: v for k, v in config.items() if k in known and v is not None}
         if "auto_refresh" in values:
             values["auto_refresh"] = auto_refresh_seconds(values["auto_refresh"])
+        if "history_interval" in values:
+            values["history_interval"] = max(0.5, float(values["history_interval"]))
         return cls(**values)
 
     @property

@@ -13,7 +13,7 @@ from deck_helpers import keys, loaded, rollouts, status_line, wait_until
 from fixture_store import FixtureStore
 from lightning_support import fixture_json
 
-from deck.plugins.lightning_rollouts.rollout_rows import RANKED
+from deck.plugins.lightning_rollouts.panels_rollout_rows import RANKED
 
 
 def test_server_down_at_start_then_up(fixture_store: FixtureStore, open_lightning) -> None:

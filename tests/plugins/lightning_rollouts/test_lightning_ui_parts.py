@@ -8,7 +8,7 @@ import pytest
 from lightning_support import fixture_json
 
 from deck import Result
-from deck.plugins.lightning_rollouts.columns import Ranked, fit_columns, millis_time, status_badge
+from deck.plugins.lightning_rollouts.actions_rollouts import json_of
 from deck.plugins.lightning_rollouts.model import (
     parse_items,
     parse_resources,
@@ -16,20 +16,19 @@ from deck.plugins.lightning_rollouts.model import (
     parse_span,
     parse_worker,
 )
-from deck.plugins.lightning_rollouts.panels import ResourceRow, describe_resource
-from deck.plugins.lightning_rollouts.plugin import connection_markup
-from deck.plugins.lightning_rollouts.rollout_actions import json_of
-from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow, describe_filters
-from deck.plugins.lightning_rollouts.settings import Refresher, system_theme, theme_for
+from deck.plugins.lightning_rollouts.model_query import RolloutQuery
+from deck.plugins.lightning_rollouts.model_spans import SpanNode, build_span_tree, flatten
+from deck.plugins.lightning_rollouts.panels import ResourceRow, connection_markup, describe_resource
+from deck.plugins.lightning_rollouts.panels_columns import Ranked, fit_columns, millis_time, status_badge
+from deck.plugins.lightning_rollouts.panels_rollout_rows import RolloutRow, describe_filters
+from deck.plugins.lightning_rollouts.panels_traces import span_duration, tree_prefixes
 from deck.plugins.lightning_rollouts.source import (
     Health,
     LightningConfig,
     LightningConnection,
     auto_refresh_seconds,
 )
-from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
-from deck.plugins.lightning_rollouts.table import RolloutQuery
-from deck.plugins.lightning_rollouts.traces_panels import span_duration, tree_prefixes
+from deck.plugins.lightning_rollouts.source_settings import Refresher, system_theme, theme_for
 from deck.widgets import Column
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
+from deck.plugins.lightning_rollouts.client_errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.panels import SettingsPanel
 
 __all__ = [

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import urwid
 
 from deck import PanelContext, TablePanel
-from deck.plugins.lightning_rollouts.display import (
+from deck.plugins.lightning_rollouts.model_display import (
     NOT_AVAILABLE,
     format_duration,
     format_local_time,

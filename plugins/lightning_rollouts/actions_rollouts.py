@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import (
+from deck.plugins.lightning_rollouts.actions_common import (
     ROLLOUTS_PANEL,
     SETTINGS_PANEL,
     Handler,
@@ -19,12 +19,6 @@ from deck.plugins.lightning_rollouts.action_support import (
 )
 from deck.plugins.lightning_rollouts.actions_v1 import fail_v1, show_events
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
-from deck.plugins.lightning_rollouts.display import (
-    CANCELLABLE_STATUSES,
-    REQUEUEABLE_STATUSES,
-    input_preview,
-    status_text,
-)
 from deck.plugins.lightning_rollouts.model import (
     MODES,
     ROLLOUT_STATUSES,
@@ -35,11 +29,17 @@ from deck.plugins.lightning_rollouts.model import (
     secret_paths,
     to_json,
 )
+from deck.plugins.lightning_rollouts.model_display import (
+    CANCELLABLE_STATUSES,
+    REQUEUEABLE_STATUSES,
+    input_preview,
+    status_text,
+)
+from deck.plugins.lightning_rollouts.model_query import PAGE_SIZES
 from deck.plugins.lightning_rollouts.panels import ResourceRow, SettingsPanel
-from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
-from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
+from deck.plugins.lightning_rollouts.panels_rollout_rows import SORT_COLUMNS, RolloutRow
+from deck.plugins.lightning_rollouts.panels_rollouts import RolloutsPanel
 from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningConnection
-from deck.plugins.lightning_rollouts.table import PAGE_SIZES
 
 __all__ = [
     "cancel_action",

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from deck import Panel, PanelContext, Result
-from deck.plugins.lightning_rollouts.columns import (
+from deck.plugins.lightning_rollouts.model import Span, mask_secrets
+from deck.plugins.lightning_rollouts.model_display import input_preview
+from deck.plugins.lightning_rollouts.model_spans import SpanNode, waterfall
+from deck.plugins.lightning_rollouts.panels_columns import (
     AdaptivePanel,
     Ranked,
     duration_cell,
@@ -15,8 +18,6 @@ from deck.plugins.lightning_rollouts.columns import (
     retitled,
     status_badge,
 )
-from deck.plugins.lightning_rollouts.display import input_preview
-from deck.plugins.lightning_rollouts.model import Span, mask_secrets
 from deck.plugins.lightning_rollouts.source import (
     SPANS,
     LightningConnection,
@@ -24,7 +25,6 @@ from deck.plugins.lightning_rollouts.source import (
     TraceTarget,
     Unsupported,
 )
-from deck.plugins.lightning_rollouts.spans import SpanNode, waterfall
 from deck.widgets import Cell, Column, Table, icons
 
 __all__ = ["SpansPanel", "WaterfallPanel", "WaterfallRow", "describe_target", "tree_prefixes"]

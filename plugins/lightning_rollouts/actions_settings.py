@@ -6,10 +6,11 @@ from collections.abc import Awaitable
 from typing import Any
 
 from deck import ActionContext, ActionError, ThemeError
-from deck.plugins.lightning_rollouts.action_support import Handler, redraw_settings
+from deck.plugins.lightning_rollouts.actions_common import Handler, redraw_settings
 from deck.plugins.lightning_rollouts.client import normalize_base_url, probe
-from deck.plugins.lightning_rollouts.errors import InvalidURLError, LightningError
-from deck.plugins.lightning_rollouts.settings import (
+from deck.plugins.lightning_rollouts.client_errors import InvalidURLError, LightningError
+from deck.plugins.lightning_rollouts.source import LightningConnection
+from deck.plugins.lightning_rollouts.source_settings import (
     AUTO_REFRESH_CHOICES,
     THEME_CHOICES,
     auto_refresh_text,
@@ -17,7 +18,6 @@ from deck.plugins.lightning_rollouts.settings import (
     state_file,
     theme_for,
 )
-from deck.plugins.lightning_rollouts.source import LightningConnection
 
 __all__ = ["auto_refresh_action", "edit_setting_action", "theme_action", "url_action"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import (
+from deck.plugins.lightning_rollouts.actions_common import (
     SPANS_PANEL,
     WATERFALL_PANEL,
     Handler,
@@ -11,9 +11,9 @@ from deck.plugins.lightning_rollouts.action_support import (
 )
 from deck.plugins.lightning_rollouts.actions_v1 import show_events
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
-from deck.plugins.lightning_rollouts.display import input_preview, status_text
 from deck.plugins.lightning_rollouts.model import Rollout, Worker
-from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
+from deck.plugins.lightning_rollouts.model_display import input_preview, status_text
+from deck.plugins.lightning_rollouts.panels_rollout_rows import RolloutRow
 from deck.plugins.lightning_rollouts.source import SPANS, LightningConnection, TraceTarget
 
 __all__ = ["pick_attempt_action", "pick_rollout_action", "show_trace", "traces_action"]
