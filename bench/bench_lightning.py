@@ -259,7 +259,7 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
         for name in before:
             harness.press(name)
         harness.run(0.05)
-        if press == "]":  # an operator reads a page for a moment: time to fetch the next ahead
+        if press == ">":  # an operator reads a page for a moment: time to fetch the next ahead
             ahead = dataclasses.replace(panel.query, page=panel.query.page + 1)
             harness.wait_until(lambda: panel.session.cached_page(ahead) is not None, timeout=10)
 
@@ -280,11 +280,11 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
     keys = [
         ("scroll (j)", (), "j", lambda: panel.table.cursor == 1),
         ("page down (PgDn)", (), "page down", lambda: panel.table.cursor > 1),
-        ("next page (], fetched ahead)", (), "]", lambda: query().page == 1),
-        ("previous page ([)", (), "[", lambda: query().page == 0),
+        ("next page (>, fetched ahead)", (), ">", lambda: query().page == 1),
+        ("previous page (<)", (), "<", lambda: query().page == 0),
         ("sort by rollout (s, 1)", ("s",), "1", lambda: query().sort == "rollout"),
         ("invert the sort (s, 1 again)", ("s",), "1", lambda: query().descending),
-        ("next column (>)", (), ">", lambda: query().sort != "rollout"),
+        ("invert again (I)", (), "I", lambda: not query().descending),
         ("filter failed (f, 5)", ("f",), "5", lambda: query().statuses == {"failed"}),
         ("all statuses (f, 1)", ("f",), "1", lambda: not query().statuses),
         ("search id (/, a)", ("/",), "a", lambda: query().search == "a"),
@@ -418,7 +418,7 @@ def bench_history(count: int) -> None:
             ("scroll (j)", ("j",)),
             ("end (G)", ("end",)),
             ("home", ("home",)),
-            ("sort by the next column (>)", (">",)),
+            ("sort by another column (s, 2)", ("s", "2")),
             ("invert (I)", ("I",)),
             ("filter (/ f a i l)", ("/", "f", "a", "i", "l")),
             ("clear (esc)", ("esc",)),

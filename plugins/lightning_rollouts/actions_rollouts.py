@@ -132,7 +132,7 @@ def _store_table(ctx: ActionContext) -> RolloutsPanel:
     """The rollout table of a LightningStore (0.3.0): pages, server sorts and filters are its."""
     panel = _rollouts(ctx)
     if panel.backend == "1.x":
-        raise ActionError("a 1.x server's history is one list: < > I sort it, / filters it")
+        raise ActionError("a 1.x server's history is one list: s sorts it, I inverts, / filters it")
     return panel
 
 
@@ -165,7 +165,9 @@ async def choose_page_size(ctx: ActionContext) -> str | None:
 
 async def choose_sort(ctx: ActionContext) -> str | None:
     """Pick the column every rollout is ordered by; picking the current one inverts it (as I)."""
-    panel = _store_table(ctx)
+    panel = _rollouts(ctx)
+    if panel.backend == "1.x":
+        return await _choose_history_sort(ctx, panel)
     current = panel.query.sort
     options = [
         (f"{title}{'  ✓ (again: invert)' if key == current else ''}", key)
@@ -176,6 +178,23 @@ async def choose_sort(ctx: ActionContext) -> str | None:
         return None
     panel.sort(sort, not panel.query.descending if sort == current else None)
     return _sort_text(panel)
+
+
+async def _choose_history_sort(ctx: ActionContext, panel: RolloutsPanel) -> str | None:
+    """The same pick over a 1.x history, which is sorted here, column by column on show."""
+    table = panel.history.table
+    current = table.sort
+    titles = [column.title for column in table.columns if column.sortable]
+    options = [
+        (f"{title}{'  ✓ (again: invert)' if current and current[0] == title else ''}", title)
+        for title in titles
+    ]
+    title = await ctx.choose("Sort the history by", options)
+    if title is None:
+        return None
+    descending = not current[1] if current and current[0] == title else False
+    table.sort_by(title, descending)
+    return f"sorted by {title}, {'descending' if descending else 'ascending'}"
 
 
 def _sort_text(panel: RolloutsPanel) -> str:
