@@ -261,7 +261,7 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
         harness.run(0.05)
         if press == ">":  # an operator reads a page for a moment: time to fetch the next ahead
             ahead = dataclasses.replace(panel.query, page=panel.query.page + 1)
-            harness.wait_until(lambda: panel.session.cached_page(ahead) is not None, timeout=10)
+            harness.wait_until(lambda: panel.connection.cached_page(ahead) is not None, timeout=10)
 
         async def on_the_loop() -> None:  # as a terminal delivers keys: actions may spawn tasks
             harness.shell.keypress(DECK_SIZE, press)

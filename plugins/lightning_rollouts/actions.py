@@ -42,21 +42,21 @@ from deck.plugins.lightning_rollouts.source import LightningConnection
 __all__ = ["lightning_actions"]
 
 
-def lightning_actions(session: LightningConnection) -> list[Action]:
-    """Every action of the plugin, bound to the session it acts through."""
+def lightning_actions(connection: LightningConnection) -> list[Action]:
+    """Every action of the plugin, bound to the connection it acts through."""
     rollouts = ROLLOUTS_PANEL
     viewers = (ROLLOUTS_PANEL, *TRACE_PANELS, RUNNERS_PANEL)
     settings = {
-        "url": url_action(session),
-        "auto_refresh": auto_refresh_action(session),
-        "theme": theme_action(session),
+        "url": url_action(connection),
+        "auto_refresh": auto_refresh_action(connection),
+        "theme": theme_action(connection),
         "page_size": choose_page_size,
     }
     return [
         Action(
             "lightning.open",
             "Open",
-            open_action(session),
+            open_action(connection),
             keys=("enter",),
             scope=viewers,
             description="a retried rollout opens into its attempts; other rows show their JSON",
@@ -64,7 +64,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.traces",
             "Traces",
-            traces_action(session),
+            traces_action(connection),
             keys=("t",),
             scope=(ROLLOUTS_PANEL, RUNNERS_PANEL),
             description="the selected rollout's spans",
@@ -77,7 +77,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.cancel",
             "Cancel",
-            cancel_action(session),
+            cancel_action(connection),
             keys=("c",),
             scope=rollouts,
             mutating=True,
@@ -87,7 +87,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.requeue",
             "Requeue",
-            requeue_action(session),
+            requeue_action(connection),
             keys=("R",),
             scope=rollouts,
             mutating=True,
@@ -105,7 +105,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.delete",
             "Delete",
-            delete_action(session),
+            delete_action(connection),
             keys=("D",),
             scope=rollouts,
             mutating=True,
@@ -115,7 +115,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.export",
             "Export JSONL",
-            export_action(session),
+            export_action(connection),
             keys=("e",),
             scope=rollouts,
             mutating=True,
@@ -125,7 +125,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.gateway",
             "Pause/resume gateway",
-            gateway_action(session),
+            gateway_action(connection),
             keys=("g",),
             scope=GATEWAY_PANEL,
             mutating=True,
@@ -142,14 +142,14 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.pick_rollout",
             "Pick rollout",
-            pick_rollout_action(session),
+            pick_rollout_action(connection),
             keys=("o",),
             scope=TRACE_PANELS,
         ),
         Action(
             "lightning.pick_attempt",
             "Pick attempt",
-            pick_attempt_action(session),
+            pick_attempt_action(connection),
             keys=("a",),
             scope=TRACE_PANELS,
         ),

@@ -100,7 +100,7 @@ async def reveal_secret(ctx: ActionContext) -> str | None:
     return None
 
 
-def open_action(session: LightningConnection) -> Handler:
+def open_action(connection: LightningConnection) -> Handler:
     async def open_row(ctx: ActionContext) -> None:
         """Enter: a retried rollout opens into its attempts, a 1.x rollout shows its events;
         any other row shows its JSON."""
@@ -109,7 +109,7 @@ def open_action(session: LightningConnection) -> Handler:
             panel.table.toggle()
             return
         if isinstance(row, HistoryRow):
-            await show_events(ctx, session, row)
+            await show_events(ctx, connection, row)
             return
         show_json(ctx)
 
@@ -250,14 +250,14 @@ def clear_filters(ctx: ActionContext) -> str:
 
 
 async def _selected_rollout(
-    ctx: ActionContext, session: LightningConnection, allowed: frozenset[str], verb: str, joiner: str
+    ctx: ActionContext, connection: LightningConnection, allowed: frozenset[str], verb: str, joiner: str
 ) -> Rollout:
     """The selected rollout as the store has it now, refused unless its status allows `verb`."""
     row = ctx.selection
     if not isinstance(row, RolloutRow):
         raise ActionError("select a rollout first")
     rollout_id = row.rollout.rollout_id
-    rollout = await blocking(ctx, session.rollout, rollout_id, missing=_gone(rollout_id))
+    rollout = await blocking(ctx, connection.rollout, rollout_id, missing=_gone(rollout_id))
     if rollout.status not in allowed:
         raise ActionError(
             f"{rollout_id} is {rollout.status}: only {joiner.join(sorted(allowed))} rollouts can be {verb}"
@@ -301,26 +301,28 @@ def _gone(rollout_id: str) -> str:
     return f"rollout {rollout_id} no longer exists"
 
 
-def cancel_action(session: LightningConnection) -> Handler:
+def cancel_action(connection: LightningConnection) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
         if isinstance(ctx.selection, HistoryRow):
-            return await fail_v1(ctx, session)
-        rollout = await _selected_rollout(ctx, session, CANCELLABLE_STATUSES, "cancelled", ", ")
+            return await fail_v1(ctx, connection)
+        rollout = await _selected_rollout(ctx, connection, CANCELLABLE_STATUSES, "cancelled", ", ")
         consequence = "The store marks it cancelled; a runner already working on it is not interrupted."
-        return await _confirm_and_apply(ctx, rollout, "cancel", consequence, session.cancel, destructive=True)
+        return await _confirm_and_apply(
+            ctx, rollout, "cancel", consequence, connection.cancel, destructive=True
+        )
 
     return cancel
 
 
-def requeue_action(session: LightningConnection) -> Handler:
+def requeue_action(connection: LightningConnection) -> Handler:
     async def requeue(ctx: ActionContext) -> str | None:
         """Put a failed or cancelled rollout back in the queue, after asking."""
-        rollout = await _selected_rollout(ctx, session, REQUEUEABLE_STATUSES, "requeued", " or ")
+        rollout = await _selected_rollout(ctx, connection, REQUEUEABLE_STATUSES, "requeued", " or ")
         attempts = rollout.attempt.sequence_id if rollout.attempt and rollout.attempt.sequence_id else 0
         consequence = f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
         return await _confirm_and_apply(
-            ctx, rollout, "requeue", consequence, session.requeue, destructive=False
+            ctx, rollout, "requeue", consequence, connection.requeue, destructive=False
         )
 
     return requeue
@@ -329,11 +331,11 @@ def requeue_action(session: LightningConnection) -> Handler:
 # ---- export ---------------------------------------------------------------------------------------
 
 
-def _export_lines(session: LightningConnection, panel: RolloutsPanel) -> list[str]:
+def _export_lines(connection: LightningConnection, panel: RolloutsPanel) -> list[str]:
     """One JSON line per rollout on show (1.x: with the events the history holds), masked."""
     lines = []
     if panel.backend == "1.x":
-        history = session.history()
+        history = connection.history()
         for row in panel.history.table.visible_rows:
             events = [to_json(e) for e in history.events(row.rollout_id)]
             record = {"rollout": json.loads(row.doc), "deleted": row.deleted_at is not None, "events": events}
@@ -347,7 +349,7 @@ def _export_lines(session: LightningConnection, panel: RolloutsPanel) -> list[st
     return lines
 
 
-def export_action(session: LightningConnection) -> Handler:
+def export_action(connection: LightningConnection) -> Handler:
     async def export(ctx: ActionContext) -> str | None:
         """Write the rollouts on show (as filtered; 1.x: with their events) to a JSONL file,
         secrets masked. An existing file is never overwritten."""
@@ -357,7 +359,7 @@ def export_action(session: LightningConnection) -> Handler:
         if not path_text:
             return None
         path = Path(path_text).expanduser()
-        lines = _export_lines(session, panel)
+        lines = _export_lines(connection, panel)
         if not lines:
             raise ActionError("no rollouts on show to export")
 

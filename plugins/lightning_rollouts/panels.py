@@ -130,7 +130,7 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
 
     sources = (RESOURCES,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(
             ctx,
             resource_columns(),
@@ -139,7 +139,7 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
             expandable=lambda row: row.name is None and bool(row.snapshot.resources),
             empty="no resource snapshots yet",
         )
-        self.session = session
+        self.connection = connection
         self.latest_id: str | None = None
 
     def update(self, result: Result[ResourcesSnapshot | Unsupported]) -> None:
@@ -147,7 +147,7 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
         if isinstance(snapshot, Unsupported):
             _show_unsupported(self.table, snapshot)
             return
-        if snapshot is None or snapshot.url != self.session.url:
+        if snapshot is None or snapshot.url != self.connection.url:
             self.table.update(())
             return
         self.latest_id = snapshot.latest_id
@@ -233,9 +233,9 @@ class RunnersPanel(AdaptivePanel[Worker]):
 
     sources = (WORKERS,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx, RUNNER_COLUMNS, lambda w: w.worker_id, empty="no runners have connected yet")
-        self.session = session
+        self.connection = connection
         self.table.sort_by("Worker")
         ctx.deck.spawn(redraw_every_second(self.table), "lightning runners clock")
 
@@ -244,7 +244,7 @@ class RunnersPanel(AdaptivePanel[Worker]):
         if isinstance(snapshot, Unsupported):
             _show_unsupported(self.table, snapshot)
             return
-        if snapshot is None or snapshot.url != self.session.url:
+        if snapshot is None or snapshot.url != self.connection.url:
             self.table.update(())
             return
         self.table.update(snapshot.workers)
@@ -273,9 +273,9 @@ class SettingsPanel(Panel):
 
     sources = (HEALTH, STATISTICS)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.connection = connection
         self.view = KeyValue()
         self.view.show_cursor = True
         self.widget = self.view
@@ -303,7 +303,7 @@ class SettingsPanel(Panel):
 
     def redraw(self) -> None:
         """Show the settings as they are now."""
-        session = self.session
+        connection = self.connection
         rows: list[tuple[str | None, Cell, str | None]] = [
             (
                 None,
@@ -312,18 +312,18 @@ class SettingsPanel(Panel):
             ),
             (
                 "Backend URL",
-                [*_with_key(session.url, "u"), ("muted", f"   from {session.url_origin}")],
+                [*_with_key(connection.url, "u"), ("muted", f"   from {connection.url_origin}")],
                 "url",
             ),
             ("Status", self._connection(), None),
             ("Data age", self._data_age(), None),
             (None, "Display", None),
-            ("Auto-refresh", _with_key(auto_refresh_text(session.auto_refresh), "a"), "auto_refresh"),
-            ("Theme", _with_key(session.theme or "as the layout sets it", "T"), "theme"),
+            ("Auto-refresh", _with_key(auto_refresh_text(connection.auto_refresh), "a"), "auto_refresh"),
+            ("Theme", _with_key(connection.theme or "as the layout sets it", "T"), "theme"),
             ("Page size", _with_key(f"{self.page_size} rollouts", "P"), "page_size"),
             (
                 "Paging",
-                f"whole list here up to {session.config.client_side_limit:,} rollouts; server pages above",
+                f"whole list here up to {connection.config.client_side_limit:,} rollouts; server pages above",
                 None,
             ),
         ]
@@ -355,9 +355,9 @@ class SettingsPanel(Panel):
 
     def _store_rows(self) -> list[tuple[str | None, Cell, str | None]]:
         store = self.store
-        if isinstance(store, Unsupported) and store.url == self.session.url:
+        if isinstance(store, Unsupported) and store.url == self.connection.url:
             return [(None, "Store", None), ("Counters", [("muted", store.message)], None)]
-        if not isinstance(store, StoreSnapshot) or store.url != self.session.url:
+        if not isinstance(store, StoreSnapshot) or store.url != self.connection.url:
             return [(None, "Store", None), ("Counters", [("muted", "not read yet (r reads them)")], None)]
         stats = store.statistics
         rows: list[tuple[str | None, Cell, str | None]] = [(None, "Store", None)]

@@ -79,9 +79,9 @@ class RolloutsPanel(Panel):
 
     sources = (ROLLOUTS,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.connection = connection
         self.table = RolloutTable(
             self._sort_asked,
             children=self._attempt_rows,
@@ -110,16 +110,16 @@ class RolloutsPanel(Panel):
         self.stale = result.stale
         self.frozen_at = result.fetched_at if result.stale else None
         if isinstance(snapshot, HistorySnapshot):
-            if snapshot.url == self.session.url:
+            if snapshot.url == self.connection.url:
                 self.backend, self.widget = "1.x", self.history.table
                 self.history.show(snapshot.summary, self.frozen_at)
             return
         if snapshot is None:
             return
         self.backend, self.widget = "0.3.0", self.table
-        if snapshot.url != self.session.url:  # from the backend used before a URL change
+        if snapshot.url != self.connection.url:  # from the backend used before a URL change
             self.snapshot, self.page = None, None
-            self.table.empty = f"waiting for {self.session.url}…"
+            self.table.empty = f"waiting for {self.connection.url}…"
             self.table.update(())
             return
         if snapshot.view.index is None and snapshot.query != self.query and result.error is None:
@@ -169,7 +169,7 @@ class RolloutsPanel(Panel):
 
     def _attempt_rows(self, row: RolloutRow) -> Any:
         async def load() -> list[RolloutRow]:
-            attempts = await self.ctx.deck.run_blocking(self.session.attempts, row.rollout.rollout_id)
+            attempts = await self.ctx.deck.run_blocking(self.connection.attempts, row.rollout.rollout_id)
             frozen = self.frozen_at
             return [RolloutRow(row.rollout, attempt, nested=True, frozen_at=frozen) for attempt in attempts]
 
@@ -203,7 +203,7 @@ class RolloutsPanel(Panel):
 
     def refusal(self, what: str) -> str:
         """Why `what` (a sort or filter the server cannot do) is not offered right now."""
-        limit = self.session.config.client_side_limit
+        limit = self.connection.config.client_side_limit
         return f"over {limit:,} rollouts the server pages the list and cannot {what}"
 
     def sort(self, sort: str, descending: bool | None = None) -> None:

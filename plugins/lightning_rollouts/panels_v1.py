@@ -151,9 +151,9 @@ class GatewayPanel(Panel):
 
     sources = (GATEWAY,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.connection = connection
         self.view = KeyValue()
         self.widget = self.view
         self.state: GatewaySnapshot | None = None

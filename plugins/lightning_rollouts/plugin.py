@@ -61,7 +61,7 @@ class LightningPlugin:
     """Rollouts, attempts, resources, traces and runners of an Agent-lightning LightningStore."""
 
     def __init__(self) -> None:
-        self.session = LightningConnection()
+        self.connection = LightningConnection()
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -105,10 +105,10 @@ class LightningPlugin:
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
         url, origin = chosen_url(str(config.get("url") or DEFAULT_BASE_URL), state_file())
-        settings = self.session.configure({**config, "url": url})
-        self.session.url_origin = origin
+        settings = self.connection.configure({**config, "url": url})
+        self.connection.url_origin = origin
         timeout, backoff = settings.fetch_timeout, 30.0
-        session = self.session
+        connection = self.connection
 
         def data(name: str, fetch: Any, description: str) -> Source[Any]:
             return Source(
@@ -118,7 +118,7 @@ class LightningPlugin:
         return [
             Source(
                 HEALTH,
-                session.fetch_health,
+                connection.fetch_health,
                 interval=settings.health_interval,
                 timeout=settings.connect_timeout + settings.timeout + 2,
                 max_backoff=settings.health_interval,
@@ -126,7 +126,7 @@ class LightningPlugin:
             ),
             Source(
                 ROLLOUTS,
-                session.fetch_rollouts,
+                connection.fetch_rollouts,
                 interval=None,
                 timeout=timeout,
                 max_backoff=backoff,
@@ -135,68 +135,68 @@ class LightningPlugin:
             ),
             Source(
                 SPANS,
-                session.fetch_spans,
+                connection.fetch_spans,
                 interval=None,
                 timeout=timeout,
                 max_backoff=backoff,
                 description="the picked rollout's attempts and spans",
                 params={"rollout_id": None, "attempt_id": None},
             ),
-            data(RESOURCES, session.fetch_resources, "resource snapshots and the latest one"),
-            data(WORKERS, session.fetch_workers, "the runners"),
-            data(STATISTICS, session.fetch_statistics, "the store's counters"),
-            data(GATEWAY, session.fetch_gateway, "1.x: the LLM proxy's pause state and calls in flight"),
+            data(RESOURCES, connection.fetch_resources, "resource snapshots and the latest one"),
+            data(WORKERS, connection.fetch_workers, "the runners"),
+            data(STATISTICS, connection.fetch_statistics, "the store's counters"),
+            data(GATEWAY, connection.fetch_gateway, "1.x: the LLM proxy's pause state and calls in flight"),
         ]
 
     @hookimpl
     def deck_panels(self) -> list[PanelType]:
-        session = self.session
+        connection = self.connection
         return [
             PanelType(
                 "lightning.rollouts",
-                lambda ctx: RolloutsPanel(ctx, session),
+                lambda ctx: RolloutsPanel(ctx, connection),
                 {},
                 "every rollout, paged, sorted and filtered; retried ones open into their attempts",
                 "Rollouts",
             ),
             PanelType(
                 "lightning.resources",
-                lambda ctx: ResourcesPanel(ctx, session),
+                lambda ctx: ResourcesPanel(ctx, connection),
                 {},
                 "resource snapshots (latest marked), each opening into its resources",
                 "Resources",
             ),
             PanelType(
                 "lightning.spans",
-                lambda ctx: SpansPanel(ctx, session),
+                lambda ctx: SpansPanel(ctx, connection),
                 {},
                 "the picked rollout's spans (o picks a rollout, a an attempt)",
                 "Spans",
             ),
             PanelType(
                 "lightning.waterfall",
-                lambda ctx: WaterfallPanel(ctx, session),
+                lambda ctx: WaterfallPanel(ctx, connection),
                 {},
                 "the span tree with a waterfall of durations",
                 "Span tree",
             ),
             PanelType(
                 "lightning.runners",
-                lambda ctx: RunnersPanel(ctx, session),
+                lambda ctx: RunnersPanel(ctx, connection),
                 {},
                 "every runner: status, current rollout, heartbeat and activity",
                 "Runners",
             ),
             PanelType(
                 "lightning.gateway",
-                lambda ctx: GatewayPanel(ctx, session),
+                lambda ctx: GatewayPanel(ctx, connection),
                 {},
                 "1.x: the LLM proxy (paused or not, why, calls in flight); g pauses or resumes it",
                 "Gateway",
             ),
             PanelType(
                 "lightning.settings",
-                lambda ctx: SettingsPanel(ctx, session),
+                lambda ctx: SettingsPanel(ctx, connection),
                 {},
                 "auto-refresh, backend URL, theme, page size, and the store's counters",
                 "Settings",
@@ -205,25 +205,25 @@ class LightningPlugin:
 
     @hookimpl
     def deck_actions(self) -> list[Action]:
-        return lightning_actions(self.session)
+        return lightning_actions(self.connection)
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
         return [
             StatusSegment(
-                "lightning.connection", HEALTH, lambda result: connection_markup(result, self.session.busy)
+                "lightning.connection", HEALTH, lambda result: connection_markup(result, self.connection.busy)
             )
         ]
 
     @hookimpl
     def deck_startup(self, ctx: Context) -> None:
-        if self.session.theme is not None:
+        if self.connection.theme is not None:
             try:
-                ctx.use_theme(theme_for(self.session.theme))
+                ctx.use_theme(theme_for(self.connection.theme))
             except ThemeError as exc:
-                ctx.notify(f"theme {self.session.theme}: {exc.message}", "warn")
-        ctx.spawn(keep_fresh(ctx, self.session), "lightning refresh")
+                ctx.notify(f"theme {self.connection.theme}: {exc.message}", "warn")
+        ctx.spawn(keep_fresh(ctx, self.connection), "lightning refresh")
 
     @hookimpl
     def deck_shutdown(self, ctx: Context) -> None:
-        self.session.close()
+        self.connection.close()

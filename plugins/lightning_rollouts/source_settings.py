@@ -103,9 +103,9 @@ class Refresher:
     """Decides when the data sources are fetched again: on the auto-refresh cadence, and as
     soon as the backend answers again after being offline."""
 
-    def __init__(self, session: LightningConnection) -> None:
-        self.session = session
-        self._cadence: int | None = session.auto_refresh
+    def __init__(self, connection: LightningConnection) -> None:
+        self.connection = connection
+        self._cadence: int | None = connection.auto_refresh
         self._last: float | None = None
         self._online: bool | None = None
 
@@ -116,7 +116,7 @@ class Refresher:
         went_away = online is False and self._online is True
         if online is not None:
             self._online = online
-        cadence = self.session.auto_refresh
+        cadence = self.connection.auto_refresh
         if cadence != self._cadence or self._last is None:
             self._cadence, self._last = cadence, now  # a new cadence counts from now
         if came_back:

@@ -171,9 +171,9 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     assert "page 1/3 · 100 per page · 244 rollouts · server paged" in deck.text()
     newest = sorted(fixture_store.rollouts, key=lambda r: r["start_time"], reverse=True)
     assert keys(deck) == [r["rollout_id"] for r in newest[:100]]
-    session = rollouts(deck).session
+    connection = rollouts(deck).connection
     page_2 = dataclasses.replace(rollouts(deck).query, page=1)
-    wait_until(deck, lambda: session.cached_page(page_2) is not None, "page 2 fetched ahead")
+    wait_until(deck, lambda: connection.cached_page(page_2) is not None, "page 2 fetched ahead")
     requests = fixture_store.count("GET /v1/agl/rollouts?")
     deck.press(">")  # from the page fetched ahead: no request
     wait_until(deck, lambda: keys(deck)[0] == newest[100]["rollout_id"], "page 2")
@@ -182,12 +182,12 @@ def test_past_the_client_side_limit_the_server_pages(fixture_store: FixtureStore
     wait_until(deck, lambda: keys(deck)[0] == newest[0]["rollout_id"], "page 1 again")
     deck.press(">")
     page_3 = dataclasses.replace(rollouts(deck).query, page=2)
-    wait_until(deck, lambda: session.cached_page(page_3) is not None, "page 3 fetched ahead")
+    wait_until(deck, lambda: connection.cached_page(page_3) is not None, "page 3 fetched ahead")
     deck.press(">")
     wait_until(deck, lambda: "page 3/3" in deck.text() and len(keys(deck)) == 44, "page 3")
     assert fixture_store.count("GET /v1/agl/rollouts?") == requests + 1  # only page 3, ahead
     deck.press("r")  # a refresh drops the pages kept: they may be old
-    wait_until(deck, lambda: session.cached_page(page_2) is None, "the kept pages dropped")
+    wait_until(deck, lambda: connection.cached_page(page_2) is None, "the kept pages dropped")
     deck.press("<")
     wait_until(deck, lambda: "page 2/3" in deck.text() and "loading" not in deck.text(), "page 2 again")
     deck.press("f")

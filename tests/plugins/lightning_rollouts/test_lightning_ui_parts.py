@@ -64,11 +64,11 @@ def test_a_chain_thousands_deep_costs_little_per_row() -> None:
 
 
 def test_refresher_cadence_off_and_reconnect() -> None:
-    session = LightningConnection()
-    refresher = Refresher(session)
+    connection = LightningConnection()
+    refresher = Refresher(connection)
     assert refresher.due(0.0, True) is None
     assert refresher.due(1000.0, True) is None  # off: never
-    session.auto_refresh = 5
+    connection.auto_refresh = 5
     assert refresher.due(1001.0, True) is None  # a new cadence counts from now
     assert refresher.due(1005.5, True) is None
     assert refresher.due(1006.0, True) == "auto-refresh"
@@ -77,7 +77,7 @@ def test_refresher_cadence_off_and_reconnect() -> None:
     assert refresher.due(1012.0, False) == "went offline"  # every view fetches, and is marked stale
     assert refresher.due(1012.5, None) is None  # not known yet: nothing changes
     assert refresher.due(1013.0, True) == "back online"
-    session.auto_refresh = None
+    connection.auto_refresh = None
     assert refresher.due(2000.0, True) is None
 
 
