@@ -341,10 +341,10 @@ def _export_lines(connection: LightningConnection, panel: RolloutsPanel) -> list
             record = {"rollout": json.loads(row.doc), "deleted": row.deleted_at is not None, "events": events}
             lines.append(json.dumps(mask_secrets(record), ensure_ascii=False, default=str))
     else:
-        for row in panel.table.visible_rows:
-            if isinstance(row, RolloutRow) and not row.nested:
+        for shown in panel.table.visible_rows:
+            if isinstance(shown, RolloutRow) and not shown.nested:
                 lines.append(
-                    json.dumps(mask_secrets({"rollout": row.rollout}), ensure_ascii=False, default=str)
+                    json.dumps(mask_secrets({"rollout": shown.rollout}), ensure_ascii=False, default=str)
                 )
     return lines
 

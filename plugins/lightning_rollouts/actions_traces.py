@@ -85,6 +85,7 @@ def pick_rollout_action(connection: LightningConnection) -> Handler:
             return None
         needle = typed.strip().lower()
         known = _known_rollouts(ctx, connection)
+        rollout_id: str | None
         matches = [r for r in known if needle in r.rollout_id.lower()]
         exact = [r for r in matches if r.rollout_id.lower() == needle]
         if exact or len(matches) == 1:

@@ -67,7 +67,7 @@ class RolloutTable(AdaptiveTable[RolloutRow]):
         title = self.columns[column].title if isinstance(column, int) else column
         self.on_sort(plain_title(title), None)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key == "I":
             self.on_sort(None, True)
             return None
