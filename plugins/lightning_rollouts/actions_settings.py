@@ -41,11 +41,10 @@ def url_action(connection: LightningConnection) -> Handler:
         )
         if url is None:
             return None
-        old = connection.url
         try:
             backend = await ctx.run_blocking(probe, url, timeout=connection.config.connect_timeout)
-        except LightningError as exc:
-            raise ActionError(f"{exc.message}; still using {old}") from None
+        except LightningError as exc:  # the URL kept is the one Settings shows, beside the message
+            raise ActionError(f"{exc.message}; not switched") from None
         normalized = await ctx.run_blocking(connection.set_url, url)
         ctx.refresh()
         redraw_settings(ctx)
