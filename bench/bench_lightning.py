@@ -31,9 +31,9 @@ import httpx
 import psutil
 
 from deck.plugins.lightning_rollouts.client import API_PREFIX, LightningClient
-from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT, server_params
 from deck.plugins.lightning_rollouts.model import MODES, parse_items, parse_rollout
-from deck.plugins.lightning_rollouts.table import COLUMNS, RolloutIndex, RolloutQuery
+from deck.plugins.lightning_rollouts.model_query import COLUMNS, RolloutIndex, RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import CLIENT_SIDE_LIMIT, server_params
 
 BUDGET_FIRST_RENDER = 2.0
 BUDGET_KEY = 0.050
@@ -214,7 +214,7 @@ def deck_layout(url: str, client_side_limit: int) -> Path:
     """The shipped lightning layout pointed at `url`, in a temporary file."""
     import yaml
 
-    from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT as _default
+    from deck.plugins.lightning_rollouts.source_loading import CLIENT_SIDE_LIMIT as _default
 
     shipped = Path(__file__).resolve().parents[1] / "layouts" / "lightning.yaml"
     layout = yaml.safe_load(shipped.read_text())
@@ -259,9 +259,9 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
         for name in before:
             harness.press(name)
         harness.run(0.05)
-        if press == "]":  # an operator reads a page for a moment: time to fetch the next ahead
+        if press == "n":  # an operator reads a page for a moment: time to fetch the next ahead
             ahead = dataclasses.replace(panel.query, page=panel.query.page + 1)
-            harness.wait_until(lambda: panel.session.cached_page(ahead) is not None, timeout=10)
+            harness.wait_until(lambda: panel.connection.cached_page(ahead) is not None, timeout=10)
 
         async def on_the_loop() -> None:  # as a terminal delivers keys: actions may spawn tasks
             harness.shell.keypress(DECK_SIZE, press)
@@ -280,11 +280,11 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
     keys = [
         ("scroll (j)", (), "j", lambda: panel.table.cursor == 1),
         ("page down (PgDn)", (), "page down", lambda: panel.table.cursor > 1),
-        ("next page (], fetched ahead)", (), "]", lambda: query().page == 1),
-        ("previous page ([)", (), "[", lambda: query().page == 0),
+        ("next page (n, fetched ahead)", (), "n", lambda: query().page == 1),
+        ("previous page (p)", (), "p", lambda: query().page == 0),
         ("sort by rollout (s, 1)", ("s",), "1", lambda: query().sort == "rollout"),
         ("invert the sort (s, 1 again)", ("s",), "1", lambda: query().descending),
-        ("next column (>)", (), ">", lambda: query().sort != "rollout"),
+        ("invert again (I)", (), "I", lambda: not query().descending),
         ("filter failed (f, 5)", ("f",), "5", lambda: query().statuses == {"failed"}),
         ("all statuses (f, 1)", ("f",), "1", lambda: not query().statuses),
         ("search id (/, a)", ("/",), "a", lambda: query().search == "a"),
@@ -418,7 +418,7 @@ def bench_history(count: int) -> None:
             ("scroll (j)", ("j",)),
             ("end (G)", ("end",)),
             ("home", ("home",)),
-            ("sort by the next column (>)", (">",)),
+            ("sort by another column (s, 2)", ("s", "2")),
             ("invert (I)", ("I",)),
             ("filter (/ f a i l)", ("/", "f", "a", "i", "l")),
             ("clear (esc)", ("esc",)),

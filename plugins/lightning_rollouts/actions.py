@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deck import Action
-from deck.plugins.lightning_rollouts.action_support import (
+from deck.plugins.lightning_rollouts.actions_common import (
     GATEWAY_PANEL,
     RESOURCES_PANEL,
     ROLLOUTS_PANEL,
@@ -11,8 +11,7 @@ from deck.plugins.lightning_rollouts.action_support import (
     SETTINGS_PANEL,
     TRACE_PANELS,
 )
-from deck.plugins.lightning_rollouts.actions_v1 import delete_action, follow_action, gateway_action
-from deck.plugins.lightning_rollouts.rollout_actions import (
+from deck.plugins.lightning_rollouts.actions_rollouts import (
     cancel_action,
     choose_mode,
     choose_page_size,
@@ -26,37 +25,38 @@ from deck.plugins.lightning_rollouts.rollout_actions import (
     reveal_secret,
     show_json,
 )
-from deck.plugins.lightning_rollouts.settings_actions import (
+from deck.plugins.lightning_rollouts.actions_settings import (
     auto_refresh_action,
     edit_setting_action,
     theme_action,
     url_action,
 )
-from deck.plugins.lightning_rollouts.source import LightningConnection
-from deck.plugins.lightning_rollouts.trace_actions import (
+from deck.plugins.lightning_rollouts.actions_traces import (
     pick_attempt_action,
     pick_rollout_action,
     traces_action,
 )
+from deck.plugins.lightning_rollouts.actions_v1 import delete_action, follow_action, gateway_action
+from deck.plugins.lightning_rollouts.source import LightningConnection
 
 __all__ = ["lightning_actions"]
 
 
-def lightning_actions(session: LightningConnection) -> list[Action]:
-    """Every action of the plugin, bound to the session it acts through."""
+def lightning_actions(connection: LightningConnection) -> list[Action]:
+    """Every action of the plugin, bound to the connection it acts through."""
     rollouts = ROLLOUTS_PANEL
     viewers = (ROLLOUTS_PANEL, *TRACE_PANELS, RUNNERS_PANEL)
     settings = {
-        "url": url_action(session),
-        "auto_refresh": auto_refresh_action(session),
-        "theme": theme_action(session),
+        "url": url_action(connection),
+        "auto_refresh": auto_refresh_action(connection),
+        "theme": theme_action(connection),
         "page_size": choose_page_size,
     }
     return [
         Action(
             "lightning.open",
             "Open",
-            open_action(session),
+            open_action(connection),
             keys=("enter",),
             scope=viewers,
             description="a retried rollout opens into its attempts; other rows show their JSON",
@@ -64,7 +64,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.traces",
             "Traces",
-            traces_action(session),
+            traces_action(connection),
             keys=("t",),
             scope=(ROLLOUTS_PANEL, RUNNERS_PANEL),
             description="the selected rollout's spans",
@@ -77,7 +77,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.cancel",
             "Cancel",
-            cancel_action(session),
+            cancel_action(connection),
             keys=("c",),
             scope=rollouts,
             mutating=True,
@@ -87,7 +87,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.requeue",
             "Requeue",
-            requeue_action(session),
+            requeue_action(connection),
             keys=("R",),
             scope=rollouts,
             mutating=True,
@@ -105,7 +105,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.delete",
             "Delete",
-            delete_action(session),
+            delete_action(connection),
             keys=("D",),
             scope=rollouts,
             mutating=True,
@@ -115,7 +115,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.export",
             "Export JSONL",
-            export_action(session),
+            export_action(connection),
             keys=("e",),
             scope=rollouts,
             mutating=True,
@@ -125,7 +125,7 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.gateway",
             "Pause/resume gateway",
-            gateway_action(session),
+            gateway_action(connection),
             keys=("g",),
             scope=GATEWAY_PANEL,
             mutating=True,
@@ -142,14 +142,14 @@ def lightning_actions(session: LightningConnection) -> list[Action]:
         Action(
             "lightning.pick_rollout",
             "Pick rollout",
-            pick_rollout_action(session),
+            pick_rollout_action(connection),
             keys=("o",),
             scope=TRACE_PANELS,
         ),
         Action(
             "lightning.pick_attempt",
             "Pick attempt",
-            pick_attempt_action(session),
+            pick_attempt_action(connection),
             keys=("a",),
             scope=TRACE_PANELS,
         ),

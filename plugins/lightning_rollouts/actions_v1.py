@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import Handler, blocking
+from deck.plugins.lightning_rollouts.actions_common import Handler, blocking
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
-from deck.plugins.lightning_rollouts.display import input_preview
+from deck.plugins.lightning_rollouts.model_display import input_preview
 from deck.plugins.lightning_rollouts.model_v1 import TERMINAL_STATES
+from deck.plugins.lightning_rollouts.panels_rollouts import RolloutsPanel
 from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel, events_text
-from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
 from deck.plugins.lightning_rollouts.source import GATEWAY, ROLLOUTS, LightningConnection
 
 __all__ = ["delete_action", "fail_v1", "follow_action", "gateway_action", "show_events"]
 
 
-async def show_events(ctx: ActionContext, session: LightningConnection, row: HistoryRow) -> None:
+async def show_events(ctx: ActionContext, connection: LightningConnection, row: HistoryRow) -> None:
     """A 1.x rollout's events as text: live while the server has it, else from the history."""
-    events, from_history = await blocking(ctx, session.events_v1, row.rollout_id)
+    events, from_history = await blocking(ctx, connection.events_v1, row.rollout_id)
     ctx.show_text(f"Events of {row.rollout_id}", events_text(row.rollout_id, events, from_history))
 
 
@@ -48,7 +48,7 @@ async def _confirmed(ctx: ActionContext, row: HistoryRow, verb: str, consequence
     return ok
 
 
-async def fail_v1(ctx: ActionContext, session: LightningConnection) -> str | None:
+async def fail_v1(ctx: ActionContext, connection: LightningConnection) -> str | None:
     """1.x has no cancelled state: cancelling a queuing or running rollout marks it failed."""
     row = _row(ctx)
     if row.state in TERMINAL_STATES:
@@ -61,19 +61,19 @@ async def fail_v1(ctx: ActionContext, session: LightningConnection) -> str | Non
     )
     if not await _confirmed(ctx, row, "cancel", consequence):
         return None
-    updated = await blocking(ctx, session.fail_v1, row.rollout_id)
+    updated = await blocking(ctx, connection.fail_v1, row.rollout_id)
     ctx.refresh(ROLLOUTS)
     return f"{row.rollout_id} is now {updated.state}"
 
 
-def delete_action(session: LightningConnection) -> Handler:
+def delete_action(connection: LightningConnection) -> Handler:
     async def delete(ctx: ActionContext) -> str | None:
         """Delete a 1.x rollout and its events from the server (the deck's history keeps them)."""
         row = _row(ctx)
         consequence = "The server forgets it and its events; the deck's history keeps what it saw."
         if not await _confirmed(ctx, row, "delete", consequence):
             return None
-        await blocking(ctx, session.delete_v1, row.rollout_id)
+        await blocking(ctx, connection.delete_v1, row.rollout_id)
         ctx.refresh(ROLLOUTS)
         return f"{row.rollout_id} deleted from the server"
 
@@ -89,7 +89,7 @@ def follow_action(ctx: ActionContext) -> str:
     return "following the newest rollouts" if panel.history.follow else "live follow off: the cursor stays"
 
 
-def gateway_action(session: LightningConnection) -> Handler:
+def gateway_action(connection: LightningConnection) -> Handler:
     async def toggle(ctx: ActionContext) -> str | None:
         """Pause the 1.x LLM proxy (new calls get 429) or let it take calls again."""
         panel = ctx.panel
@@ -104,7 +104,7 @@ def gateway_action(session: LightningConnection) -> Handler:
         ):
             ctx.notify("pause abandoned: the gateway keeps taking calls", "info")
             return None
-        state = await blocking(ctx, session.set_gateway, pause)
+        state = await blocking(ctx, connection.set_gateway, pause)
         ctx.refresh(GATEWAY)
         return "gateway paused" if state.paused else "gateway resumed"
 

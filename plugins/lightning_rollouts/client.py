@@ -18,8 +18,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from deck.plugins.lightning_rollouts.answers import decode, describe, kind, status_error
-from deck.plugins.lightning_rollouts.errors import (
+from deck.plugins.lightning_rollouts.client_answers import decode, describe, kind, status_error
+from deck.plugins.lightning_rollouts.client_errors import (
     BadResponseError,
     InvalidURLError,
     LightningError,
@@ -352,8 +352,9 @@ class LightningClient:
     @staticmethod
     def _items(payload: Any, where: str) -> list[Any]:
         """The item list of a paginated answer (a bare list is accepted too)."""
-        if isinstance(payload, dict) and isinstance(payload.get("items"), list):
-            return payload["items"]
+        items = payload.get("items") if isinstance(payload, dict) else None
+        if isinstance(items, list):
+            return items
         if isinstance(payload, list):
             return payload
         raise BadResponseError(f"expected a list of items, got {kind(payload)}", where=where)

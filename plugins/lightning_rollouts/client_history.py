@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deck.plugins.lightning_rollouts.client_errors import NotFoundError
 from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
-from deck.plugins.lightning_rollouts.display import input_preview
-from deck.plugins.lightning_rollouts.errors import NotFoundError
 from deck.plugins.lightning_rollouts.model import mask_secrets
+from deck.plugins.lightning_rollouts.model_display import input_preview
 from deck.plugins.lightning_rollouts.model_v1 import (
     TERMINAL_STATES,
     Event,

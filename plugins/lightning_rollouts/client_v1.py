@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 import httpx
 
-from deck.plugins.lightning_rollouts.answers import decode, describe, kind
 from deck.plugins.lightning_rollouts.client import _segment, normalize_base_url
-from deck.plugins.lightning_rollouts.errors import (
+from deck.plugins.lightning_rollouts.client_answers import decode, describe, kind
+from deck.plugins.lightning_rollouts.client_errors import (
     BadResponseError,
     HTTPStatusError,
     NotFoundError,

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from deck import Panel, PanelContext, Result
-from deck.plugins.lightning_rollouts.columns import (
+from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker, mask_secrets
+from deck.plugins.lightning_rollouts.model_display import format_duration, input_preview
+from deck.plugins.lightning_rollouts.panels_columns import (
     AdaptivePanel,
     Ranked,
     maybe,
@@ -18,10 +20,8 @@ from deck.plugins.lightning_rollouts.columns import (
     status_badge,
     when,
 )
-from deck.plugins.lightning_rollouts.display import format_duration, input_preview
-from deck.plugins.lightning_rollouts.model import ResourceSnapshot, Worker, mask_secrets
-from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
-from deck.plugins.lightning_rollouts.settings import auto_refresh_text
+from deck.plugins.lightning_rollouts.panels_rollouts import RolloutsPanel
+from deck.plugins.lightning_rollouts.panels_traces import SpansPanel, WaterfallPanel
 from deck.plugins.lightning_rollouts.source import (
     HEALTH,
     RESOURCES,
@@ -34,7 +34,7 @@ from deck.plugins.lightning_rollouts.source import (
     Unsupported,
     WorkersSnapshot,
 )
-from deck.plugins.lightning_rollouts.traces_panels import SpansPanel, WaterfallPanel
+from deck.plugins.lightning_rollouts.source_settings import auto_refresh_text
 from deck.widgets import Cell, Column, KeyValue
 
 __all__ = [
@@ -45,12 +45,28 @@ __all__ = [
     "SettingsPanel",
     "SpansPanel",
     "WaterfallPanel",
+    "connection_markup",
     "describe_resource",
 ]
 
 WORKER_ROLES = {"busy": "good", "idle": "info", "unknown": "warn"}
 # What tells resources apart, shown before their other fields.
 _FIRST_FIELDS = ("model", "engine", "template", "endpoint")
+
+
+def connection_markup(result: Result[Any], refreshing: bool, now: float | None = None) -> Any:
+    """The header's Online / Offline / Refreshing (blinking, as the design asks)."""
+    if result.error is not None:
+        return [("bad", "● Offline")]
+    if refreshing:
+        bright = int(time.time() if now is None else now) % 2 == 0
+        return [("info" if bright else "muted", "◌ Refreshing")]
+    if not result.has_value:
+        return [("muted", "○ Connecting")]
+    if result.value is not None and not result.value.ok:
+        return [("warn", "● Unhealthy")]
+    backend = getattr(result.value, "backend", None)
+    return [("good", f"● Online {backend}" if backend else "● Online")]
 
 
 def _show_unsupported(table: Any, snapshot: Unsupported) -> None:
@@ -114,7 +130,7 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
 
     sources = (RESOURCES,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(
             ctx,
             resource_columns(),
@@ -123,7 +139,7 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
             expandable=lambda row: row.name is None and bool(row.snapshot.resources),
             empty="no resource snapshots yet",
         )
-        self.session = session
+        self.connection = connection
         self.latest_id: str | None = None
 
     def update(self, result: Result[ResourcesSnapshot | Unsupported]) -> None:
@@ -131,7 +147,7 @@ class ResourcesPanel(AdaptivePanel[ResourceRow]):
         if isinstance(snapshot, Unsupported):
             _show_unsupported(self.table, snapshot)
             return
-        if snapshot is None or snapshot.url != self.session.url:
+        if snapshot is None or snapshot.url != self.connection.url:
             self.table.update(())
             return
         self.latest_id = snapshot.latest_id
@@ -217,9 +233,9 @@ class RunnersPanel(AdaptivePanel[Worker]):
 
     sources = (WORKERS,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx, RUNNER_COLUMNS, lambda w: w.worker_id, empty="no runners have connected yet")
-        self.session = session
+        self.connection = connection
         self.table.sort_by("Worker")
         ctx.deck.spawn(redraw_every_second(self.table), "lightning runners clock")
 
@@ -228,7 +244,7 @@ class RunnersPanel(AdaptivePanel[Worker]):
         if isinstance(snapshot, Unsupported):
             _show_unsupported(self.table, snapshot)
             return
-        if snapshot is None or snapshot.url != self.session.url:
+        if snapshot is None or snapshot.url != self.connection.url:
             self.table.update(())
             return
         self.table.update(snapshot.workers)
@@ -257,9 +273,9 @@ class SettingsPanel(Panel):
 
     sources = (HEALTH, STATISTICS)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.connection = connection
         self.view = KeyValue()
         self.view.show_cursor = True
         self.widget = self.view
@@ -287,7 +303,7 @@ class SettingsPanel(Panel):
 
     def redraw(self) -> None:
         """Show the settings as they are now."""
-        session = self.session
+        connection = self.connection
         rows: list[tuple[str | None, Cell, str | None]] = [
             (
                 None,
@@ -296,18 +312,18 @@ class SettingsPanel(Panel):
             ),
             (
                 "Backend URL",
-                [*_with_key(session.url, "u"), ("muted", f"   from {session.url_origin}")],
+                [*_with_key(connection.url, "u"), ("muted", f"   from {connection.url_origin}")],
                 "url",
             ),
             ("Status", self._connection(), None),
             ("Data age", self._data_age(), None),
             (None, "Display", None),
-            ("Auto-refresh", _with_key(auto_refresh_text(session.auto_refresh), "a"), "auto_refresh"),
-            ("Theme", _with_key(session.theme or "as the layout sets it", "T"), "theme"),
+            ("Auto-refresh", _with_key(auto_refresh_text(connection.auto_refresh), "a"), "auto_refresh"),
+            ("Theme", _with_key(connection.theme or "as the layout sets it", "T"), "theme"),
             ("Page size", _with_key(f"{self.page_size} rollouts", "P"), "page_size"),
             (
                 "Paging",
-                f"whole list here up to {session.config.client_side_limit:,} rollouts; server pages above",
+                f"whole list here up to {connection.config.client_side_limit:,} rollouts; server pages above",
                 None,
             ),
         ]
@@ -339,9 +355,9 @@ class SettingsPanel(Panel):
 
     def _store_rows(self) -> list[tuple[str | None, Cell, str | None]]:
         store = self.store
-        if isinstance(store, Unsupported) and store.url == self.session.url:
+        if isinstance(store, Unsupported) and store.url == self.connection.url:
             return [(None, "Store", None), ("Counters", [("muted", store.message)], None)]
-        if not isinstance(store, StoreSnapshot) or store.url != self.session.url:
+        if not isinstance(store, StoreSnapshot) or store.url != self.connection.url:
             return [(None, "Store", None), ("Counters", [("muted", "not read yet (r reads them)")], None)]
         stats = store.statistics
         rows: list[tuple[str | None, Cell, str | None]] = [(None, "Store", None)]

@@ -14,7 +14,10 @@ from typing import Any
 
 from deck import Panel, PanelContext, Result
 from deck.plugins.lightning_rollouts.client_history import HistoryRow, HistorySummary
-from deck.plugins.lightning_rollouts.columns import (
+from deck.plugins.lightning_rollouts.model import mask_secrets
+from deck.plugins.lightning_rollouts.model_display import format_local_time
+from deck.plugins.lightning_rollouts.model_v1 import Event, llm_call
+from deck.plugins.lightning_rollouts.panels_columns import (
     AdaptiveTable,
     Ranked,
     duration_cell,
@@ -22,9 +25,6 @@ from deck.plugins.lightning_rollouts.columns import (
     status_badge,
     when,
 )
-from deck.plugins.lightning_rollouts.display import format_local_time
-from deck.plugins.lightning_rollouts.model import mask_secrets
-from deck.plugins.lightning_rollouts.model_v1 import Event, llm_call
 from deck.plugins.lightning_rollouts.source import GATEWAY, GatewaySnapshot, LightningConnection, Unsupported
 from deck.widgets import Cell, Column, KeyValue
 
@@ -151,9 +151,9 @@ class GatewayPanel(Panel):
 
     sources = (GATEWAY,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.connection = connection
         self.view = KeyValue()
         self.widget = self.view
         self.state: GatewaySnapshot | None = None

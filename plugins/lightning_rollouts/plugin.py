@@ -8,8 +8,6 @@ backend answers again after being offline; only the health check polls on its ow
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +16,6 @@ from deck import (
     Context,
     Option,
     PanelType,
-    Result,
     Source,
     StatusSegment,
     ThemeError,
@@ -27,7 +24,7 @@ from deck import (
 from deck.plugins.lightning_rollouts.actions import lightning_actions
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL
 from deck.plugins.lightning_rollouts.client_history import DEFAULT_RETENTION
-from deck.plugins.lightning_rollouts.loading import CLIENT_SIDE_LIMIT
+from deck.plugins.lightning_rollouts.model_query import DEFAULT_PAGE_SIZE, PAGE_SIZES, RolloutQuery
 from deck.plugins.lightning_rollouts.panels import (
     ResourcesPanel,
     RolloutsPanel,
@@ -35,17 +32,10 @@ from deck.plugins.lightning_rollouts.panels import (
     SettingsPanel,
     SpansPanel,
     WaterfallPanel,
+    connection_markup,
 )
 from deck.plugins.lightning_rollouts.panels_v1 import GatewayPanel
-from deck.plugins.lightning_rollouts.settings import (
-    THEME_CHOICES,
-    Refresher,
-    chosen_url,
-    state_file,
-    theme_for,
-)
 from deck.plugins.lightning_rollouts.source import (
-    DATA_SOURCES,
     GATEWAY,
     HEALTH,
     RESOURCES,
@@ -55,35 +45,23 @@ from deck.plugins.lightning_rollouts.source import (
     WORKERS,
     LightningConnection,
 )
-from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, PAGE_SIZES, RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import CLIENT_SIDE_LIMIT
+from deck.plugins.lightning_rollouts.source_settings import (
+    THEME_CHOICES,
+    chosen_url,
+    keep_fresh,
+    state_file,
+    theme_for,
+)
 
-__all__ = ["LightningPlugin", "connection_markup"]
-
-#: How often the plugin looks whether the data is due again (auto-refresh, reconnect).
-_WATCH_INTERVAL = 0.5
-
-
-def connection_markup(result: Result[Any], refreshing: bool, now: float | None = None) -> Any:
-    """The header's Online / Offline / Refreshing (blinking, as the design asks)."""
-    if result.error is not None:
-        return [("bad", "● Offline")]
-    if refreshing:
-        bright = int(time.time() if now is None else now) % 2 == 0
-        return [("info" if bright else "muted", "◌ Refreshing")]
-    if not result.has_value:
-        return [("muted", "○ Connecting")]
-    if result.value is not None and not result.value.ok:
-        return [("warn", "● Unhealthy")]
-    backend = getattr(result.value, "backend", None)
-    return [("good", f"● Online {backend}" if backend else "● Online")]
+__all__ = ["LightningPlugin"]
 
 
 class LightningPlugin:
     """Rollouts, attempts, resources, traces and runners of an Agent-lightning LightningStore."""
 
     def __init__(self) -> None:
-        self.session = LightningConnection()
-        self.history_interval = 1.0
+        self.connection = LightningConnection()
 
     @hookimpl
     def deck_options(self) -> Mapping[str, Option]:
@@ -127,11 +105,10 @@ class LightningPlugin:
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
         url, origin = chosen_url(str(config.get("url") or DEFAULT_BASE_URL), state_file())
-        settings = self.session.configure({**config, "url": url})
-        self.session.url_origin = origin
-        self.history_interval = max(0.5, float(config.get("history_interval") or 1.0))
+        settings = self.connection.configure({**config, "url": url})
+        self.connection.url_origin = origin
         timeout, backoff = settings.fetch_timeout, 30.0
-        session = self.session
+        connection = self.connection
 
         def data(name: str, fetch: Any, description: str) -> Source[Any]:
             return Source(
@@ -141,7 +118,7 @@ class LightningPlugin:
         return [
             Source(
                 HEALTH,
-                session.fetch_health,
+                connection.fetch_health,
                 interval=settings.health_interval,
                 timeout=settings.connect_timeout + settings.timeout + 2,
                 max_backoff=settings.health_interval,
@@ -149,7 +126,7 @@ class LightningPlugin:
             ),
             Source(
                 ROLLOUTS,
-                session.fetch_rollouts,
+                connection.fetch_rollouts,
                 interval=None,
                 timeout=timeout,
                 max_backoff=backoff,
@@ -158,68 +135,68 @@ class LightningPlugin:
             ),
             Source(
                 SPANS,
-                session.fetch_spans,
+                connection.fetch_spans,
                 interval=None,
                 timeout=timeout,
                 max_backoff=backoff,
                 description="the picked rollout's attempts and spans",
                 params={"rollout_id": None, "attempt_id": None},
             ),
-            data(RESOURCES, session.fetch_resources, "resource snapshots and the latest one"),
-            data(WORKERS, session.fetch_workers, "the runners"),
-            data(STATISTICS, session.fetch_statistics, "the store's counters"),
-            data(GATEWAY, session.fetch_gateway, "1.x: the LLM proxy's pause state and calls in flight"),
+            data(RESOURCES, connection.fetch_resources, "resource snapshots and the latest one"),
+            data(WORKERS, connection.fetch_workers, "the runners"),
+            data(STATISTICS, connection.fetch_statistics, "the store's counters"),
+            data(GATEWAY, connection.fetch_gateway, "1.x: the LLM proxy's pause state and calls in flight"),
         ]
 
     @hookimpl
     def deck_panels(self) -> list[PanelType]:
-        session = self.session
+        connection = self.connection
         return [
             PanelType(
                 "lightning.rollouts",
-                lambda ctx: RolloutsPanel(ctx, session),
+                lambda ctx: RolloutsPanel(ctx, connection),
                 {},
                 "every rollout, paged, sorted and filtered; retried ones open into their attempts",
                 "Rollouts",
             ),
             PanelType(
                 "lightning.resources",
-                lambda ctx: ResourcesPanel(ctx, session),
+                lambda ctx: ResourcesPanel(ctx, connection),
                 {},
                 "resource snapshots (latest marked), each opening into its resources",
                 "Resources",
             ),
             PanelType(
                 "lightning.spans",
-                lambda ctx: SpansPanel(ctx, session),
+                lambda ctx: SpansPanel(ctx, connection),
                 {},
                 "the picked rollout's spans (o picks a rollout, a an attempt)",
                 "Spans",
             ),
             PanelType(
                 "lightning.waterfall",
-                lambda ctx: WaterfallPanel(ctx, session),
+                lambda ctx: WaterfallPanel(ctx, connection),
                 {},
                 "the span tree with a waterfall of durations",
                 "Span tree",
             ),
             PanelType(
                 "lightning.runners",
-                lambda ctx: RunnersPanel(ctx, session),
+                lambda ctx: RunnersPanel(ctx, connection),
                 {},
                 "every runner: status, current rollout, heartbeat and activity",
                 "Runners",
             ),
             PanelType(
                 "lightning.gateway",
-                lambda ctx: GatewayPanel(ctx, session),
+                lambda ctx: GatewayPanel(ctx, connection),
                 {},
                 "1.x: the LLM proxy (paused or not, why, calls in flight); g pauses or resumes it",
                 "Gateway",
             ),
             PanelType(
                 "lightning.settings",
-                lambda ctx: SettingsPanel(ctx, session),
+                lambda ctx: SettingsPanel(ctx, connection),
                 {},
                 "auto-refresh, backend URL, theme, page size, and the store's counters",
                 "Settings",
@@ -228,45 +205,25 @@ class LightningPlugin:
 
     @hookimpl
     def deck_actions(self) -> list[Action]:
-        return lightning_actions(self.session)
+        return lightning_actions(self.connection)
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:
         return [
             StatusSegment(
-                "lightning.connection", HEALTH, lambda result: connection_markup(result, self.session.busy)
+                "lightning.connection", HEALTH, lambda result: connection_markup(result, self.connection.busy)
             )
         ]
 
     @hookimpl
     def deck_startup(self, ctx: Context) -> None:
-        if self.session.theme is not None:
+        if self.connection.theme is not None:
             try:
-                ctx.use_theme(theme_for(self.session.theme))
+                ctx.use_theme(theme_for(self.connection.theme))
             except ThemeError as exc:
-                ctx.notify(f"theme {self.session.theme}: {exc.message}", "warn")
-        ctx.spawn(self._keep_fresh(ctx), "lightning refresh")
+                ctx.notify(f"theme {self.connection.theme}: {exc.message}", "warn")
+        ctx.spawn(keep_fresh(ctx, self.connection), "lightning refresh")
 
     @hookimpl
     def deck_shutdown(self, ctx: Context) -> None:
-        self.session.close()
-
-    async def _keep_fresh(self, ctx: Context) -> None:
-        """Fetch the data again on the auto-refresh cadence and when the backend comes back."""
-        refresher = Refresher(self.session)
-        followed = 0.0
-        while True:
-            await asyncio.sleep(_WATCH_INTERVAL)
-            health = ctx.result(HEALTH)
-            online = health.ok if health.has_value or health.error else None
-            now = time.monotonic()
-            reason = refresher.due(now, online)
-            if reason is not None:
-                ctx.log.info("refreshing the data: %s", reason)
-                for name in DATA_SOURCES:
-                    ctx.refresh(name)
-            elif online and self.session.backend() == "1.x" and now - followed >= self.history_interval:
-                # A 1.x trainer deletes finished rollouts within a second: read them before.
-                followed = now
-                ctx.refresh(ROLLOUTS)
-                ctx.refresh(GATEWAY)
+        self.connection.close()

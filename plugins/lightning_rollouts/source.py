@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, Backend, LightningClient, probe
+from deck.plugins.lightning_rollouts.client_errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.client_history import (
     DEFAULT_RETENTION,
     History,
@@ -26,13 +27,6 @@ from deck.plugins.lightning_rollouts.client_history import (
     history_path,
 )
 from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
-from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
-from deck.plugins.lightning_rollouts.loading import (
-    CLIENT_SIDE_LIMIT,
-    RolloutsView,
-    fetch_server_page,
-    load_rollouts,
-)
 from deck.plugins.lightning_rollouts.model import (
     Attempt,
     ResourceSnapshot,
@@ -41,9 +35,15 @@ from deck.plugins.lightning_rollouts.model import (
     Statistics,
     Worker,
 )
+from deck.plugins.lightning_rollouts.model_query import DEFAULT_PAGE_SIZE, RolloutQuery
+from deck.plugins.lightning_rollouts.model_spans import SpanNode, build_span_tree, flatten
 from deck.plugins.lightning_rollouts.model_v1 import Event, GatewayState, RolloutV1
-from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
-from deck.plugins.lightning_rollouts.table import DEFAULT_PAGE_SIZE, RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import (
+    CLIENT_SIDE_LIMIT,
+    RolloutsView,
+    fetch_server_page,
+    load_rollouts,
+)
 
 __all__ = [
     "DATA_SOURCES",
@@ -113,6 +113,8 @@ class LightningConfig:
     api_key: str | None = None
     history_dir: str | None = None
     history_retention: int = DEFAULT_RETENTION
+    #: Seconds between reads of a 1.x server (at least half a second).
+    history_interval: float = 1.0
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> LightningConfig:
@@ -121,6 +123,8 @@ class LightningConfig:
         values = {k: v for k, v in config.items() if k in known and v is not None}
         if "auto_refresh" in values:
             values["auto_refresh"] = auto_refresh_seconds(values["auto_refresh"])
+        if "history_interval" in values:
+            values["history_interval"] = max(0.5, float(values["history_interval"]))
         return cls(**values)
 
     @property
@@ -226,12 +230,12 @@ class StoreSnapshot:
 
 
 class LightningConnection:
-    """The plugin's connection: the clients, the 1.x histories, settings, and the server
-    pages fetched ahead. View state is not kept here: the panels hold it, and reach the
-    fetches only as the sources' parameters.
+    """The plugin's connection: the clients, the 1.x histories, the settings chosen at runtime,
+    and the server pages fetched ahead, keyed by their query.
 
-    Fetches run in worker threads and read `query` and `trace` once, as whole frozen values;
-    the event loop replaces them. `busy` counts fetches in flight, for the header's
+    It holds no view state: the panels keep what is on show, and a fetch learns what to fetch
+    only from its source's parameters (the rollouts source's `query`, the spans source's
+    `rollout_id` and `attempt_id`). `busy` counts fetches in flight, for the header's
     "Refreshing".
     """
 
@@ -240,7 +244,8 @@ class LightningConnection:
         self.client: LightningClient | None = None
         self.auto_refresh: int | None = None
         self.theme: str | None = None
-        self.last_rollouts: RolloutsSnapshot | None = None
+        # The last view fetched: a fetch for another query is paging, the same one a refresh.
+        self._last_rollouts: RolloutsSnapshot | None = None
         #: Where the URL in use came from (the layout, Settings, AGL_SERVER_HOST/PORT).
         self.url_origin = "the layout"
         # Server pages of the current refresh, by query: paging back and forth needs no fetch.
@@ -281,7 +286,7 @@ class LightningConnection:
     def set_url(self, url: str) -> str:
         """Point at another backend (validated; InvalidURLError); forget the old one's ids."""
         normalized = self._client().set_base_url(url)
-        self.last_rollouts = None
+        self._last_rollouts = None
         self._pages = {}
         return normalized
 
@@ -343,7 +348,7 @@ class LightningConnection:
 
     def fetch_rollouts(self, params: Mapping[str, Any]) -> RolloutsSnapshot | HistorySnapshot:
         """The rollout table's data for the query the panel asked for (a source parameter)."""
-        client, query, last = self._client(), params["query"], self.last_rollouts
+        client, query, last = self._client(), params["query"], self._last_rollouts
         url = client.base_url
         if self._is_1x(url):  # read every second: not worth a blinking "Refreshing"
             with _one_line_errors():
@@ -352,7 +357,7 @@ class LightningConnection:
         # view again is a refresh, and goes to the server.
         cached = self.cached_page(query) if last is not None and last.query != query else None
         if cached is not None:
-            self.last_rollouts = cached
+            self._last_rollouts = cached
             self._prefetch_next(cached)
             return cached
         with self._counted():
@@ -362,7 +367,7 @@ class LightningConnection:
             else:  # first, or a refresh: count again (the list may have crossed the limit)
                 view = load_rollouts(client, query, client_side_limit=self.config.client_side_limit)
         snapshot = RolloutsSnapshot(url, query, view)
-        self.last_rollouts = snapshot
+        self._last_rollouts = snapshot
         if not view.server_paged:
             self._pages = {}
         else:
@@ -397,7 +402,7 @@ class LightningConnection:
 
     def cached_page(self, query: RolloutQuery) -> RolloutsSnapshot | None:
         """A server page already fetched (or prefetched) since the last refresh, if any."""
-        base = self.last_rollouts
+        base = self._last_rollouts
         view = self._pages.get(query)
         if base is None or view is None:
             return None
@@ -405,12 +410,12 @@ class LightningConnection:
 
     def prefetch(self, query: RolloutQuery) -> None:
         """Fetch a server page ahead (the next one), so that paging to it is instant."""
-        base = self.last_rollouts
+        base = self._last_rollouts
         if base is None or not base.view.server_paged or query in self._pages:
             return
         with _one_line_errors():
             view = fetch_server_page(self._client(), query, total=base.view.page.total)
-        if self.last_rollouts is base:  # not refreshed meanwhile
+        if self._last_rollouts is base:  # not refreshed meanwhile
             self._pages.setdefault(query, view)
 
     def fetch_spans(self, params: Mapping[str, Any]) -> SpansSnapshot | Unsupported:

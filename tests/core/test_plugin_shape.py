@@ -20,29 +20,6 @@ PARTS = ("plugin", "client", "source", "panels", "actions", "model")
 #: The parts a bigger plugin may split into several modules.
 SPLITTABLE = ("client", "source", "panels", "actions", "model")
 
-#: Today's offenders as (plugin, rule, what): their owners are reshaping them on other branches.
-#: Whoever merges a reshaped plugin removes its lines (the merger empties this set); a fixed
-#: offender still listed fails the test, so the set only shrinks.
-KNOWN_OFFENDERS: set[tuple[str, str, str]] = {
-    ("lightning_rollouts", "stray module", "action_support.py"),
-    ("lightning_rollouts", "stray module", "answers.py"),
-    ("lightning_rollouts", "stray module", "columns.py"),
-    ("lightning_rollouts", "stray module", "display.py"),
-    ("lightning_rollouts", "stray module", "errors.py"),
-    ("lightning_rollouts", "stray module", "loading.py"),
-    ("lightning_rollouts", "stray module", "rollout_actions.py"),
-    ("lightning_rollouts", "stray module", "rollout_rows.py"),
-    ("lightning_rollouts", "stray module", "rollouts_panel.py"),
-    ("lightning_rollouts", "stray module", "settings.py"),
-    ("lightning_rollouts", "stray module", "settings_actions.py"),
-    ("lightning_rollouts", "stray module", "spans.py"),
-    ("lightning_rollouts", "stray module", "table.py"),
-    ("lightning_rollouts", "stray module", "trace_actions.py"),
-    ("lightning_rollouts", "stray module", "traces_panels.py"),
-    ("lightning_rollouts", "plugin.py holds more than hooks", "LightningPlugin._keep_fresh"),
-    ("lightning_rollouts", "plugin.py holds more than hooks", "function connection_markup"),
-}
-
 
 def _plugins() -> list[str]:
     return sorted(p.name for p in PLUGINS.iterdir() if p.is_dir() and (p / "__init__.py").exists())
@@ -135,16 +112,8 @@ def offences(folder: Path) -> set[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("plugin", _plugins())
 def test_every_built_in_plugin_has_the_one_shape(plugin: str) -> None:
-    found = offences(PLUGINS / plugin)
-    known = {offence for offence in KNOWN_OFFENDERS if offence[0] == plugin}
-    new = sorted(found - known)
-    fixed = sorted(known - found)
-    assert not new, f"{plugin} departs from the plugin shape (docs/plugins.md): {new}"
-    assert not fixed, f"fixed, so remove from KNOWN_OFFENDERS in {Path(__file__).name}: {fixed}"
-
-
-def test_known_offenders_name_only_plugins_that_exist() -> None:
-    assert {offence[0] for offence in KNOWN_OFFENDERS} <= set(_plugins())
+    found = sorted(offences(PLUGINS / plugin))
+    assert not found, f"{plugin} departs from the plugin shape (docs/plugins.md): {found}"
 
 
 def test_the_checks_catch_what_they_are_for(tmp_path: Path) -> None:

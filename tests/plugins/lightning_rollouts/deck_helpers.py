@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from deck.plugins.lightning_rollouts.panels import ResourcesPanel, RunnersPanel, SettingsPanel
-from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
-from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
-from deck.plugins.lightning_rollouts.traces_panels import SpansPanel, WaterfallPanel
+from deck.plugins.lightning_rollouts.panels_rollout_rows import RolloutRow
+from deck.plugins.lightning_rollouts.panels_rollouts import RolloutsPanel
+from deck.plugins.lightning_rollouts.panels_traces import SpansPanel, WaterfallPanel
 from deck.testing import Harness
 
 PANELS: dict[str, type] = {

@@ -7,7 +7,7 @@ import pytest
 from lightning_support import RecordedServer, fixture_json, load
 
 from deck.plugins.lightning_rollouts.client import LightningClient, normalize_base_url
-from deck.plugins.lightning_rollouts.errors import (
+from deck.plugins.lightning_rollouts.client_errors import (
     BadResponseError,
     HTTPStatusError,
     InvalidURLError,

@@ -8,7 +8,8 @@ import time
 import pytest
 from lightning_support import fixture_json
 
-from deck.plugins.lightning_rollouts.display import (
+from deck.plugins.lightning_rollouts.model import ROLLOUT_STATUSES, parse_rollout
+from deck.plugins.lightning_rollouts.model_display import (
     CANCELLABLE_STATUSES,
     REQUEUEABLE_STATUSES,
     STATUS_ROLES,
@@ -21,7 +22,6 @@ from deck.plugins.lightning_rollouts.display import (
     status_role,
     status_text,
 )
-from deck.plugins.lightning_rollouts.model import ROLLOUT_STATUSES, parse_rollout
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from deck_helpers import keys, loaded, rollouts, status_line, wait_until
 from fixture_store import FixtureStore
 from lightning_support import fixture_json
 
-from deck.plugins.lightning_rollouts.rollout_rows import RANKED
+from deck.plugins.lightning_rollouts.panels_rollout_rows import RANKED
 
 
 def test_server_down_at_start_then_up(fixture_store: FixtureStore, open_lightning) -> None:
@@ -226,9 +226,9 @@ def test_offline_is_plain_at_80x24_rows_freeze_and_r_says_it_failed(
     deck = loaded(open_lightning(url=fixture_store.url, health_interval=0.5, size=(80, 24)))
     rollouts(deck).table.select(running["rollout_id"])
     fixture_store.stop()  # nobody presses a key: the deck notices by itself
-    wait_until(deck, lambda: "stale" in deck.text(), "the table marked stale at 80x24", 5)
+    wait_until(deck, lambda: "stale" in deck.text(), "the table marked stale at 80x24", 15)
     assert "OfflineError" in deck.text(), deck.text()
-    wait_until(deck, lambda: "● Offline" in deck.text().splitlines()[0], "the header saying Offline", 5)
+    wait_until(deck, lambda: "● Offline" in deck.text().splitlines()[0], "the header saying Offline", 15)
     row = rollouts(deck).table.selected
     assert row is not None and row.frozen_at is not None
     column = next(r.column for r in RANKED if r.column.title == "Duration")

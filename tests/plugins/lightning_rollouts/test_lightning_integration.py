@@ -13,15 +13,15 @@ import pytest
 from populate import Runner
 
 from deck.plugins.lightning_rollouts.client import LightningClient
-from deck.plugins.lightning_rollouts.display import status_text
-from deck.plugins.lightning_rollouts.errors import (
+from deck.plugins.lightning_rollouts.client_errors import (
     BadResponseError,
     HTTPStatusError,
     NotFoundError,
 )
-from deck.plugins.lightning_rollouts.loading import load_rollouts, server_params
-from deck.plugins.lightning_rollouts.spans import build_span_tree, flatten
-from deck.plugins.lightning_rollouts.table import RolloutQuery, query_rollouts
+from deck.plugins.lightning_rollouts.model_display import status_text
+from deck.plugins.lightning_rollouts.model_query import RolloutQuery, query_rollouts
+from deck.plugins.lightning_rollouts.model_spans import build_span_tree, flatten
+from deck.plugins.lightning_rollouts.source_loading import load_rollouts, server_params
 
 
 @pytest.fixture(scope="module")

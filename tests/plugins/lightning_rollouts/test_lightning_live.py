@@ -12,7 +12,7 @@ import pytest
 from deck_helpers import keys, loaded, panel, rollouts, search, status_line, wait_until
 from populate import API_PREFIX, Populated, populate
 
-from deck.plugins.lightning_rollouts.display import status_text
+from deck.plugins.lightning_rollouts.model_display import status_text
 from deck.testing import Harness
 
 ROLLOUTS = 30

@@ -8,13 +8,13 @@ import httpx
 import pytest
 from lightning_support import fixture_json
 
-from deck.plugins.lightning_rollouts.loading import (
+from deck.plugins.lightning_rollouts.model_query import RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import (
     fetch_server_page,
     load_rollouts,
     server_params,
     server_query,
 )
-from deck.plugins.lightning_rollouts.table import RolloutQuery
 
 ROLLOUTS = fixture_json("rollouts.json")["items"]
 

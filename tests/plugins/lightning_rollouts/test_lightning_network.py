@@ -13,12 +13,12 @@ import pytest
 from lightning_support import fixture_json, free_port
 
 from deck.plugins.lightning_rollouts.client import LightningClient
-from deck.plugins.lightning_rollouts.display import input_preview
-from deck.plugins.lightning_rollouts.errors import (
+from deck.plugins.lightning_rollouts.client_errors import (
     HTTPStatusError,
     OfflineError,
     RequestTimeoutError,
 )
+from deck.plugins.lightning_rollouts.model_display import input_preview
 
 
 def test_server_down_is_offline() -> None:

@@ -6,7 +6,7 @@ import pytest
 from lightning_support import fixture_json
 
 from deck.plugins.lightning_rollouts.model import Span, parse_span
-from deck.plugins.lightning_rollouts.spans import bar_cells, build_span_tree, flatten, waterfall
+from deck.plugins.lightning_rollouts.model_spans import bar_cells, build_span_tree, flatten, waterfall
 
 
 def span(span_id: str, parent: str | None = None, start: float | None = 0.0, end=None, seq=0) -> Span:

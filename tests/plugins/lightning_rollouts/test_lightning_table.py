@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 from lightning_support import fixture_json
 
-from deck.plugins.lightning_rollouts.display import input_preview, start_time
 from deck.plugins.lightning_rollouts.model import parse_rollout
-from deck.plugins.lightning_rollouts.table import (
+from deck.plugins.lightning_rollouts.model_display import input_preview, start_time
+from deck.plugins.lightning_rollouts.model_query import (
     COLUMNS,
     PAGE_SIZES,
     RolloutIndex,

@@ -8,7 +8,7 @@ import pytest
 from lightning_support import fixture_json
 
 from deck import Result
-from deck.plugins.lightning_rollouts.columns import Ranked, fit_columns, millis_time, status_badge
+from deck.plugins.lightning_rollouts.actions_rollouts import json_of
 from deck.plugins.lightning_rollouts.model import (
     parse_items,
     parse_resources,
@@ -16,20 +16,19 @@ from deck.plugins.lightning_rollouts.model import (
     parse_span,
     parse_worker,
 )
-from deck.plugins.lightning_rollouts.panels import ResourceRow, describe_resource
-from deck.plugins.lightning_rollouts.plugin import connection_markup
-from deck.plugins.lightning_rollouts.rollout_actions import json_of
-from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow, describe_filters
-from deck.plugins.lightning_rollouts.settings import Refresher, system_theme, theme_for
+from deck.plugins.lightning_rollouts.model_query import RolloutQuery
+from deck.plugins.lightning_rollouts.model_spans import SpanNode, build_span_tree, flatten
+from deck.plugins.lightning_rollouts.panels import ResourceRow, connection_markup, describe_resource
+from deck.plugins.lightning_rollouts.panels_columns import Ranked, fit_columns, millis_time, status_badge
+from deck.plugins.lightning_rollouts.panels_rollout_rows import RolloutRow, describe_filters
+from deck.plugins.lightning_rollouts.panels_traces import span_duration, tree_prefixes
 from deck.plugins.lightning_rollouts.source import (
     Health,
     LightningConfig,
     LightningConnection,
     auto_refresh_seconds,
 )
-from deck.plugins.lightning_rollouts.spans import SpanNode, build_span_tree, flatten
-from deck.plugins.lightning_rollouts.table import RolloutQuery
-from deck.plugins.lightning_rollouts.traces_panels import span_duration, tree_prefixes
+from deck.plugins.lightning_rollouts.source_settings import Refresher, system_theme, theme_for
 from deck.widgets import Column
 
 
@@ -65,11 +64,11 @@ def test_a_chain_thousands_deep_costs_little_per_row() -> None:
 
 
 def test_refresher_cadence_off_and_reconnect() -> None:
-    session = LightningConnection()
-    refresher = Refresher(session)
+    connection = LightningConnection()
+    refresher = Refresher(connection)
     assert refresher.due(0.0, True) is None
     assert refresher.due(1000.0, True) is None  # off: never
-    session.auto_refresh = 5
+    connection.auto_refresh = 5
     assert refresher.due(1001.0, True) is None  # a new cadence counts from now
     assert refresher.due(1005.5, True) is None
     assert refresher.due(1006.0, True) == "auto-refresh"
@@ -78,7 +77,7 @@ def test_refresher_cadence_off_and_reconnect() -> None:
     assert refresher.due(1012.0, False) == "went offline"  # every view fetches, and is marked stale
     assert refresher.due(1012.5, None) is None  # not known yet: nothing changes
     assert refresher.due(1013.0, True) == "back online"
-    session.auto_refresh = None
+    connection.auto_refresh = None
     assert refresher.due(2000.0, True) is None
 
 

@@ -14,9 +14,9 @@ from fixture_store import FixtureStore
 from lightning_support import free_port
 
 from deck.plugins.lightning_rollouts.client import probe
+from deck.plugins.lightning_rollouts.client_errors import BadResponseError, HTTPStatusError, OfflineError
 from deck.plugins.lightning_rollouts.client_history import History, history_path
 from deck.plugins.lightning_rollouts.client_v1 import LightningV1Client
-from deck.plugins.lightning_rollouts.errors import BadResponseError, HTTPStatusError, OfflineError
 from deck.plugins.lightning_rollouts.model_v1 import llm_call
 
 

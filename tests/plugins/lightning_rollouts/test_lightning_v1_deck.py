@@ -35,7 +35,14 @@ def test_the_deck_keeps_what_a_1x_server_deletes_and_survives_its_restart(
     assert "● Online 1.x" in screen and "s3cret" not in screen and "sk-in-input" not in screen
     assert "2 seen · 1 active" in screen
     deck.press("f")  # the store's server-side filters are not a 1.x thing: the operator is told
-    assert "a 1.x server's history is one list: < > I sort it, / filters it" in status_line(deck)
+    assert "a 1.x server's history is one list: s sorts it, I inverts, / filters it" in status_line(deck)
+    deck.press("s")  # sorted here, by any column on show
+    deck.wait_for("Sort the history by")
+    deck.press("1")  # Rollout
+    assert "sorted by Rollout, ascending" in status_line(deck)
+    assert list(history_keys(deck)) == ["ro-ok", "ro-run"]
+    deck.press("I")
+    assert list(history_keys(deck)) == ["ro-run", "ro-ok"]
 
     # The trainer deletes the finished rollout while the deck watches: the row stays, marked.
     agl1x.delete("ro-ok")

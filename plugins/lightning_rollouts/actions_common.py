@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.errors import LightningError, NotFoundError
+from deck.plugins.lightning_rollouts.client_errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.panels import SettingsPanel
 
 __all__ = [
@@ -33,6 +33,8 @@ SETTINGS_PANEL = "lightning.settings"
 GATEWAY_PANEL = "lightning.gateway"
 TRACE_PANELS = (SPANS_PANEL, WATERFALL_PANEL)
 
+T = TypeVar("T")
+
 Handler = Callable[[ActionContext], Any]
 
 
@@ -42,8 +44,8 @@ def failure(exc: LightningError) -> ActionError:
 
 
 async def blocking(
-    ctx: ActionContext, function: Callable[..., Any], *args: Any, missing: str | None = None
-) -> Any:
+    ctx: ActionContext, function: Callable[..., T], *args: Any, missing: str | None = None
+) -> T:
     """Run a client call in a worker thread; a failure becomes an operator-readable error
     (`missing` is the message for an id the store does not know)."""
     try:

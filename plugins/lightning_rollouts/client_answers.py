@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from deck.plugins.lightning_rollouts.errors import BadResponseError, HTTPStatusError, NotFoundError
+from deck.plugins.lightning_rollouts.client_errors import BadResponseError, HTTPStatusError, NotFoundError
 
 __all__ = ["decode", "describe", "kind", "status_error"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import (
+from deck.plugins.lightning_rollouts.actions_common import (
     SPANS_PANEL,
     WATERFALL_PANEL,
     Handler,
@@ -11,10 +11,16 @@ from deck.plugins.lightning_rollouts.action_support import (
 )
 from deck.plugins.lightning_rollouts.actions_v1 import show_events
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
-from deck.plugins.lightning_rollouts.display import input_preview, status_text
 from deck.plugins.lightning_rollouts.model import Rollout, Worker
-from deck.plugins.lightning_rollouts.rollout_rows import RolloutRow
-from deck.plugins.lightning_rollouts.source import SPANS, LightningConnection, TraceTarget
+from deck.plugins.lightning_rollouts.model_display import input_preview, status_text
+from deck.plugins.lightning_rollouts.panels_rollout_rows import RolloutRow
+from deck.plugins.lightning_rollouts.source import (
+    ROLLOUTS,
+    SPANS,
+    LightningConnection,
+    RolloutsSnapshot,
+    TraceTarget,
+)
 
 __all__ = ["pick_attempt_action", "pick_rollout_action", "show_trace", "traces_action"]
 
@@ -23,13 +29,13 @@ _ALL_ATTEMPTS = "*"
 _PICKER_ROLLOUTS = 500
 
 
-def traces_action(session: LightningConnection) -> Handler:
+def traces_action(connection: LightningConnection) -> Handler:
     async def show_traces(ctx: ActionContext) -> str | None:
         """Jump to the Traces screen for the selected rollout (or the runner's current one);
         a 1.x rollout has events instead."""
         row = ctx.selection
         if isinstance(row, HistoryRow):
-            await show_events(ctx, session, row)
+            await show_events(ctx, connection, row)
             return None
         if isinstance(row, RolloutRow):
             rollout_id = row.rollout.rollout_id
@@ -40,12 +46,12 @@ def traces_action(session: LightningConnection) -> Handler:
             rollout_id, attempt_id = row.current_rollout_id, row.current_attempt_id
         else:
             raise ActionError("select a rollout first")
-        return show_trace(ctx, session, TraceTarget(rollout_id, attempt_id))
+        return show_trace(ctx, connection, TraceTarget(rollout_id, attempt_id))
 
     return show_traces
 
 
-def show_trace(ctx: ActionContext, session: LightningConnection, target: TraceTarget) -> str:
+def show_trace(ctx: ActionContext, connection: LightningConnection, target: TraceTarget) -> str:
     """Show the Traces screen for `target` (and fetch its spans)."""
     panels = ctx.panels(SPANS_PANEL) or ctx.panels(WATERFALL_PANEL)
     if not panels:
@@ -56,10 +62,10 @@ def show_trace(ctx: ActionContext, session: LightningConnection, target: TraceTa
     return f"traces of {target.rollout_id} ({which})"
 
 
-def _known_rollouts(session: LightningConnection) -> list[Rollout]:
+def _known_rollouts(ctx: ActionContext, connection: LightningConnection) -> list[Rollout]:
     """The rollouts the table has loaded, newest first (the page on show when server paged)."""
-    snapshot = session.last_rollouts
-    if snapshot is None or snapshot.url != session.url:
+    snapshot = ctx.result(ROLLOUTS).value
+    if not isinstance(snapshot, RolloutsSnapshot) or snapshot.url != connection.url:
         return []
     view = snapshot.view
     if view.index is None:
@@ -71,14 +77,15 @@ def _label(rollout: Rollout) -> str:
     return f"{rollout.rollout_id}  {status_text(rollout):<22}  {input_preview(rollout.input, 30)}"
 
 
-def pick_rollout_action(session: LightningConnection) -> Handler:
+def pick_rollout_action(connection: LightningConnection) -> Handler:
     async def pick_rollout(ctx: ActionContext) -> str | None:
         """Type a rollout id (or part of one; empty lists the newest), then pick an attempt."""
         typed = await ctx.prompt("Traces of which rollout? (an id, part of one, or empty for a list)")
         if typed is None:
             return None
         needle = typed.strip().lower()
-        known = _known_rollouts(session)
+        known = _known_rollouts(ctx, connection)
+        rollout_id: str | None
         matches = [r for r in known if needle in r.rollout_id.lower()]
         exact = [r for r in matches if r.rollout_id.lower() == needle]
         if exact or len(matches) == 1:
@@ -90,31 +97,31 @@ def pick_rollout_action(session: LightningConnection) -> Handler:
                 return None
         else:
             rollout_id = typed.strip()
-            await blocking(ctx, session.rollout, rollout_id, missing=f"there is no rollout {rollout_id!r}")
-        return await _pick_attempt(ctx, session, rollout_id)
+            await blocking(ctx, connection.rollout, rollout_id, missing=f"there is no rollout {rollout_id!r}")
+        return await _pick_attempt(ctx, connection, rollout_id)
 
     return pick_rollout
 
 
-def pick_attempt_action(session: LightningConnection) -> Handler:
+def pick_attempt_action(connection: LightningConnection) -> Handler:
     async def pick_attempt(ctx: ActionContext) -> str | None:
         """Pick which attempt of the rollout on show (or all of them)."""
         rollout_id = ctx.params(SPANS)["rollout_id"]
         if rollout_id is None:
             raise ActionError("pick a rollout first (o)")
-        return await _pick_attempt(ctx, session, rollout_id, always_ask=True)
+        return await _pick_attempt(ctx, connection, rollout_id, always_ask=True)
 
     return pick_attempt
 
 
 async def _pick_attempt(
-    ctx: ActionContext, session: LightningConnection, rollout_id: str, *, always_ask: bool = False
+    ctx: ActionContext, connection: LightningConnection, rollout_id: str, *, always_ask: bool = False
 ) -> str | None:
-    attempts = await blocking(ctx, session.attempts, rollout_id)
+    attempts = await blocking(ctx, connection.attempts, rollout_id)
     if not attempts:
-        return show_trace(ctx, session, TraceTarget(rollout_id, None))
+        return show_trace(ctx, connection, TraceTarget(rollout_id, None))
     if len(attempts) == 1 and not always_ask:
-        return show_trace(ctx, session, TraceTarget(rollout_id, attempts[0].attempt_id))
+        return show_trace(ctx, connection, TraceTarget(rollout_id, attempts[0].attempt_id))
     options = [(f"every attempt ({len(attempts)})", _ALL_ATTEMPTS)]
     options += [
         (f"#{a.sequence_id}  {a.attempt_id}  {a.status}  {a.worker_id or ''}".rstrip(), a.attempt_id)
@@ -124,4 +131,4 @@ async def _pick_attempt(
     if chosen is None:
         return None
     attempt_id = None if chosen == _ALL_ATTEMPTS else chosen
-    return show_trace(ctx, session, TraceTarget(rollout_id, attempt_id))
+    return show_trace(ctx, connection, TraceTarget(rollout_id, attempt_id))

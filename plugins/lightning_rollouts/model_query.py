@@ -1,6 +1,6 @@
 """Paging, sorting, filtering and id search over the whole rollout list, on the client.
 
-This is the design's way, used while the list is small enough to fetch whole (see loading.py).
+This is the design's way, used while the list is small enough to fetch whole (see source_loading.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from deck.plugins.lightning_rollouts.display import duration_seconds, input_preview
 from deck.plugins.lightning_rollouts.model import Rollout
+from deck.plugins.lightning_rollouts.model_display import duration_seconds, input_preview
 
 __all__ = [
     "COLUMNS",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from deck import ActionContext, ActionError
-from deck.plugins.lightning_rollouts.action_support import (
+from deck.plugins.lightning_rollouts.actions_common import (
     ROLLOUTS_PANEL,
     SETTINGS_PANEL,
     Handler,
@@ -19,12 +19,6 @@ from deck.plugins.lightning_rollouts.action_support import (
 )
 from deck.plugins.lightning_rollouts.actions_v1 import fail_v1, show_events
 from deck.plugins.lightning_rollouts.client_history import HistoryRow
-from deck.plugins.lightning_rollouts.display import (
-    CANCELLABLE_STATUSES,
-    REQUEUEABLE_STATUSES,
-    input_preview,
-    status_text,
-)
 from deck.plugins.lightning_rollouts.model import (
     MODES,
     ROLLOUT_STATUSES,
@@ -35,11 +29,17 @@ from deck.plugins.lightning_rollouts.model import (
     secret_paths,
     to_json,
 )
+from deck.plugins.lightning_rollouts.model_display import (
+    CANCELLABLE_STATUSES,
+    REQUEUEABLE_STATUSES,
+    input_preview,
+    status_text,
+)
+from deck.plugins.lightning_rollouts.model_query import PAGE_SIZES
 from deck.plugins.lightning_rollouts.panels import ResourceRow, SettingsPanel
-from deck.plugins.lightning_rollouts.rollout_rows import SORT_COLUMNS, RolloutRow
-from deck.plugins.lightning_rollouts.rollouts_panel import RolloutsPanel
+from deck.plugins.lightning_rollouts.panels_rollout_rows import SORT_COLUMNS, RolloutRow
+from deck.plugins.lightning_rollouts.panels_rollouts import RolloutsPanel
 from deck.plugins.lightning_rollouts.source import ROLLOUTS, LightningConnection
-from deck.plugins.lightning_rollouts.table import PAGE_SIZES
 
 __all__ = [
     "cancel_action",
@@ -100,7 +100,7 @@ async def reveal_secret(ctx: ActionContext) -> str | None:
     return None
 
 
-def open_action(session: LightningConnection) -> Handler:
+def open_action(connection: LightningConnection) -> Handler:
     async def open_row(ctx: ActionContext) -> None:
         """Enter: a retried rollout opens into its attempts, a 1.x rollout shows its events;
         any other row shows its JSON."""
@@ -109,7 +109,7 @@ def open_action(session: LightningConnection) -> Handler:
             panel.table.toggle()
             return
         if isinstance(row, HistoryRow):
-            await show_events(ctx, session, row)
+            await show_events(ctx, connection, row)
             return
         show_json(ctx)
 
@@ -132,7 +132,7 @@ def _store_table(ctx: ActionContext) -> RolloutsPanel:
     """The rollout table of a LightningStore (0.3.0): pages, server sorts and filters are its."""
     panel = _rollouts(ctx)
     if panel.backend == "1.x":
-        raise ActionError("a 1.x server's history is one list: < > I sort it, / filters it")
+        raise ActionError("a 1.x server's history is one list: s sorts it, I inverts, / filters it")
     return panel
 
 
@@ -165,7 +165,9 @@ async def choose_page_size(ctx: ActionContext) -> str | None:
 
 async def choose_sort(ctx: ActionContext) -> str | None:
     """Pick the column every rollout is ordered by; picking the current one inverts it (as I)."""
-    panel = _store_table(ctx)
+    panel = _rollouts(ctx)
+    if panel.backend == "1.x":
+        return await _choose_history_sort(ctx, panel)
     current = panel.query.sort
     options = [
         (f"{title}{'  ✓ (again: invert)' if key == current else ''}", key)
@@ -176,6 +178,23 @@ async def choose_sort(ctx: ActionContext) -> str | None:
         return None
     panel.sort(sort, not panel.query.descending if sort == current else None)
     return _sort_text(panel)
+
+
+async def _choose_history_sort(ctx: ActionContext, panel: RolloutsPanel) -> str | None:
+    """The same pick over a 1.x history, which is sorted here, column by column on show."""
+    table = panel.history.table
+    current = table.sort
+    titles = [column.title for column in table.columns if column.sortable]
+    options = [
+        (f"{title}{'  ✓ (again: invert)' if current and current[0] == title else ''}", title)
+        for title in titles
+    ]
+    title = await ctx.choose("Sort the history by", options)
+    if title is None:
+        return None
+    descending = not current[1] if current and current[0] == title else False
+    table.sort_by(title, descending)
+    return f"sorted by {title}, {'descending' if descending else 'ascending'}"
 
 
 def _sort_text(panel: RolloutsPanel) -> str:
@@ -231,14 +250,14 @@ def clear_filters(ctx: ActionContext) -> str:
 
 
 async def _selected_rollout(
-    ctx: ActionContext, session: LightningConnection, allowed: frozenset[str], verb: str, joiner: str
+    ctx: ActionContext, connection: LightningConnection, allowed: frozenset[str], verb: str, joiner: str
 ) -> Rollout:
     """The selected rollout as the store has it now, refused unless its status allows `verb`."""
     row = ctx.selection
     if not isinstance(row, RolloutRow):
         raise ActionError("select a rollout first")
     rollout_id = row.rollout.rollout_id
-    rollout = await blocking(ctx, session.rollout, rollout_id, missing=_gone(rollout_id))
+    rollout = await blocking(ctx, connection.rollout, rollout_id, missing=_gone(rollout_id))
     if rollout.status not in allowed:
         raise ActionError(
             f"{rollout_id} is {rollout.status}: only {joiner.join(sorted(allowed))} rollouts can be {verb}"
@@ -282,26 +301,28 @@ def _gone(rollout_id: str) -> str:
     return f"rollout {rollout_id} no longer exists"
 
 
-def cancel_action(session: LightningConnection) -> Handler:
+def cancel_action(connection: LightningConnection) -> Handler:
     async def cancel(ctx: ActionContext) -> str | None:
         """Cancel the selected rollout, after reading its current state and asking."""
         if isinstance(ctx.selection, HistoryRow):
-            return await fail_v1(ctx, session)
-        rollout = await _selected_rollout(ctx, session, CANCELLABLE_STATUSES, "cancelled", ", ")
+            return await fail_v1(ctx, connection)
+        rollout = await _selected_rollout(ctx, connection, CANCELLABLE_STATUSES, "cancelled", ", ")
         consequence = "The store marks it cancelled; a runner already working on it is not interrupted."
-        return await _confirm_and_apply(ctx, rollout, "cancel", consequence, session.cancel, destructive=True)
+        return await _confirm_and_apply(
+            ctx, rollout, "cancel", consequence, connection.cancel, destructive=True
+        )
 
     return cancel
 
 
-def requeue_action(session: LightningConnection) -> Handler:
+def requeue_action(connection: LightningConnection) -> Handler:
     async def requeue(ctx: ActionContext) -> str | None:
         """Put a failed or cancelled rollout back in the queue, after asking."""
-        rollout = await _selected_rollout(ctx, session, REQUEUEABLE_STATUSES, "requeued", " or ")
+        rollout = await _selected_rollout(ctx, connection, REQUEUEABLE_STATUSES, "requeued", " or ")
         attempts = rollout.attempt.sequence_id if rollout.attempt and rollout.attempt.sequence_id else 0
         consequence = f"It goes to the end of the queue; the next free runner starts attempt #{attempts + 1}."
         return await _confirm_and_apply(
-            ctx, rollout, "requeue", consequence, session.requeue, destructive=False
+            ctx, rollout, "requeue", consequence, connection.requeue, destructive=False
         )
 
     return requeue
@@ -310,25 +331,25 @@ def requeue_action(session: LightningConnection) -> Handler:
 # ---- export ---------------------------------------------------------------------------------------
 
 
-def _export_lines(session: LightningConnection, panel: RolloutsPanel) -> list[str]:
+def _export_lines(connection: LightningConnection, panel: RolloutsPanel) -> list[str]:
     """One JSON line per rollout on show (1.x: with the events the history holds), masked."""
     lines = []
     if panel.backend == "1.x":
-        history = session.history()
+        history = connection.history()
         for row in panel.history.table.visible_rows:
             events = [to_json(e) for e in history.events(row.rollout_id)]
             record = {"rollout": json.loads(row.doc), "deleted": row.deleted_at is not None, "events": events}
             lines.append(json.dumps(mask_secrets(record), ensure_ascii=False, default=str))
     else:
-        for row in panel.table.visible_rows:
-            if isinstance(row, RolloutRow) and not row.nested:
+        for shown in panel.table.visible_rows:
+            if isinstance(shown, RolloutRow) and not shown.nested:
                 lines.append(
-                    json.dumps(mask_secrets({"rollout": row.rollout}), ensure_ascii=False, default=str)
+                    json.dumps(mask_secrets({"rollout": shown.rollout}), ensure_ascii=False, default=str)
                 )
     return lines
 
 
-def export_action(session: LightningConnection) -> Handler:
+def export_action(connection: LightningConnection) -> Handler:
     async def export(ctx: ActionContext) -> str | None:
         """Write the rollouts on show (as filtered; 1.x: with their events) to a JSONL file,
         secrets masked. An existing file is never overwritten."""
@@ -338,7 +359,7 @@ def export_action(session: LightningConnection) -> Handler:
         if not path_text:
             return None
         path = Path(path_text).expanduser()
-        lines = _export_lines(session, panel)
+        lines = _export_lines(connection, panel)
         if not lines:
             raise ActionError("no rollouts on show to export")
 

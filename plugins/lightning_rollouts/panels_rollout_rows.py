@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from deck.plugins.lightning_rollouts.columns import (
+from deck.plugins.lightning_rollouts.model import Attempt, Rollout
+from deck.plugins.lightning_rollouts.model_display import (
+    duration_seconds,
+    input_preview,
+    status_text,
+)
+from deck.plugins.lightning_rollouts.model_query import RolloutQuery
+from deck.plugins.lightning_rollouts.panels_columns import (
     Ranked,
     duration_cell,
     maybe,
@@ -13,13 +20,6 @@ from deck.plugins.lightning_rollouts.columns import (
     status_badge,
     when,
 )
-from deck.plugins.lightning_rollouts.display import (
-    duration_seconds,
-    input_preview,
-    status_text,
-)
-from deck.plugins.lightning_rollouts.model import Attempt, Rollout
-from deck.plugins.lightning_rollouts.table import RolloutQuery
 from deck.widgets import Cell, Column
 
 __all__ = [

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deck.plugins.lightning_rollouts.client import LightningClient
-from deck.plugins.lightning_rollouts.table import RolloutIndex, RolloutPage, RolloutQuery
+from deck.plugins.lightning_rollouts.model_query import RolloutIndex, RolloutPage, RolloutQuery
 
 __all__ = [
     "CLIENT_SIDE_LIMIT",

@@ -13,10 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from deck import Panel, PanelContext, Result
-from deck.plugins.lightning_rollouts.columns import AdaptiveTable, redraw_every_second, retitled
-from deck.plugins.lightning_rollouts.loading import SERVER_SORT_FIELDS, server_query
-from deck.plugins.lightning_rollouts.panels_v1 import HistoryView
-from deck.plugins.lightning_rollouts.rollout_rows import (
+from deck.plugins.lightning_rollouts.model_query import RolloutPage, RolloutQuery
+from deck.plugins.lightning_rollouts.panels_columns import AdaptiveTable, redraw_every_second, retitled
+from deck.plugins.lightning_rollouts.panels_rollout_rows import (
     RANKED,
     SORT_COLUMNS,
     RolloutRow,
@@ -24,31 +23,26 @@ from deck.plugins.lightning_rollouts.rollout_rows import (
     describe_filters,
     plain_title,
 )
+from deck.plugins.lightning_rollouts.panels_v1 import HistoryView
 from deck.plugins.lightning_rollouts.source import (
     ROLLOUTS,
     HistorySnapshot,
     LightningConnection,
     RolloutsSnapshot,
 )
-from deck.plugins.lightning_rollouts.table import RolloutPage, RolloutQuery
+from deck.plugins.lightning_rollouts.source_loading import SERVER_SORT_FIELDS, server_query
 from deck.widgets import Column
 
 __all__ = ["RolloutTable", "RolloutsPanel"]
 
 
 class RolloutTable(AdaptiveTable[RolloutRow]):
-    """The rollout table; its sort keys and heading clicks ask for a new query instead of
-    sorting the rows on show."""
+    """The rollout table; its `I` key and heading clicks ask for a new query instead of
+    sorting the rows on show (`<` and `>` page: the plugin's actions take them first)."""
 
-    def __init__(
-        self,
-        on_sort: Callable[[str | None, bool | None], None],
-        sortable: Callable[[], dict[str, str]],
-        **options: Any,
-    ) -> None:
+    def __init__(self, on_sort: Callable[[str | None, bool | None], None], **options: Any) -> None:
         super().__init__(RANKED, lambda row: row.key, **options)
         self.on_sort = on_sort
-        self.sortable = sortable
         self.sorted: tuple[str, bool] | None = None
 
     def decorate(self, column: Column[Any]) -> Column[Any]:
@@ -73,22 +67,11 @@ class RolloutTable(AdaptiveTable[RolloutRow]):
         title = self.columns[column].title if isinstance(column, int) else column
         self.on_sort(plain_title(title), None)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        if key in ("<", ">"):
-            self._step_sort(-1 if key == "<" else 1)
-            return None
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key == "I":
             self.on_sort(None, True)
             return None
         return super().keypress(size, key)
-
-    def _step_sort(self, step: int) -> None:
-        shown = [plain_title(c.title) for c in self.columns]
-        allowed = self.sortable()
-        titles = [t for t in shown if t in allowed] or list(allowed)
-        current = next((t for t in titles if self.sorted and SORT_COLUMNS[t] == self.sorted[0]), None)
-        index = titles.index(current) + step if current is not None else 0
-        self.on_sort(titles[index % len(titles)], False)
 
 
 class RolloutsPanel(Panel):
@@ -96,12 +79,11 @@ class RolloutsPanel(Panel):
 
     sources = (ROLLOUTS,)
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.connection = connection
         self.table = RolloutTable(
             self._sort_asked,
-            self.sort_columns,
             children=self._attempt_rows,
             expandable=lambda row: row.expandable,
             empty="no rollouts",
@@ -128,16 +110,16 @@ class RolloutsPanel(Panel):
         self.stale = result.stale
         self.frozen_at = result.fetched_at if result.stale else None
         if isinstance(snapshot, HistorySnapshot):
-            if snapshot.url == self.session.url:
+            if snapshot.url == self.connection.url:
                 self.backend, self.widget = "1.x", self.history.table
                 self.history.show(snapshot.summary, self.frozen_at)
             return
         if snapshot is None:
             return
         self.backend, self.widget = "0.3.0", self.table
-        if snapshot.url != self.session.url:  # from the backend used before a URL change
+        if snapshot.url != self.connection.url:  # from the backend used before a URL change
             self.snapshot, self.page = None, None
-            self.table.empty = f"waiting for {self.session.url}…"
+            self.table.empty = f"waiting for {self.connection.url}…"
             self.table.update(())
             return
         if snapshot.view.index is None and snapshot.query != self.query and result.error is None:
@@ -187,7 +169,7 @@ class RolloutsPanel(Panel):
 
     def _attempt_rows(self, row: RolloutRow) -> Any:
         async def load() -> list[RolloutRow]:
-            attempts = await self.ctx.deck.run_blocking(self.session.attempts, row.rollout.rollout_id)
+            attempts = await self.ctx.deck.run_blocking(self.connection.attempts, row.rollout.rollout_id)
             frozen = self.frozen_at
             return [RolloutRow(row.rollout, attempt, nested=True, frozen_at=frozen) for attempt in attempts]
 
@@ -203,7 +185,7 @@ class RolloutsPanel(Panel):
 
     def _sort_asked(self, title: str | None, descending: bool | None) -> None:
         """From the table: (None, True) inverts, (None, None) resets, (title, None) is a heading
-        click (again on the sorted column inverts), (title, False) a step to another column."""
+        click (again on the sorted column inverts)."""
         query = self.query
         if title is None:
             if descending:
@@ -212,8 +194,7 @@ class RolloutsPanel(Panel):
                 self.sort("start", True)
         elif title in SORT_COLUMNS:
             sort = SORT_COLUMNS[title]
-            invert = descending is None and sort == query.sort
-            self.sort(sort, not query.descending if invert else None)
+            self.sort(sort, not query.descending if sort == query.sort else None)
 
     @property
     def server_paged(self) -> bool:
@@ -222,7 +203,7 @@ class RolloutsPanel(Panel):
 
     def refusal(self, what: str) -> str:
         """Why `what` (a sort or filter the server cannot do) is not offered right now."""
-        limit = self.session.config.client_side_limit
+        limit = self.connection.config.client_side_limit
         return f"over {limit:,} rollouts the server pages the list and cannot {what}"
 
     def sort(self, sort: str, descending: bool | None = None) -> None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from deck.plugins.lightning_rollouts.source import LightningConnection
+from deck import Context
+from deck.plugins.lightning_rollouts.source import (
+    DATA_SOURCES,
+    GATEWAY,
+    HEALTH,
+    ROLLOUTS,
+    LightningConnection,
+)
 
 __all__ = [
     "AUTO_REFRESH_CHOICES",
@@ -15,6 +24,7 @@ __all__ = [
     "Refresher",
     "auto_refresh_text",
     "chosen_url",
+    "keep_fresh",
     "save_url",
     "state_file",
     "system_theme",
@@ -28,6 +38,8 @@ THEME_CHOICES = ("light", "dark", "system")
 _THEMES = {"light": "daylight", "dark": "neon-syndicate"}
 # COLORFGBG background colours (xterm's 16) that mean a light terminal.
 _LIGHT_BACKGROUNDS = frozenset({"7", "15"})
+#: How often the plugin looks whether the data is due again (auto-refresh, reconnect).
+WATCH_INTERVAL = 0.5
 
 
 def state_file(environ: Mapping[str, str] = os.environ) -> Path:
@@ -91,9 +103,9 @@ class Refresher:
     """Decides when the data sources are fetched again: on the auto-refresh cadence, and as
     soon as the backend answers again after being offline."""
 
-    def __init__(self, session: LightningConnection) -> None:
-        self.session = session
-        self._cadence: int | None = session.auto_refresh
+    def __init__(self, connection: LightningConnection) -> None:
+        self.connection = connection
+        self._cadence: int | None = connection.auto_refresh
         self._last: float | None = None
         self._online: bool | None = None
 
@@ -104,7 +116,7 @@ class Refresher:
         went_away = online is False and self._online is True
         if online is not None:
             self._online = online
-        cadence = self.session.auto_refresh
+        cadence = self.connection.auto_refresh
         if cadence != self._cadence or self._last is None:
             self._cadence, self._last = cadence, now  # a new cadence counts from now
         if came_back:
@@ -116,3 +128,24 @@ class Refresher:
             self._last = now
             return "auto-refresh"
         return None
+
+
+async def keep_fresh(ctx: Context, connection: LightningConnection) -> None:
+    """Fetch the data again on the auto-refresh cadence and when the backend comes back."""
+    refresher = Refresher(connection)
+    followed = 0.0
+    while True:
+        await asyncio.sleep(WATCH_INTERVAL)
+        health = ctx.result(HEALTH)
+        online = health.ok if health.has_value or health.error else None
+        now, interval = time.monotonic(), connection.config.history_interval
+        reason = refresher.due(now, online)
+        if reason is not None:
+            ctx.log.info("refreshing the data: %s", reason)
+            for name in DATA_SOURCES:
+                ctx.refresh(name)
+        elif online and connection.backend() == "1.x" and now - followed >= interval:
+            # A 1.x trainer deletes finished rollouts within a second: read them before.
+            followed = now
+            ctx.refresh(ROLLOUTS)
+            ctx.refresh(GATEWAY)

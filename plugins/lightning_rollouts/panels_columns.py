@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import urwid
 
 from deck import PanelContext, TablePanel
-from deck.plugins.lightning_rollouts.display import (
+from deck.plugins.lightning_rollouts.model_display import (
     NOT_AVAILABLE,
     format_duration,
     format_local_time,
@@ -118,7 +118,7 @@ class AdaptiveTable(Table[Row]):
             self.refresh_lines()  # the kit caches drawn rows without their expanded state
         return toggled
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget
         if size[0] != self._fitted_width:
             self._fit(size[0])
         return super().render(size, focus)

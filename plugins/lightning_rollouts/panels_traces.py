@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from deck import Panel, PanelContext, Result
-from deck.plugins.lightning_rollouts.columns import (
+from deck.plugins.lightning_rollouts.model import Span, mask_secrets
+from deck.plugins.lightning_rollouts.model_display import input_preview
+from deck.plugins.lightning_rollouts.model_spans import SpanNode, waterfall
+from deck.plugins.lightning_rollouts.panels_columns import (
     AdaptivePanel,
     Ranked,
     duration_cell,
@@ -15,8 +18,6 @@ from deck.plugins.lightning_rollouts.columns import (
     retitled,
     status_badge,
 )
-from deck.plugins.lightning_rollouts.display import input_preview
-from deck.plugins.lightning_rollouts.model import Span, mask_secrets
 from deck.plugins.lightning_rollouts.source import (
     SPANS,
     LightningConnection,
@@ -24,7 +25,6 @@ from deck.plugins.lightning_rollouts.source import (
     TraceTarget,
     Unsupported,
 )
-from deck.plugins.lightning_rollouts.spans import SpanNode, waterfall
 from deck.widgets import Cell, Column, Table, icons
 
 __all__ = ["SpansPanel", "WaterfallPanel", "WaterfallRow", "describe_target", "tree_prefixes"]
@@ -106,16 +106,16 @@ def _empty_text(snapshot: SpansSnapshot) -> str:
 
 
 class _TracePanel(Panel):
-    """What both trace panels share: the session and a check that the snapshot is current."""
+    """What both trace panels share: the connection and a check that the snapshot is current."""
 
     sources = (SPANS,)
-    session: LightningConnection
+    connection: LightningConnection
     snapshot: SpansSnapshot | None = None
     stale = False
 
     def _current(self, result: Result[Any]) -> SpansSnapshot | None:
         snapshot = result.value
-        if not isinstance(snapshot, SpansSnapshot) or snapshot.url != self.session.url:
+        if not isinstance(snapshot, SpansSnapshot) or snapshot.url != self.connection.url:
             return None
         return snapshot
 
@@ -134,9 +134,9 @@ class _TracePanel(Panel):
 class SpansPanel(AdaptivePanel[Span], _TracePanel):
     """The spans of the picked rollout (and attempt), in sequence order; `/` searches them."""
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx, SPAN_COLUMNS, _span_id, empty="no rollout picked")
-        self.session = session
+        self.connection = connection
 
     def update(self, result: Result[SpansSnapshot | Unsupported]) -> None:
         if isinstance(result.value, Unsupported):
@@ -146,7 +146,7 @@ class SpansPanel(AdaptivePanel[Span], _TracePanel):
         snapshot = self._current(result)
         self.snapshot, self.stale = snapshot, result.stale
         if snapshot is None:
-            self.table.empty = f"waiting for {self.session.url}…"
+            self.table.empty = f"waiting for {self.connection.url}…"
             self.table.update(())
             return
         self.table.empty = _empty_text(snapshot)
@@ -254,9 +254,9 @@ def waterfall_table() -> Table[WaterfallRow]:
 class WaterfallPanel(_TracePanel):
     """The span hierarchy, indented, with each span's bar on the attempt's timeline."""
 
-    def __init__(self, ctx: PanelContext, session: LightningConnection) -> None:
+    def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
-        self.session = session
+        self.connection = connection
         self.table = waterfall_table()
         self.widget = self.table
         self.nodes: tuple[SpanNode, ...] = ()
@@ -269,7 +269,7 @@ class WaterfallPanel(_TracePanel):
         snapshot = self._current(result)
         self.snapshot = snapshot
         if snapshot is None:
-            self.table.empty = f"waiting for {self.session.url}…"
+            self.table.empty = f"waiting for {self.connection.url}…"
             self._show(())
             return
         self.table.empty = _empty_text(snapshot)
