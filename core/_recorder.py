@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
+import pickle
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +24,7 @@ from deck._sources import Result
 if TYPE_CHECKING:
     from deck._deck import Deck
 
-__all__ = ["NAVIGATION", "REPLAY_SCOPE", "Recorder", "age_text"]
+__all__ = ["NAVIGATION", "REPLAY_SCOPE", "Recorder", "age_text", "pickled_result"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,14 @@ def _payload(result: Result[Any]) -> bytes:
             "params": dict(result.params),
         }
     )
+
+
+def pickled_result(result: Result[Any]) -> bytes | None:
+    """A live result as the ring keeps it (pickle reads only these bytes back); None if it cannot."""
+    try:
+        return pickle.dumps(dataclasses.replace(result, params=dict(result.params)), protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
 
 
 def _module_of(plugin: object) -> str:
@@ -123,7 +134,7 @@ class Recorder:
         """Keep a result the deck received; True when the deck is rewound and must not show it."""
         at = now()
         try:
-            self._keep(at, result.source, _payload(result))
+            self._keep_live(at, result)
         except (ValueError, TypeError, RecursionError) as exc:  # a snapshot JSON cannot hold
             if result.source not in self._unrecordable:
                 self._unrecordable.add(result.source)
@@ -133,14 +144,37 @@ class Recorder:
             listener(result, at)
         return self.at is not None
 
+    def _keep_live(self, at: float, result: Result[Any]) -> None:
+        """The ring keeps the result pickled (it never leaves this process); a file gets JSON."""
+        payload = _payload(result) if self.writer is not None else None
+        if payload is not None:
+            self._write(at, result.source, payload)
+        pickled = pickled_result(result)
+        if pickled is None:  # a lock, a generator: JSON keeps what it can
+            self._keep(at, result.source, payload if payload is not None else _payload(result))
+            return
+        self._seq += 1
+        self.ring.add(Record.pack(at, self._seq, result.source, pickled, live=True))
+
     def _keep(self, at: float, source: str, payload: bytes) -> None:
         self._seq += 1
         self.ring.add(Record.pack(at, self._seq, source, payload))
+
+    def _write(self, at: float, source: str, payload: bytes) -> None:
+        """Append to the recording file, if one is being written; a failed write stops it, said once."""
         if self.writer is not None:
             try:
                 self.writer.result(at, source, payload)
             except OSError as exc:
                 self._writing_failed(exc)
+
+    def _restore(self, record: Record) -> Result[Any]:
+        """The result a record keeps: unpickled when this deck made it, else decoded from JSON."""
+        if record.live:
+            restored = pickle.loads(zlib.decompress(record.blob))  # only ever this process's own bytes
+            assert isinstance(restored, Result)
+            return restored
+        return _result(record.source, self.decoder.decode(record.payload(), record.source))
 
     def mark(self, at: float, label: str, alert: dict[str, Any] | None = None) -> None:
         """Remember a moment (an alert fired) so the operator can jump to it."""
@@ -199,6 +233,7 @@ class Recorder:
                 continue  # a source of a plugin this layout no longer loads
             self.decoder.decode(json.loads(payload), f"{where}: result {number - 1} ({source})")
             self._keep(at, source, payload)
+            self._write(at, source, payload)
         for at, alert in recording.alerts:
             self.mark(at, f"{alert.get('rule', 'alert')}: {alert.get('message', '')}")
         self.alerts.restore(recording.alerts)
@@ -217,7 +252,7 @@ class Recorder:
         )
         for record in sorted(self.ring.bases.values(), key=lambda r: r.at) + list(self.ring.records):
             if record.at <= self.at:
-                result = _result(record.source, self.decoder.decode(record.payload(), record.source))
+                result = self._restore(record)
                 self._shown[record.source] = result
                 self.deck.deliver(result)
         self.deck.request_redraw()
@@ -249,7 +284,7 @@ class Recorder:
             if self.deck.scheduler.appends(source):
                 continue  # a log cannot un-append: it keeps its lines
             try:
-                result = _result(source, self.decoder.decode(record.payload(), source))
+                result = self._restore(record)
             except (RecordingError, ValueError) as exc:
                 self.deck.notify(f"cannot show {source} at this moment: {exc}", "error")
                 continue
@@ -304,9 +339,7 @@ class Recorder:
         scheduler = self.deck.scheduler
         for record in self.ring.after(self._paused_seq):
             if scheduler.appends(record.source):
-                self.deck.deliver(
-                    _result(record.source, self.decoder.decode(record.payload(), record.source))
-                )
+                self.deck.deliver(self._restore(record))
         for name in scheduler.names():
             result = scheduler.result(name)
             if not scheduler.appends(name) and (result.has_value or result.error):
