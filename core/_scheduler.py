@@ -287,7 +287,9 @@ class Scheduler:
         state.streak += 1
         text = _error_text(exc)
         if state.streak == 1:
-            log.warning("source %s failed: %s", state.source.name, text, exc_info=exc)
+            # The traceback is for --debug: an unreachable server is one line, not forty.
+            trace = exc if log.isEnabledFor(logging.DEBUG) else None
+            log.warning("source %s failed: %s", state.source.name, text, exc_info=trace)
         old = state.result
         state.result = Result(
             source=state.source.name,

@@ -112,8 +112,9 @@ class Shell(urwid.Widget):
             pieces.append([*as_segments(markup or ""), (None, "  ")])
         shape = " %H:%M " if deck.layout.clock == "minutes" else " %H:%M:%S "
         clock: list[Segment] = [("accent", time.strftime(shape, time.localtime(now())))]
-        # Health never gives way: the clock goes first, then the plugins' quiet segments, then the
-        # names of the failing sources (the count stays), then the plugins' alarming segments.
+        # Health never gives way: the clock goes first, then the plugins' quiet segments (plain
+        # notes before those with news), then the names of the failing sources (the count stays),
+        # then the plugins' alarming segments.
         health, short_health = self._health()
         while True:
             right = [segment for piece in pieces for segment in piece] + health + clock
@@ -121,10 +122,11 @@ class Shell(urwid.Widget):
             if used <= width:
                 return [*left, (None, " " * (width - used)), *right]
             quiet = [p for p in pieces if not {role for role, _ in p} & {"bad", "warn", "critical"}]
+            notes = [p for p in quiet if {role for role, _ in p} <= {"muted", None}]  # "no state files"
             if clock:
                 clock = []
             elif quiet:
-                pieces.remove(quiet[-1])
+                pieces.remove((notes or quiet)[-1])
             elif health != short_health:
                 health = short_health
             elif pieces:
@@ -225,18 +227,31 @@ class Shell(urwid.Widget):
 
     def _hints_line(self, width: int) -> list[Segment]:
         # Help and Quit stay at the right edge; the panel's own hints fill the rest.
+        # A hint is shown whole or not at all; "…" says that help (?) lists more.
         essentials = {self._first_key("deck.help"), self._first_key("deck.quit")} - {None}
-        left: list[Segment] = []
+        hints: list[list[Segment]] = []
         right: list[Segment] = []
         for key, label, enabled in self.hints():
-            side = right if key in essentials else left
-            side += [
+            hint: list[Segment] = [
                 ("key" if enabled else "muted", f"[{key}]"),
                 ("footer" if enabled else "muted", f" {label}  "),
             ]
+            if key in essentials:
+                right += hint
+            else:
+                hints.append(hint)
         room = width - sum(text_width(text) for _, text in right)
         if room < 10:
-            return fit(left + right, width)
+            return fit([segment for hint in hints for segment in hint] + right, width)
+        left = [segment for hint in hints for segment in hint]
+        if sum(text_width(text) for _, text in left) > room:
+            left, used = [], len("… ")
+            for hint in hints:
+                used += sum(text_width(text) for _, text in hint)
+                if used > room:
+                    break
+                left += hint
+            left.append(("muted", "… "))
         return [*fit(left, room), *right]
 
     def _first_key(self, action_id: str) -> str | None:

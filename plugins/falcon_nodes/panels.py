@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -247,6 +248,9 @@ def detail_pairs(
     pairs: list[tuple[str | None, Cell]] = [("Status", status)]
     if node.error:  # what went wrong first: the rest can wait below
         pairs.append(("Error", [("bad", node.error)]))
+    raised = raised_at(node.traceback or "")
+    if raised:  # a traceback ends where the error was raised: say so before its first frames
+        pairs.append(("Raised at", [("text", raised)]))
     pairs += [
         ("History", _changes(node)),
         ("Epoch", epochs),
@@ -262,6 +266,22 @@ def detail_pairs(
         pairs.append(("Traceback", [("muted", "")]))
         pairs += [(None, [("muted", line)]) for line in node.traceback.splitlines()]
     return pairs
+
+
+_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
+
+
+def raised_at(traceback: str) -> str | None:
+    """The innermost frame of a Python traceback: `src/model.py:19 in simulate_batch: raise ...`."""
+    lines = traceback.splitlines()
+    for index in range(len(lines) - 1, -1, -1):
+        frame = _FRAME.match(lines[index])
+        if frame is None:
+            continue
+        code = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        where = f"{'/'.join(frame['path'].rsplit('/', 2)[-2:])}:{frame['line']} in {frame['function']}"
+        return f"{where}: {code}" if code and not code.startswith(("File ", "^")) else where
+    return None
 
 
 def _actor(node: NodeStatus) -> Cell:

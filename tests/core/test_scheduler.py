@@ -1,5 +1,6 @@
 import asyncio
 import itertools
+import logging
 import threading
 import time
 from typing import Any
@@ -232,3 +233,17 @@ def test_the_same_value_under_new_params_is_published_again() -> None:
 
     results = run(scenario())
     assert [dict(r.params) for r in results] == [{"page": 0}, {"page": 1}]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_failing_source_logs_one_line_and_its_traceback_only_with_debug(
+    debug: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fetch() -> int:
+        raise ConnectionError("connection refused")
+
+    caplog.set_level(logging.DEBUG if debug else logging.INFO, logger="deck._scheduler")
+    run(collect([Source("s", fetch, interval=0.01, max_backoff=0.05)], 0.1))
+    failed = [r for r in caplog.records if r.getMessage().startswith("source s failed")]
+    assert len(failed) == 1 and "connection refused" in failed[0].getMessage()
+    assert (failed[0].exc_info is not None) is debug

@@ -94,6 +94,7 @@ def test_a_failing_run_shows_the_failure_on_the_run_and_the_node(open_sbi: Any, 
     assert re.search(
         r"Status\s+failed since \d\d:\d\d:\d\d\s+│\n│Error\s+RuntimeError: injected simulator failure", screen
     )
+    assert re.search(r"Raised at\s+\S+\.py:\d+ in simulate_batch", screen)  # before any frame
     harness.press("end")  # the detail has the focus: its end is the traceback's last line
     screen = harness.text()
     assert "in simulate_batch" in screen and "RuntimeError: injected simulator failure (test)" in screen
