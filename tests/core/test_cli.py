@@ -124,7 +124,8 @@ def test_the_terminal_is_restored_after_quitting_in_a_real_tty(tmp_path: Path) -
         pytest.skip("tmux is not installed")
     session = f"deck-test-{os.getpid()}"
     marker = tmp_path / "exit"
-    command = f"{sys.executable} -m deck --layout system; echo $? > {marker}"
+    # Written whole, then renamed: the marker never exists empty.
+    command = f"{sys.executable} -m deck --layout system; echo $? > {marker}.part; mv {marker}.part {marker}"
     subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True)
     try:
         import time

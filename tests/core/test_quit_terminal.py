@@ -73,7 +73,8 @@ def test_a_hung_plugin_never_keeps_the_deck_from_quitting(tmp_path: Path, how: s
     )
     command = (
         f'{sys.executable} -c "{launcher}" {pid_file} --layout {layout} --log {tmp_path / "deck.log"}; '
-        f"echo $? > {status_file}; sleep 30"
+        # Written whole, then renamed: the file never exists empty.
+        f"echo $? > {status_file}.part; mv {status_file}.part {status_file}; sleep 30"
     )
     session = f"safety-quit-{os.getpid()}-{how}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True)
