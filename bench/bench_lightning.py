@@ -259,7 +259,7 @@ def bench_deck(url: str, client_side_limit: int, label: str) -> dict[str, float]
         for name in before:
             harness.press(name)
         harness.run(0.05)
-        if press == "n":  # an operator reads a page for a moment: time to fetch the next ahead
+        if press == "n" and server_paged:  # an operator reads a page: time to fetch the next ahead
             ahead = dataclasses.replace(panel.query, page=panel.query.page + 1)
             harness.wait_until(lambda: panel.connection.cached_page(ahead) is not None, timeout=10)
 

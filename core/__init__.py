@@ -13,6 +13,7 @@ from deck._version import __version__
 if TYPE_CHECKING:
     from deck._actions import GLOBAL, Action, Command, StatusSegment
     from deck._clock import now
+    from deck._commands import open_layout, shipped_layout
     from deck._context import ActionContext, Context, Level
     from deck._errors import ActionError, DeckError, LayoutError, OptionError, PluginError, ThemeError
     from deck._hookspecs import hookimpl
@@ -29,6 +30,8 @@ _EXPORTS = {
     "Command": "deck._actions",
     "StatusSegment": "deck._actions",
     "now": "deck._clock",
+    "open_layout": "deck._commands",
+    "shipped_layout": "deck._commands",
     "ActionContext": "deck._context",
     "Context": "deck._context",
     "Level": "deck._context",
@@ -85,7 +88,9 @@ __all__ = [
     "mask_secrets",
     "mask_text",
     "now",
+    "open_layout",
     "sanitize",
+    "shipped_layout",
 ]
 
 

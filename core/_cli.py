@@ -188,12 +188,16 @@ def _build(args: argparse.Namespace, ascii: bool) -> Deck:
         raise DeckError("--at works with --replay only")
     layout = args.layout or (recording.layout if recording is not None else DEFAULT_LAYOUT)
     deck = build_deck(layout, theme=args.theme, read_only=args.read_only, ascii=ascii)
-    if recording is not None:
-        from deck._recorder_config import open_replay
+    try:
+        if recording is not None:
+            from deck._recorder_config import open_replay
 
-        open_replay(deck, recording, args.replay, args.at)
-    if args.record is not None:
-        deck.recorder.record_to(args.record)
+            open_replay(deck, recording, args.replay, args.at)
+        if args.record is not None:
+            deck.recorder.record_to(args.record)
+    except BaseException:
+        deck.discard()
+        raise
     return deck
 
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import logging
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from deck._actions import Command
 from deck._errors import DeckError, PluginError
 from deck._installed import all_plugins
 from deck._yamlfile import did_you_mean
 
-__all__ = ["run_command"]
+__all__ = ["open_layout", "run_command", "shipped_layout"]
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +48,21 @@ def run_command(argv: Sequence[str]) -> int:
     except Exception as exc:
         log.exception("command %s failed", name)
         raise PluginError(f"deck {name} failed: {type(exc).__name__}: {exc}") from None
+
+
+def shipped_layout(name: str) -> dict[str, Any]:
+    """A built-in layout's document, for a plugin's command to change before `open_layout`."""
+    text = importlib.resources.files("deck.layouts").joinpath(f"{name}.yaml").read_text()
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
+
+
+def open_layout(document: Mapping[str, Any], flags: Sequence[str] = (), *, name: str = "layout") -> int:
+    """Run the deck on a layout built in code, as `deck --layout FILE FLAGS` would: how a plugin's
+    command (`deck falcon --runs DIR`) opens its layout with the options it was given."""
+    from deck._cli import main  # the deck's own command line, on the layout just written
+
+    with tempfile.TemporaryDirectory(prefix=f"deck-{name}-") as folder:
+        path = Path(folder) / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(dict(document), sort_keys=False))
+        return main(["--layout", str(path), *flags])

@@ -132,8 +132,15 @@ class Deck:
             self.spawn(coroutine, name)
         self._waiting.clear()
 
+    def discard(self) -> None:
+        """Give up a deck that will not start: close the tasks its panels left waiting for it."""
+        for coroutine, _ in self._waiting:
+            coroutine.close()
+        self._waiting.clear()
+
     async def stop(self) -> None:
         """Stop sources and tasks, run shutdown hooks; never raises, and takes under QUIT_BUDGET."""
+        self.discard()
         self.overlays.close_all()
         await self.scheduler.stop(timeout=QUIT_BUDGET / 10)
         for task in list(self._tasks):

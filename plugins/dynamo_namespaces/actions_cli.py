@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-import yaml
-
-from deck import sanitize
+from deck import open_layout, sanitize, shipped_layout
 
 from .client import (
     SCALABLE_COMPONENTS,
@@ -249,7 +244,7 @@ def _add_open_command(parser: argparse.ArgumentParser) -> None:
 
 def open_dashboard(args: argparse.Namespace) -> int:
     """`deck dynamo open`: the shipped dynamo layout with the given settings, in a deck of its own."""
-    document = yaml.safe_load(resources.files("deck.layouts").joinpath("dynamo.yaml").read_text())
+    document = shipped_layout("dynamo")
     config = document.setdefault("plugins", {}).get("dynamo") or {}
     document["plugins"]["dynamo"] = config
     for option in ("state_dir", "namespace", "discovery", "frontend", "etcd"):
@@ -264,10 +259,7 @@ def open_dashboard(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     flags = ["--read-only"] * args.read_only + ["--snapshot"] * args.snapshot
     flags += ["--size", args.size] if args.size else []
-    with tempfile.TemporaryDirectory(prefix="deck-dynamo-") as folder:
-        layout = Path(folder, "dynamo.yaml")
-        layout.write_text(yaml.safe_dump(document, sort_keys=False))
-        return subprocess.run([sys.executable, "-m", "deck", "--layout", str(layout), *flags]).returncode
+    return open_layout(document, flags, name="dynamo")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

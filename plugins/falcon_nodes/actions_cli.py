@@ -8,12 +8,10 @@ deck falcon --run-dir output/260104-101500-brave-otter # one falcon-sbi run
 from __future__ import annotations
 
 import argparse
-import importlib.resources
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
+from deck import open_layout, shipped_layout
 
 __all__ = ["COMMAND", "DESCRIPTION", "configure", "layout_for", "main"]
 
@@ -35,10 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def layout_for(args: argparse.Namespace) -> dict[str, Any]:
     """The shipped layout (falcon, or falcon-sbi for run directories) with the options applied."""
     files = args.run_dir is not None or args.runs is not None
-    name = "falcon-sbi.yaml" if files else "falcon.yaml"
-    layout: dict[str, Any] = yaml.safe_load(
-        importlib.resources.files("deck.layouts").joinpath(name).read_text()
-    )
+    layout = shipped_layout("falcon-sbi" if files else "falcon")
     options: dict[str, Any] = layout["plugins"]["falcon"]
     if files:
         options.pop("runs", None)
@@ -53,13 +48,7 @@ def layout_for(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Write the layout to a temporary file and open it like `deck --layout` would."""
-    from deck._cli import main as deck_main  # the deck's own command line, on the layout just built
-
-    with tempfile.TemporaryDirectory(prefix="deck-falcon-") as folder:
-        path = Path(folder) / "falcon.yaml"
-        path.write_text(yaml.safe_dump(layout_for(args), sort_keys=False))
-        argv = ["--layout", str(path)]
-        argv += ["--read-only"] if args.read_only else []
-        argv += ["--theme", args.theme] if args.theme else []
-        return deck_main(argv)
+    """Open the layout with the options applied, like `deck --layout` would."""
+    flags = ["--read-only"] if args.read_only else []
+    flags += ["--theme", args.theme] if args.theme else []
+    return open_layout(layout_for(args), flags, name="falcon")

@@ -10,6 +10,7 @@ from deck.plugins.lightning_rollouts.actions_common import (
     RUNNERS_PANEL,
     SETTINGS_PANEL,
     TRACE_PANELS,
+    WATERFALL_PANEL,
 )
 from deck.plugins.lightning_rollouts.actions_rollouts import (
     cancel_action,
@@ -32,9 +33,11 @@ from deck.plugins.lightning_rollouts.actions_settings import (
     url_action,
 )
 from deck.plugins.lightning_rollouts.actions_traces import (
+    fold_span,
     pick_attempt_action,
     pick_rollout_action,
     traces_action,
+    unfold_span,
 )
 from deck.plugins.lightning_rollouts.actions_v1 import delete_action, follow_action, gateway_action
 from deck.plugins.lightning_rollouts.source import LightningConnection
@@ -93,7 +96,7 @@ def lightning_actions(connection: LightningConnection) -> list[Action]:
             mutating=True,
             description="put a failed or cancelled rollout back in the queue",
         ),
-        Action("lightning.json", "Raw JSON", show_json, keys=("v",), scope=(*viewers, RESOURCES_PANEL)),
+        Action("lightning.json", "JSON", show_json, keys=("v",), scope=(*viewers, RESOURCES_PANEL)),
         Action(
             "lightning.reveal",
             "Reveal secret",
@@ -153,6 +156,15 @@ def lightning_actions(connection: LightningConnection) -> list[Action]:
             keys=("a",),
             scope=TRACE_PANELS,
         ),
+        Action(
+            "lightning.fold",
+            "Fold",
+            fold_span,
+            keys=("-",),
+            scope=WATERFALL_PANEL,
+            description="fold the span under the cursor (on a leaf: go to its parent)",
+        ),
+        Action("lightning.unfold", "Unfold", unfold_span, keys=("+",), scope=WATERFALL_PANEL),
         Action(
             "lightning.edit_setting",
             "Change",

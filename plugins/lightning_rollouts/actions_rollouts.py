@@ -79,7 +79,7 @@ def json_of(selection: Any) -> tuple[str, Any]:
 
 
 def show_json(ctx: ActionContext) -> None:
-    """The selected row as raw JSON (secrets masked), in a foldable viewer."""
+    """The selected row as the server sent it, parsed into a foldable JSON viewer (secrets masked)."""
     title, value = json_of(ctx.selection)
     ctx.show_json(title, mask_secrets(value))
 

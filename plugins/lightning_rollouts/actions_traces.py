@@ -14,6 +14,7 @@ from deck.plugins.lightning_rollouts.client_history import HistoryRow
 from deck.plugins.lightning_rollouts.model import Rollout, Worker
 from deck.plugins.lightning_rollouts.model_display import input_preview, status_text
 from deck.plugins.lightning_rollouts.panels_rollout_rows import RolloutRow
+from deck.plugins.lightning_rollouts.panels_traces import WaterfallPanel
 from deck.plugins.lightning_rollouts.source import (
     ROLLOUTS,
     SPANS,
@@ -22,7 +23,14 @@ from deck.plugins.lightning_rollouts.source import (
     TraceTarget,
 )
 
-__all__ = ["pick_attempt_action", "pick_rollout_action", "show_trace", "traces_action"]
+__all__ = [
+    "fold_span",
+    "pick_attempt_action",
+    "pick_rollout_action",
+    "show_trace",
+    "traces_action",
+    "unfold_span",
+]
 
 _ALL_ATTEMPTS = "*"
 # The rollout picker lists at most this many matches (newest first).
@@ -132,3 +140,19 @@ async def _pick_attempt(
         return None
     attempt_id = None if chosen == _ALL_ATTEMPTS else chosen
     return show_trace(ctx, connection, TraceTarget(rollout_id, attempt_id))
+
+
+def _tree(ctx: ActionContext) -> WaterfallPanel:
+    if not isinstance(ctx.panel, WaterfallPanel):
+        raise ActionError("folding works in the span tree")
+    return ctx.panel
+
+
+def fold_span(ctx: ActionContext) -> str | None:
+    """Fold the span under the cursor in the tree (on a leaf, go to its parent)."""
+    return _tree(ctx).fold()
+
+
+def unfold_span(ctx: ActionContext) -> str | None:
+    """Unfold the span under the cursor in the tree."""
+    return _tree(ctx).unfold()

@@ -27,7 +27,15 @@ from deck.plugins.lightning_rollouts.source import (
 )
 from deck.widgets import Cell, Column, Table, icons
 
-__all__ = ["SpansPanel", "WaterfallPanel", "WaterfallRow", "describe_target", "tree_prefixes"]
+__all__ = [
+    "SpansPanel",
+    "WaterfallPanel",
+    "WaterfallRow",
+    "ancestors",
+    "describe_target",
+    "hidden_by_folds",
+    "tree_prefixes",
+]
 
 SPAN_ROLES = {"OK": "good", "ERROR": "bad", "UNSET": "muted"}
 NAME_WIDTH = 34
@@ -56,7 +64,10 @@ def span_duration(seconds: float | None) -> Cell:
     return duration_cell(seconds)
 
 
-def _span_id(span: Span) -> tuple[str, int | None, str]:
+SpanId = tuple[str, int | None, str]
+
+
+def _span_id(span: Span) -> SpanId:
     return (span.attempt_id, span.sequence_id, span.span_id)
 
 
@@ -100,6 +111,8 @@ def _empty_text(snapshot: SpansSnapshot) -> str:
     target = snapshot.target
     if target.rollout_id is None:
         return "no rollout picked: o picks one (or t on a rollout in the Rollouts screen)"
+    if snapshot.gone:
+        return f"{target.rollout_id} is not in the store (deleted, or the store restarted): no spans"
     if not snapshot.attempts:
         return f"{target.rollout_id} has no attempt yet, so no spans"
     return f"no spans recorded for {describe_target(snapshot)}"
@@ -132,11 +145,25 @@ class _TracePanel(Panel):
 
 
 class SpansPanel(AdaptivePanel[Span], _TracePanel):
-    """The spans of the picked rollout (and attempt), in sequence order; `/` searches them."""
+    """The spans of the picked rollout (and attempt), in sequence order; `/` searches them.
+
+    The span tree's cursor follows this table's, and this table follows the tree's.
+    """
 
     def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx, SPAN_COLUMNS, _span_id, empty="no rollout picked")
         self.connection = connection
+        self.table.on_select = self._lead
+
+    def _lead(self, span: Span | None) -> None:
+        if span is not None:
+            for panel in self.ctx.deck.panels():
+                if isinstance(panel, WaterfallPanel):
+                    panel.follow(_span_id(span))
+
+    def follow(self, span_id: SpanId) -> None:
+        """Put the cursor on the span the tree selected (if this table shows it)."""
+        self.table.select(span_id)
 
     def update(self, result: Result[SpansSnapshot | Unsupported]) -> None:
         if isinstance(result.value, Unsupported):
@@ -170,6 +197,7 @@ class WaterfallRow:
     guides: str
     start: float
     end: float
+    folded: int = 0  # spans hidden under this one while it is folded
 
     @property
     def span(self) -> Span:
@@ -216,6 +244,8 @@ def _name_cell(row: WaterfallRow) -> Cell:
         segments.append(("warn", "⚠ "))
     role = "bad" if row.span.status_code == "ERROR" else None
     segments.append((role, row.span.name or "(unnamed)"))
+    if row.folded:
+        segments.append(("accent", f" +{row.folded}"))
     return segments
 
 
@@ -251,15 +281,85 @@ def waterfall_table() -> Table[WaterfallRow]:
     )
 
 
+def hidden_by_folds(nodes: Sequence[SpanNode], folded: set[SpanId]) -> dict[int, int]:
+    """For a depth-first list of nodes: index of each folded node shown -> how many it hides,
+    and -1 for each node hidden under a fold."""
+    marks: dict[int, int] = {}
+    fold_at: int | None = None  # the index of the fold being skipped over
+    for index, node in enumerate(nodes):
+        if fold_at is not None and node.depth > nodes[fold_at].depth:
+            marks[index] = -1
+            marks[fold_at] += 1
+            continue
+        fold_at = None
+        if node.children and _span_id(node.span) in folded:
+            fold_at, marks[index] = index, 0
+    return marks
+
+
+def ancestors(nodes: Sequence[SpanNode], span_id: SpanId) -> list[SpanId]:
+    """The ids of the spans above `span_id` in a depth-first list of the tree."""
+    path: list[SpanNode] = []
+    for node in nodes:
+        del path[node.depth :]
+        if _span_id(node.span) == span_id:
+            return [_span_id(n.span) for n in path]
+        path.append(node)
+    return []
+
+
 class WaterfallPanel(_TracePanel):
-    """The span hierarchy, indented, with each span's bar on the attempt's timeline."""
+    """The span hierarchy, indented, with each span's bar on the attempt's timeline; `-` folds
+    the span under the cursor (or moves to its parent), `+` unfolds it."""
 
     def __init__(self, ctx: PanelContext, connection: LightningConnection) -> None:
         super().__init__(ctx)
         self.connection = connection
         self.table = waterfall_table()
+        self.table.on_select = self._lead
         self.widget = self.table
         self.nodes: tuple[SpanNode, ...] = ()
+        #: Folded spans, by id: kept across refreshes and attempts, as the operator left them.
+        self.folded: set[SpanId] = set()
+
+    def _lead(self, row: WaterfallRow | None) -> None:
+        if row is not None:
+            for panel in self.ctx.deck.panels():
+                if isinstance(panel, SpansPanel):
+                    panel.follow(_span_id(row.span))
+
+    def follow(self, span_id: SpanId) -> None:
+        """Put the cursor on the span the table selected, unfolding what hides it."""
+        hiding = self.folded.intersection(ancestors(self.nodes, span_id))
+        if hiding:
+            self.folded -= hiding
+            self._show(self.nodes)
+        self.table.select(span_id)
+
+    def fold(self) -> str | None:
+        """Fold the span under the cursor; on a leaf or a folded span, go to its parent."""
+        row = self.table.selected
+        if row is None:
+            return None
+        span_id = _span_id(row.span)
+        if row.node.children and span_id not in self.folded:
+            self.folded.add(span_id)
+            self._show(self.nodes)
+            self.table.select(span_id)
+            return f"folded {row.span.name or '(unnamed)'}"
+        parents = ancestors(self.nodes, span_id)
+        if parents:
+            self.table.select(parents[-1])
+        return None
+
+    def unfold(self) -> str | None:
+        """Unfold the span under the cursor."""
+        row = self.table.selected
+        if row is None or _span_id(row.span) not in self.folded:
+            return None
+        self.folded.discard(_span_id(row.span))
+        self._show(self.nodes)
+        return f"unfolded {row.span.name or '(unnamed)'}"
 
     def update(self, result: Result[SpansSnapshot | Unsupported]) -> None:
         if isinstance(result.value, Unsupported):
@@ -279,7 +379,14 @@ class WaterfallPanel(_TracePanel):
         self.nodes = nodes
         bounds = time_range(nodes)
         start, end = bounds or (0.0, 0.0)
-        self.table.update([WaterfallRow(n, g, start, end) for n, g in zip(nodes, tree_prefixes(nodes))])
+        marks = hidden_by_folds(nodes, self.folded)
+        self.table.update(
+            [
+                WaterfallRow(node, guides, start, end, marks.get(index, 0))
+                for index, (node, guides) in enumerate(zip(nodes, tree_prefixes(nodes)))
+                if marks.get(index, 0) >= 0
+            ]
+        )
         total = span_duration(end - start) if bounds else None
         label = f"0 → {total}" if isinstance(total, str) else "no times"
         self.table.columns[-1] = retitled(TIMELINE, f"Timeline · {label}")
@@ -297,4 +404,6 @@ class WaterfallPanel(_TracePanel):
         orphans = sum(1 for n in nodes if n.orphan)
         depth = max(n.depth for n in nodes) + 1
         text = f"{len(nodes)} spans · depth {depth}"
+        if self.folded:
+            text += f" · {len(self.table)} shown"
         return text + (f" · {orphans} without their parent" if orphans else "")

@@ -13,6 +13,7 @@ from typing import Any
 
 from deck import (
     Action,
+    Command,
     Context,
     Option,
     PanelType,
@@ -21,6 +22,7 @@ from deck import (
     ThemeError,
     hookimpl,
 )
+from deck.plugins.lightning_rollouts import actions_cli
 from deck.plugins.lightning_rollouts.actions import lightning_actions
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL
 from deck.plugins.lightning_rollouts.client_history import DEFAULT_RETENTION
@@ -67,6 +69,11 @@ class LightningPlugin:
     def deck_options(self) -> Mapping[str, Option]:
         return {
             "url": Option(str, DEFAULT_BASE_URL, "the LightningStore server (`agl store`), e.g. host:4747"),
+            "url_wins": Option(
+                bool,
+                False,
+                "url wins over AGL_SERVER_HOST/PORT and the URL saved in Settings (deck lightning --url)",
+            ),
             "auto_refresh": Option(
                 (str, int, bool),
                 "off",
@@ -104,7 +111,8 @@ class LightningPlugin:
 
     @hookimpl
     def deck_sources(self, config: Mapping[str, Any]) -> list[Source[Any]]:
-        url, origin = chosen_url(str(config.get("url") or DEFAULT_BASE_URL), state_file())
+        layout_url = str(config.get("url") or DEFAULT_BASE_URL)
+        url, origin = chosen_url(layout_url, state_file(), layout_wins=bool(config.get("url_wins")))
         settings = self.connection.configure({**config, "url": url})
         self.connection.url_origin = origin
         timeout, backoff = settings.fetch_timeout, 30.0
@@ -206,6 +214,12 @@ class LightningPlugin:
     @hookimpl
     def deck_actions(self) -> list[Action]:
         return lightning_actions(self.connection)
+
+    @hookimpl
+    def deck_commands(self) -> list[Command]:
+        return [
+            Command(actions_cli.COMMAND, actions_cli.DESCRIPTION, actions_cli.main, actions_cli.configure)
+        ]
 
     @hookimpl
     def deck_status_segments(self) -> list[StatusSegment]:

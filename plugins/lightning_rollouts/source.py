@@ -200,6 +200,8 @@ class SpansSnapshot:
     target: TraceTarget
     attempts: tuple[Attempt, ...] = ()
     spans: tuple[Span, ...] = ()
+    #: The store no longer knows the rollout (it was deleted): not "no attempt yet".
+    gone: bool = False
     # The tree is derived from the spans; comparing it would recurse as deep as the tree.
     tree: tuple[SpanNode, ...] = field(default=(), compare=False)
 
@@ -430,7 +432,17 @@ class LightningConnection:
         with self._counted():
             attempts = client.list_attempts(target.rollout_id)
             spans = client.list_spans(target.rollout_id, target.attempt_id)
-        return SpansSnapshot(url, target, attempts, spans, flatten(build_span_tree(spans)))
+            gone = not attempts and not spans and not self._known(client, target.rollout_id)
+        return SpansSnapshot(url, target, attempts, spans, gone, flatten(build_span_tree(spans)))
+
+    @staticmethod
+    def _known(client: LightningClient, rollout_id: str) -> bool:
+        """Whether the store still has the rollout (the store lists a deleted one's attempts as none)."""
+        try:
+            client.get_rollout(rollout_id)
+        except NotFoundError:
+            return False
+        return True
 
     def fetch_resources(self) -> ResourcesSnapshot | Unsupported:
         client = self._client()

@@ -56,13 +56,18 @@ def save_url(path: Path, url: str) -> None:
     temporary.replace(path)
 
 
-def chosen_url(layout_url: str, path: Path, environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
+def chosen_url(
+    layout_url: str, path: Path, environ: Mapping[str, str] = os.environ, *, layout_wins: bool = False
+) -> tuple[str, str]:
     """The URL to start with and where it came from.
 
     AGL_SERVER_HOST / AGL_SERVER_PORT (the variables agentlightning itself reads) win, then
-    the URL last chosen in Settings, then the layout's. A saved file that cannot be read is
-    ignored (the layout's URL is used and the reason returned).
+    the URL last chosen in Settings, then the layout's; with `layout_wins` (`deck lightning
+    --url`), the layout's. A saved file that cannot be read is ignored (the layout's URL is
+    used and the reason returned).
     """
+    if layout_wins:
+        return layout_url, "the command line (url_wins)"
     host, port = environ.get("AGL_SERVER_HOST"), environ.get("AGL_SERVER_PORT")
     if host or port:
         return f"http://{host or 'localhost'}:{port or '4747'}", "AGL_SERVER_HOST/AGL_SERVER_PORT"

@@ -6,8 +6,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 from falcon_helpers import wait_for
 
 from deck.plugins.falcon_nodes.client import FalconClient, FalconConfig
@@ -35,10 +37,12 @@ def test_unknown_node_options_fail_before_touching_ray() -> None:
     assert "hang node 'nope' is not one of the 3 simulated nodes" in result.stderr
 
 
-def test_sim_runs_until_interrupted(ray_cluster: Any, namespace: str) -> None:
+def test_sim_runs_until_interrupted(ray_cluster: Any, namespace: str, tmp_path: Path) -> None:
     command = [*SIM, "--address", ray_cluster.address, "--namespace", namespace]
     command += ["--nodes", "5", "--solo", "1", "--speed", "10"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ray's warnings go to a file: a pipe nobody reads would fill up and stop the simulator.
+    errors = (tmp_path / "sim.err").open("w")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
     client = FalconClient(FalconConfig(address=ray_cluster.address, namespace=namespace))
     try:
         assert process.stdout is not None
@@ -49,13 +53,19 @@ def test_sim_runs_until_interrupted(ray_cluster: Any, namespace: str) -> None:
         assert [node.name for node in status.nodes] == ["theta", "phi", "x_embed", "y_embed", "z_model"]
 
         process.send_signal(signal.SIGINT)
-        assert process.wait(60) == 0
+        try:
+            assert process.wait(60) == 0
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                f"the simulator ignored Ctrl-C; its stderr:\n{(tmp_path / 'sim.err').read_text()[-3000:]}"
+            )
         assert "stopping" in process.stdout.read()
         started = time.monotonic()
         wait_for(lambda: client.poll() is None, 30, interval=0.2)
         assert time.monotonic() - started < 30
     finally:
         client.close()
+        errors.close()
         if process.poll() is None:
             process.kill()
             process.wait()

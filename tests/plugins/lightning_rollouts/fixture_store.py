@@ -155,6 +155,8 @@ class FixtureStore:
             return self._rollouts(query)
         if segments[0] == "rollouts" and len(segments) >= 2:
             rollout = next((r for r in self.rollouts if r["rollout_id"] == segments[1]), None)
+            if rollout is None and segments[2:] == ["attempts"]:
+                return 200, paged([], query), ok  # as the store answers: no attempts, no error
             if rollout is None:
                 return 500, fixture_json("error_rollout_unknown.json"), ok
             if len(segments) == 2 and method == "POST":

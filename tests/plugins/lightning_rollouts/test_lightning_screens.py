@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -100,9 +104,44 @@ def test_the_span_table_searches_and_shows_json(fixture_store: FixtureStore, ope
     deck.press("v")
     screen = deck.wait_for("Span tool.call")
     assert '"span_id":' in screen and '"attributes": {' in screen
-    deck.press("esc", "tab")  # the span tree: Enter shows the span's JSON too
+    deck.press("esc", "tab")  # the span tree follows the table: Enter shows the same span's JSON
     deck.press("enter")
-    deck.wait_for("Span agentlightning.rollout")
+    deck.wait_for("Span tool.call")
+
+
+def test_the_span_tree_folds_and_follows_the_span_table(fixture_store: FixtureStore, open_lightning) -> None:
+    deck = loaded(open_lightning(url=fixture_store.url))
+    rollouts(deck).table.select("ro-339e107ec270")
+    deck.press("t")
+    deck.wait_for("agentlightning.annotation")
+    spans, tree = panel(deck, "lightning.spans"), panel(deck, "lightning.waterfall")
+    wait_until(deck, lambda: len(tree.table) == 7, "the span tree")
+    assert tree.table.selected.span.name == "agentlightning.rollout"  # it starts at the root
+    deck.press("j", "j", "j")  # the table's fourth span: the tool call
+    assert spans.table.selected.name == "tool.call" and tree.table.selected.span.name == "tool.call"
+    deck.press("tab", "-")  # a leaf: - goes to its parent, and the table follows
+    assert tree.table.selected.span.name == "agent.step" and spans.table.selected.sequence_id == 2
+    deck.press("-")  # folds the step: its two children are hidden, and counted
+    screen = deck.text()
+    assert "agent.step +2" in screen and "7 spans · depth 3 · 5 shown" in screen
+    assert [row.span.name for row in tree.table.visible_rows].count("openai.chat.completion") == 1
+    deck.press("shift tab", "j", "j")  # the table picks the tool call: the fold opens to show it
+    assert tree.table.selected.span.name == "tool.call" and len(tree.table) == 7
+    deck.press("tab", "k", "-")  # the chat call is a leaf: to its parent, the step; fold it again
+    deck.press("-")
+    assert len(tree.table) == 5
+    deck.press("+")
+    assert len(tree.table) == 7 and "5 shown" not in deck.text()
+
+
+def test_the_traces_of_a_rollout_the_store_no_longer_has(fixture_store: FixtureStore, open_lightning) -> None:
+    deck = loaded(open_lightning(url=fixture_store.url))
+    rollouts(deck).table.select("ro-bbb903f2bb99")
+    deck.press("t")
+    deck.wait_for("ro-bbb903f2bb99 has no attempt yet, so no spans")
+    fixture_store.rollouts = [r for r in fixture_store.rollouts if r["rollout_id"] != "ro-bbb903f2bb99"]
+    deck.press("r")
+    deck.wait_for("ro-bbb903f2bb99 is not in the store (deleted, or the store restarted): no spans")
 
 
 def test_auto_refresh_really_refreshes(fixture_store: FixtureStore, open_lightning) -> None:
@@ -228,3 +267,24 @@ def test_the_header_says_refreshing_while_fetching(fixture_store: FixtureStore, 
     fixture_store.unstall()
     wait_until(deck, lambda: "● Online" in deck.text(), "Online again", 5)
     assert time.monotonic() - started < 5
+
+
+def test_deck_lightning_url_wins_over_the_environment_and_the_saved_url(
+    fixture_store: FixtureStore, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deck.plugins.lightning_rollouts.source_settings import save_url, state_file
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    save_url(state_file(), dead)  # chosen in Settings on an earlier run
+    env = {**os.environ, "AGL_SERVER_HOST": "127.0.0.1", "AGL_SERVER_PORT": dead.rsplit(":", 1)[1]}
+    argv = [sys.executable, "-m", "deck", "lightning", "--url", fixture_store.url]
+    done = subprocess.run(
+        [*argv, "--refresh", "off", "--snapshot", "--size", "100x16"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Online 0.3.0" in done.stdout and "14 rollouts" in done.stdout
+    assert json.loads(state_file().read_text())["url"] == dead  # the saved choice is left alone
