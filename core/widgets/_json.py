@@ -111,13 +111,13 @@ class JsonView(LineList):
         return True
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
-        """Enter/Space fold, `z` folds all, `Z` unfolds all, `v` shows a secret, plus scrolling."""
+        """Enter/Space fold, `-` folds all, `+` unfolds all (`z` is the recorder's), `v` shows a secret."""
         if key == "v":
             return None if self.reveal() else key
         if key in ("enter", " "):
             return None if self.toggle() else key
-        if key in ("z", "Z"):
-            self.fold_all(key == "z")
+        if key in ("-", "+"):
+            self.fold_all(key == "-")
             return None
         return super().keypress(size, key)
 
