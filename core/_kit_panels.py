@@ -125,6 +125,7 @@ class JsonPanel(Panel):
         super().__init__(ctx)
         self.view = JsonView(None, fold_depth=fold_depth)
         self.view.show_cursor = True
+        self.view.open_value = ctx.deck.show_text
         self.widget = self.view
 
     def value(self, snapshot: Any) -> Any:

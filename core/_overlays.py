@@ -380,6 +380,7 @@ class Overlays:
     def json(self, title: str, value: Any) -> None:
         view = JsonView(value)
         view.show_cursor = True
+        view.open_value = self.text  # Enter on a long string reads it whole, wrapped, on its own page
         self.open(_Viewer(title, view, border=self._border, width=100, height=40))
 
     def text(self, title: str, text: str) -> None:

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 BANNER = "DYNAMO"
-#: Above this many watchers the raw state starts folded (Enter unfolds, Z unfolds all).
+#: Above this many watchers the raw state starts folded (Enter unfolds, + unfolds all).
 FOLD_ABOVE = 100
 _ICONS = {"good": "✓", "warn": "!", "bad": "✗"}
 
@@ -331,7 +331,7 @@ class GpusPanel(_FollowsTable, TablePanel[GpuRow]):
 
 
 class StatePanel(_FollowsView, JsonPanel):
-    """The state file as coloured, foldable JSON (Enter folds, z folds all, Z unfolds)."""
+    """The state file as coloured, foldable JSON (Enter folds, - folds all, + unfolds all)."""
 
     def __init__(self, ctx: PanelContext) -> None:
         super().__init__(ctx)
@@ -362,7 +362,7 @@ class StatePanel(_FollowsView, JsonPanel):
         return f"{state.path.name} · {state.version.size:,} bytes · version {state.version.short}"
 
     def hints(self) -> Sequence[tuple[str, str]]:
-        return (("enter", "fold"), ("z", "fold all"), ("Z", "unfold all"))
+        return (("enter", "fold"), ("-", "fold all"), ("+", "unfold all"))
 
 
 def namespace_segment(result: Result[FolderView]) -> Any:

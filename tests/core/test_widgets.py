@@ -54,12 +54,14 @@ def test_json_view_colours_and_folds() -> None:
     view.cursor = 2
     view.keypress((40, 12), "enter")
     assert lines(view, (40, 12))[2] == '  "gpus": [ 2 items ],'
-    view.keypress((40, 12), "z")
+    view.keypress((40, 12), "-")
     assert lines(view, (40, 12))[1:4] == [
         '  "name": "w\\u001bx",',
         '  "gpus": [ 2 items ],',
         '  "nested": { 2 keys }',
     ]
+    view.keypress((40, 12), "+")
+    assert lines(view, (40, 12))[2:4] == ['  "gpus": [', "    0,"]
 
 
 def test_key_value_and_gauge_and_banner() -> None:

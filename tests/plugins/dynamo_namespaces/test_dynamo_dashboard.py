@@ -69,7 +69,7 @@ def test_raw_state_is_coloured_json_on_the_second_screen(copy_fixture, state_dir
     assert f"dynamo.json · {path.stat().st_size:,} bytes" in screen
     assert {"json_key", "json_string", "json_number"} <= roles(deck)
     assert "Raw state · dynamo" in screen
-    assert "[Enter] fold  [z] fold all  [Z] unfold all" in screen
+    assert "[Enter] fold  [-] fold all  [+] unfold all" in screen
     deck.press("j", "j", "j", "enter")  # the cursor starts in the JSON: fold "components"
     assert '"components": { 5 keys }' in deck.text()
 
