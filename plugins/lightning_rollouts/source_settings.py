@@ -67,7 +67,7 @@ def chosen_url(
     used and the reason returned).
     """
     if layout_wins:
-        return layout_url, "the command line (url_wins)"
+        return layout_url, "the layout (url_wins: deck lightning --url)"
     host, port = environ.get("AGL_SERVER_HOST"), environ.get("AGL_SERVER_PORT")
     if host or port:
         return f"http://{host or 'localhost'}:{port or '4747'}", "AGL_SERVER_HOST/AGL_SERVER_PORT"
