@@ -61,6 +61,10 @@ class Context:
         """Show a timestamped message in the status line (and log it)."""
         self._deck.notify(message, level)
 
+    def redraw(self) -> None:
+        """Draw the screen soon: for panels whose cells change with time (ages, running durations)."""
+        self._deck.request_redraw()
+
     def refresh(self, source: str | None = None) -> None:
         """Fetch a source now; with no name, every source of this plugin (safe from threads)."""
         if self._deck.call_soon(self.refresh, source):

@@ -237,7 +237,7 @@ class RunnersPanel(AdaptivePanel[Worker]):
         super().__init__(ctx, RUNNER_COLUMNS, lambda w: w.worker_id, empty="no runners have connected yet")
         self.connection = connection
         self.table.sort_by("Worker")
-        ctx.deck.spawn(redraw_every_second(self.table), "lightning runners clock")
+        ctx.deck.spawn(redraw_every_second(self.table, ctx.deck), "lightning runners clock")
 
     def update(self, result: Result[WorkersSnapshot | Unsupported]) -> None:
         snapshot = result.value

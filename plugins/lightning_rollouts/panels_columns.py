@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import urwid
 
-from deck import PanelContext, TablePanel
+from deck import Context, PanelContext, TablePanel
 from deck.plugins.lightning_rollouts.model_display import (
     NOT_AVAILABLE,
     format_duration,
@@ -139,11 +139,12 @@ class AdaptivePanel(TablePanel[Row]):
         super().__init__(ctx, table=AdaptiveTable(ranked, row_id, **options))
 
 
-async def redraw_every_second(table: Table[Any]) -> None:
+async def redraw_every_second(table: Table[Any], ctx: Context) -> None:
     """Ages ("12s ago") and running durations change by themselves: redraw the rows each second."""
     while True:
         await asyncio.sleep(1.0)
         table.refresh_lines()
+        ctx.redraw()  # the clock's own tick repaints the header alone
 
 
 # ---- cells --------------------------------------------------------------------------------------

@@ -95,13 +95,13 @@ class RolloutsPanel(Panel):
         self.stale = False
         self.frozen_at: float | None = None
         self._ignored: tuple[str, ...] = ()
-        ctx.deck.spawn(redraw_every_second(self.table), "lightning rollouts clock")
+        ctx.deck.spawn(redraw_every_second(self.table, ctx.deck), "lightning rollouts clock")
         # A 1.x server's rollouts come from the deck's history and have a table of their own.
         self.history = HistoryView()
         #: What the operator asked to see (the source is retargeted when the server must page).
         self.query: RolloutQuery = ctx.deck.params(ROLLOUTS)["query"]
         self.backend = "0.3.0"
-        ctx.deck.spawn(redraw_every_second(self.history.table), "lightning history clock")
+        ctx.deck.spawn(redraw_every_second(self.history.table, ctx.deck), "lightning history clock")
 
     # ---- data --------------------------------------------------------------------------------
 

@@ -61,7 +61,17 @@ class HistoryView:
             Ranked(Column("Rollout", lambda r: r.rollout_id, width=18), 1),
             Ranked(Column("State", lambda r: r, render=_state, width=22, sort_key=lambda r: r.state), 2),
             Ranked(Column("Reward", lambda r: r.reward, render=_reward, width=7, align="right"), 3),
-            Ranked(Column("Duration", duration, render=duration_cell, width=11), 4),
+            # Drawn from the row at each redraw (once a second), so a running rollout's time moves.
+            Ranked(
+                Column(
+                    "Duration",
+                    lambda r: r,
+                    render=lambda r: duration_cell(duration(r)),
+                    width=11,
+                    sort_key=duration,
+                ),
+                4,
+            ),
             Ranked(Column("Created", lambda r: r.created_at, render=when, width=19), 5),
             Ranked(Column("Mode", lambda r: "train" if r.is_train else "val", width=5), 6),
             Ranked(Column("Error", lambda r: r.error or "", weight=1, min_width=14), 7),
