@@ -189,7 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"falcon sim: no Ray cluster at {args.address}: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Either signal ends the loop below, never a call midway; a handler of our own also hears
+    # Ctrl-C where the shell that started us ignores SIGINT (a background job).
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, lambda *_: stop.set())
     try:
         run = start_sim(
             args.nodes,
@@ -213,10 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.namespace!r} on the Ray cluster at {address}. Ctrl-C stops.",
         flush=True,
     )
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+    while not stop.wait(0.5):
         pass
     print("falcon sim: stopping", flush=True)
     run.stop(keep_coordinator=args.detached)
