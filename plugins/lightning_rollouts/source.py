@@ -412,13 +412,13 @@ class LightningConnection:
 
     def prefetch(self, query: RolloutQuery) -> None:
         """Fetch a server page ahead (the next one), so that paging to it is instant."""
-        base = self._last_rollouts
-        if base is None or not base.view.server_paged or query in self._pages:
+        base, pages = self._last_rollouts, self._pages
+        if base is None or not base.view.server_paged or query in pages:
             return
         with _one_line_errors():
             view = fetch_server_page(self._client(), query, total=base.view.page.total)
-        if self._last_rollouts is base:  # not refreshed meanwhile
-            self._pages.setdefault(query, view)
+        if self._pages is pages:  # not refreshed meanwhile (a refresh starts a new dict)
+            pages.setdefault(query, view)
 
     def fetch_spans(self, params: Mapping[str, Any]) -> SpansSnapshot | Unsupported:
         """The spans of the rollout (and attempt) the Traces screen asked for, as parameters."""

@@ -71,6 +71,34 @@ def test_pages_and_page_size(fixture_store: FixtureStore, open_lightning) -> Non
     assert fixture_store.count("GET /v1/agl/rollouts?limit=-1") == 1  # every view was local
 
 
+def test_a_page_fetched_ahead_is_kept_when_the_operator_pages_meanwhile(
+    fixture_store: FixtureStore, open_lightning
+) -> None:
+    fixture_store.rollouts += more_rollouts(230)
+    held, answered = threading.Event(), threading.Event()
+
+    def hold_page_3(method: str, path: str) -> None:
+        if "offset=200" in path:
+            held.set()
+            answered.wait(20)
+
+    fixture_store.override = hold_page_3
+    deck = loaded(open_lightning(url=fixture_store.url, client_side_limit=100))
+    connection = rollouts(deck).connection
+    page_2 = dataclasses.replace(rollouts(deck).query, page=1)
+    wait_until(deck, lambda: connection.cached_page(page_2) is not None, "page 2 fetched ahead")
+    deck.press("n")  # page 2, and page 3 is fetched ahead: the store holds that answer
+    wait_until(deck, held.is_set, "page 3 asked for")
+    deck.press("p")  # back to page 1 while page 3 is on its way
+    wait_until(deck, lambda: "page 1/3" in deck.text(), "page 1")
+    answered.set()
+    page_3 = dataclasses.replace(page_2, page=2)
+    wait_until(deck, lambda: connection.cached_page(page_3) is not None, "page 3 kept")
+    deck.press("n", "n")
+    wait_until(deck, lambda: "page 3/3" in deck.text() and len(keys(deck)) == 44, "page 3")
+    assert fixture_store.count("offset=200") == 1
+
+
 def test_sorting_orders_every_rollout_not_only_the_page(fixture_store: FixtureStore, open_lightning) -> None:
     fixture_store.rollouts += more_rollouts(230)
     deck = loaded(open_lightning(url=fixture_store.url))
