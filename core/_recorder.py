@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
+from deck import _pickling
 from deck._actions import Action
 from deck._alerts import AlertRule, Alerts
 from deck._clock import now
@@ -75,7 +76,7 @@ def _payload(result: Result[Any]) -> bytes:
 def pickled_result(result: Result[Any]) -> bytes | None:
     """A live result as the ring keeps it (pickle reads only these bytes back); None if it cannot."""
     try:
-        return pickle.dumps(dataclasses.replace(result, params=dict(result.params)), protocol=5)
+        return _pickling.dumps(dataclasses.replace(result, params=dict(result.params)))
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
 
