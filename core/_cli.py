@@ -222,7 +222,6 @@ def _run(args: argparse.Namespace) -> int:
                 harness.run(0.1)
             else:
                 harness.first_results(10.0)
-                harness.run(0.1)
             echo(harness.text())
         return 0
     if not sys.stdout.isatty():
