@@ -8,6 +8,7 @@ and a tuple of its values. The bytes never leave this process, so the class is t
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import io
 import operator
@@ -17,7 +18,9 @@ from typing import Any
 
 __all__ = ["dumps"]
 
-_Reducer = Callable[[Any], tuple[Any, ...]]
+_Reducer = Callable[[Any], Any]
+#: What the pickler does for a class without a reducer of its own.
+_REDUCE_EX: _Reducer = operator.methodcaller("__reduce_ex__", 5)
 
 
 def _rebuild(cls: type[Any], values: tuple[Any, ...]) -> Any:
@@ -49,20 +52,15 @@ def _slotted_dataclass_reducer(cls: type[Any]) -> _Reducer | None:
 
 
 class _Reducers(dict[type[Any], _Reducer]):
-    """The pickler's dispatch table, filled in as it meets each class (the rest pickle as usual)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._usual: set[type[Any]] = set()
+    """The pickler's dispatch table, filled in as it meets each class: copyreg's reducer where
+    it has one, the fast one for a slotted dataclass, else the class's own `__reduce_ex__`."""
 
     def __missing__(self, cls: type[Any]) -> _Reducer:
-        if cls not in self._usual:
-            reducer = _slotted_dataclass_reducer(cls)
-            if reducer is not None:
-                self[cls] = reducer
-                return reducer
-            self._usual.add(cls)
-        raise KeyError(cls)
+        if issubclass(cls, type):  # a class with a metaclass (an Enum): pickled by name
+            raise KeyError(cls)
+        reducer = copyreg.dispatch_table.get(cls) or _slotted_dataclass_reducer(cls) or _REDUCE_EX
+        self[cls] = reducer
+        return reducer
 
 
 _REDUCERS = _Reducers()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import pickle
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
 
 from deck._pickling import dumps
 
@@ -46,6 +49,20 @@ class OwnState:
             object.__setattr__(self, key, value)
 
 
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Point(NamedTuple):
+    x: int
+    y: int
+
+
+@dataclass
+class Plain:
+    n: int
+
+
 def test_a_slotted_dataclass_comes_back_equal_without_running_its_init() -> None:
     nodes = tuple(Node(f"node-{i}", ("gpu",), loss=i / 3, history=(1.0, 0.5)) for i in range(3))
     built = Node.built
@@ -64,3 +81,16 @@ def test_only_slotted_dataclasses_that_keep_the_usual_state_take_the_fast_way() 
 def test_a_class_that_pickles_its_own_way_keeps_it() -> None:
     restored = pickle.loads(dumps(OwnState("hunter2", "ok")))
     assert (restored.secret, restored.shown) == ("***", "ok")
+
+
+def test_every_other_value_pickles_as_pickle_would() -> None:
+    value = {
+        "pattern": re.compile(r"node-\d+", re.I),  # copyreg's reducer
+        "when": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        "point": Point(1, 2),
+        "colour": Colour.RED,
+        "sets": (frozenset({1}), {2}),
+        "plain": Plain(3),
+    }
+    restored = pickle.loads(dumps(value))
+    assert restored == value
