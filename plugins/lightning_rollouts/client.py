@@ -60,37 +60,41 @@ T = TypeVar("T")
 Backend = Literal["0.3.0", "1.x"]
 
 
-def probe(url: str, *, timeout: float = 3.0, transport: httpx.BaseTransport | None = None) -> Backend:
+def probe(url: str, *, timeout: float = 3.0, http: httpx.Client | None = None) -> Backend:
     """Which Agent-lightning server answers at `url`, or a LightningError saying what did.
 
     0.3.0 answers `/v1/agl/health` with JSON; 1.x answers `/healthz` with JSON (a 0.3.0
-    server answers every unknown path with its HTML page, so the order matters).
+    server answers every unknown path with its HTML page, so the order matters). Pass the
+    `http` client of a caller that probes again and again: a new client loads the system's
+    certificates each time, most of an idle deck's CPU.
     """
+    if http is None:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as own:
+            return probe(url, timeout=timeout, http=own)
     base = normalize_base_url(url)
     answers: list[str] = []
-    with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as http:
-        for path, backend in ((API_PREFIX + "/health", "0.3.0"), ("/healthz", "1.x")):
-            where = f"GET {base}{path}"
+    for path, backend in ((API_PREFIX + "/health", "0.3.0"), ("/healthz", "1.x")):
+        where = f"GET {base}{path}"
+        try:
+            response = http.get(base + path)
+        except httpx.TimeoutException as exc:
+            raise RequestTimeoutError(
+                f"timeout: {base} did not answer within {timeout:g}s", where=where
+            ) from exc
+        except httpx.TransportError as exc:
+            raise OfflineError(
+                f"cannot reach {base} ({describe(exc)})", where=where, hint=_OFFLINE_HINT
+            ) from exc
+        content_type = response.headers.get("content-type", "")
+        if response.is_success and "json" in content_type:
             try:
-                response = http.get(base + path)
-            except httpx.TimeoutException as exc:
-                raise RequestTimeoutError(
-                    f"timeout: {base} did not answer within {timeout:g}s", where=where
-                ) from exc
-            except httpx.TransportError as exc:
-                raise OfflineError(
-                    f"cannot reach {base} ({describe(exc)})", where=where, hint=_OFFLINE_HINT
-                ) from exc
-            content_type = response.headers.get("content-type", "")
-            if response.is_success and "json" in content_type:
-                try:
-                    payload = response.json()
-                except ValueError:
-                    payload = None
-                if isinstance(payload, dict) and payload.get("status") == "ok":
-                    return backend  # type: ignore[return-value]
-            html = " HTML" if "html" in content_type else ""
-            answers.append(f"HTTP {response.status_code}{html}")
+                payload = response.json()
+            except ValueError:
+                payload = None
+            if isinstance(payload, dict) and payload.get("status") == "ok":
+                return backend  # type: ignore[return-value]
+        html = " HTML" if "html" in content_type else ""
+        answers.append(f"HTTP {response.status_code}{html}")
     said = answers[0] if len(set(answers)) == 1 else " then ".join(answers)
     raise BadResponseError(
         f"{said} from a server that is not a LightningStore",

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from deck.plugins.lightning_rollouts.client import DEFAULT_BASE_URL, Backend, LightningClient, probe
 from deck.plugins.lightning_rollouts.client_errors import LightningError, NotFoundError
 from deck.plugins.lightning_rollouts.client_history import (
@@ -257,6 +259,7 @@ class LightningConnection:
         self._prefetching: set[RolloutQuery] = set()
         # Per backend URL: which server answers there, its 1.x client and history.
         self._backends: dict[str, Backend] = {}
+        self._prober: httpx.Client | None = None  # one client for every probe: see `probe`
         self._v1: dict[str, LightningV1Client] = {}
         self._histories: dict[str, History] = {}
 
@@ -276,6 +279,9 @@ class LightningConnection:
         """Close the clients' connections."""
         if self.client is not None:
             self.client.close()
+        if self._prober is not None:
+            self._prober.close()
+            self._prober = None
         for client in self._v1.values():
             client.close()
         self._v1 = {}
@@ -305,16 +311,24 @@ class LightningConnection:
 
     def fetch_health(self) -> Health:
         url = self._client().base_url
-        with _one_line_errors():
-            backend = probe(url, timeout=self.config.connect_timeout + self.config.timeout)
+        backend = self._probe(url)
         self._backends[url] = backend
         return Health(url, True, backend)
+
+    def _probe(self, url: str) -> Backend:
+        """Which server answers at `url`, asked over the one client kept for it."""
+        timeout = self.config.connect_timeout + self.config.timeout
+        with self._lock:
+            if self._prober is None:
+                self._prober = httpx.Client(timeout=timeout, follow_redirects=False)
+            prober = self._prober
+        with _one_line_errors():
+            return probe(url, timeout=timeout, http=prober)
 
     def _is_1x(self, url: str) -> bool:
         """True when the server at `url` is 1.x (probing it when not known yet)."""
         if url not in self._backends:
-            with _one_line_errors():
-                self._backends[url] = probe(url, timeout=self.config.connect_timeout + self.config.timeout)
+            self._backends[url] = self._probe(url)
         return self._backends[url] == "1.x"
 
     def v1(self) -> LightningV1Client:

@@ -170,3 +170,26 @@ def test_escape_sequences_stay_data(serve) -> None:
     assert rollout.rollout_id == nasty
     assert rollout.input == {nasty: nasty}
     assert rollout.attempt.worker_id == nasty
+
+
+def test_health_checks_share_one_http_client(fixture_store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new client loads the system's certificates: once per check was most of an idle deck's CPU."""
+    from deck.plugins.lightning_rollouts.source import LightningConnection
+
+    connection = LightningConnection()
+    connection.configure({"url": fixture_store.url})
+    made: list[httpx.Client] = []
+    real_init = httpx.Client.__init__
+
+    def counted(self: httpx.Client, *args: object, **kwargs: object) -> None:
+        made.append(self)
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx.Client, "__init__", counted)
+    try:
+        for _ in range(5):
+            assert connection.fetch_health().backend == "0.3.0"
+    finally:
+        connection.close()
+    assert len(made) == 1
+    assert made[0].is_closed  # closed with the connection
