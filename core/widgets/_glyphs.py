@@ -63,6 +63,9 @@ FALLBACKS: Final[dict[str, str]] = {
     "░": ".",
 }
 
+#: The fallbacks padded to the glyph's cells ("⚡" takes two), so that nothing after it moves.
+_CELLS: Final[dict[str, str]] = {glyph: ascii.ljust(wcwidth(glyph)) for glyph, ascii in FALLBACKS.items()}
+
 #: Characters that reached the screen in ASCII mode with no fallback (shown as "?").
 unmapped: set[str] = set()
 
@@ -89,8 +92,8 @@ def to_ascii(text: str) -> str:
     for char in text:
         if char.isascii():
             out.append(char)
-        elif char in FALLBACKS:
-            out.append(FALLBACKS[char])
+        elif char in _CELLS:
+            out.append(_CELLS[char])
         else:
             width = wcwidth(char)
             if width > 0:

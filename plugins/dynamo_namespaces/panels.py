@@ -210,7 +210,7 @@ def _component_rows(state: StateSnapshot) -> list[ComponentRow]:
 def _component_cell(component: str) -> Cell:
     if component in SCALABLE_COMPONENTS:
         return [("magenta", "⚡ " + component)]
-    return [("text", "  " + component)]
+    return [("text", "   " + component)]  # as wide as "⚡ "
 
 
 class ComponentsPanel(_FollowsTable, TablePanel[ComponentRow]):

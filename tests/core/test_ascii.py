@@ -112,6 +112,7 @@ def test_fallbacks_keep_every_cell_and_glyph_picks_the_plugins_own() -> None:
     unmapped.clear()
     assert to_ascii("┌─ ● ok · 3/4 ✓ ▁▃█ …") == "+- * ok . 3/4 v _:# ~"
     assert to_ascii("名前") == "????"  # wide characters keep both cells
+    assert to_ascii("⚡ frontend") == "!  frontend"  # a wide glyph's fallback too
     assert unmapped == {"名", "前"}
     icons.ascii = True
     try:
