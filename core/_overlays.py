@@ -283,14 +283,17 @@ class _Prompt(Dialog):
         self.edit = urwid.Edit("", default)
         self.error = urwid.Text("")
         self.validate = validate
-        body = urwid.Pile(
-            [
-                urwid.AttrMap(self.edit, "input"),
-                self.error,
-                urwid.Text(("muted", "Enter accepts · Esc cancels")),
-            ]
-        )
-        super().__init__(title, urwid.Padding(body, left=1, right=1), border=border, width=60)
+        rows: list[urwid.Widget] = [
+            urwid.AttrMap(self.edit, "input"),
+            self.error,
+            urwid.Text(("muted", "Enter accepts · Esc cancels")),
+        ]
+        width = 60
+        if urwid.calc_width(title, 0, len(title)) > width - 4:  # the border would cut it: ask above
+            rows.insert(0, urwid.Text(sanitize(title)))
+            title = ""
+        body = urwid.Pile(rows)
+        super().__init__(title, urwid.Padding(body, left=1, right=1), border=border, width=width)
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget
         if key == "enter":

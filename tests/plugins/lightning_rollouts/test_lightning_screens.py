@@ -60,7 +60,8 @@ def test_picking_a_rollout_and_an_attempt_for_traces(fixture_store: FixtureStore
     deck.press("3")
     deck.wait_for("no rollout picked: o picks one")
     deck.press("o")
-    deck.wait_for("Traces of which rollout?")
+    asked = deck.wait_for("Traces of which rollout? (an id, part of one, or empty")
+    assert "│ for a list)" in asked  # too long for the border: asked whole, wrapped, above the input
     deck.type("6eedb")
     deck.press("enter")  # one match, three attempts: which one?
     screen = deck.wait_for("Which attempt of ro-6eedb2fc3a09?")
