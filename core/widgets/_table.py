@@ -298,7 +298,7 @@ class Table(urwid.Widget, Generic[Row]):
         values = self._value_cache.get(index)
         if values is None:
             get = self.columns[index].value
-            values = self._value_cache[index] = [get(row) for row in self._rows]
+            values = self._value_cache[index] = list(map(get, self._rows))
         return values
 
     def _texts(self) -> list[str]:

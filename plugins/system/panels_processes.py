@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
+from operator import attrgetter
 from typing import Any
 
 from deck import PanelContext, Result, TablePanel
@@ -69,13 +70,13 @@ def _gpu_cell(render: Callable[[float], Cell]) -> Callable[[tuple[float | None, 
 COMMAND_WIDTH = 24
 #: On a narrow terminal TIME+, then RSS, then User and MEM% give way to the command line.
 COLUMNS: tuple[Column[ProcessInfo], ...] = (
-    Column("PID", lambda p: p.pid, width=7, align="right"),
-    Column("User", lambda p: p.user, width=8, priority=2),
-    Column("CPU%", lambda p: p.cpu, width=6, align="right", render=lambda v: f"{v:.1f}"),
-    Column("MEM%", lambda p: p.memory, width=6, align="right", render=lambda v: f"{v:.1f}", priority=1),
-    Column("RSS", lambda p: p.rss, width=9, align="right", render=bytes_, priority=3),
-    Column("TIME+", lambda p: p.cpu_seconds, width=8, align="right", render=cpu_time, priority=4),
-    Column("S", lambda p: p.status, width=1, render=_state),
+    Column("PID", attrgetter("pid"), width=7, align="right"),
+    Column("User", attrgetter("user"), width=8, priority=2),
+    Column("CPU%", attrgetter("cpu"), width=6, align="right", render=lambda v: f"{v:.1f}"),
+    Column("MEM%", attrgetter("memory"), width=6, align="right", render=lambda v: f"{v:.1f}", priority=1),
+    Column("RSS", attrgetter("rss"), width=9, align="right", render=bytes_, priority=3),
+    Column("TIME+", attrgetter("cpu_seconds"), width=8, align="right", render=cpu_time, priority=4),
+    Column("S", attrgetter("status"), width=1, render=_state),
 )
 GPU_COLUMNS: tuple[Column[ProcessInfo], ...] = (
     Column(
