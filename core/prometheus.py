@@ -21,7 +21,18 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from deck._errors import DeckError
 
-__all__ = ["MetricsError", "Sample", "Scrape", "mean", "parse", "quantile", "rate", "rate_by"]
+__all__ = [
+    "Estimate",
+    "MetricsError",
+    "Sample",
+    "Scrape",
+    "estimate",
+    "mean",
+    "parse",
+    "quantile",
+    "rate",
+    "rate_by",
+]
 
 _PARSE_ERRORS = (ValueError, IndexError, TypeError, KeyError)
 _NO_LABELS: Mapping[str, str] = {}
@@ -233,6 +244,21 @@ def mean(
     return total / count if count > 0 else None
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """A quantile interpolated within the bucket its rank falls in, and that bucket's bounds."""
+
+    value: float
+    lower: float
+    upper: float
+
+    @property
+    def at_most(self) -> bool:
+        """True when the rank falls in the first bucket above zero: the observations are then
+        only known to be no more than `upper`, and `value` is a guess halfway up to it."""
+        return self.lower == 0.0 < self.upper
+
+
 def quantile(
     q: float,
     scrape: Scrape,
@@ -246,6 +272,19 @@ def quantile(
     Buckets of every matching series are added up; with `since`, only observations made after
     that earlier scrape count. None when there is no observation to speak of.
     """
+    found = estimate(q, scrape, family, labels, since=since)
+    return None if found is None else found.value
+
+
+def estimate(
+    q: float,
+    scrape: Scrape,
+    family: str,
+    labels: Mapping[str, str] = _NO_LABELS,
+    *,
+    since: Scrape | None = None,
+) -> Estimate | None:
+    """`quantile`, with the bucket it was interpolated in (so a display can say "≤ 2s")."""
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"quantile must be within 0 and 1, not {q}")
     buckets = _buckets(scrape, family, labels)
@@ -271,7 +310,7 @@ def _buckets(scrape: Scrape, family: str, labels: Mapping[str, str]) -> dict[flo
     return counts
 
 
-def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float | None:
+def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> Estimate | None:
     """Linear interpolation within the bucket holding the rank (Prometheus's bucketQuantile)."""
     if len(buckets) < 2 or not math.isinf(buckets[-1][0]):
         return None
@@ -286,13 +325,14 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float | No
     rank = q * total
     index = next(i for i, c in enumerate(counts) if c >= rank)
     if index == len(buckets) - 1:
-        return buckets[-2][0]
+        top = buckets[-2][0]
+        return Estimate(top, top, math.inf)
     upper = buckets[index][0]
     if index == 0 and upper <= 0:
-        return upper
+        return Estimate(upper, upper, upper)
     lower = 0.0 if index == 0 else buckets[index - 1][0]
     below = 0.0 if index == 0 else counts[index - 1]
     in_bucket = counts[index] - below
     if in_bucket <= 0:
-        return upper
-    return lower + (upper - lower) * (rank - below) / in_bucket
+        return Estimate(upper, lower, upper)
+    return Estimate(lower + (upper - lower) * (rank - below) / in_bucket, lower, upper)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from deck.prometheus import Scrape, mean, quantile, rate, rate_by
+from deck.prometheus import Estimate, Scrape, estimate, mean, rate, rate_by
 
 __all__ = [
     "STALE_AFTER",
@@ -318,6 +318,10 @@ class ModelStatus:
     missing: tuple[str, ...] = ()
 
 
+#: p50, p90 and p99 of a latency histogram, each with the bucket it was interpolated in.
+Quantiles = tuple[Estimate | None, Estimate | None, Estimate | None]
+
+
 @dataclass(frozen=True)
 class Traffic:
     """Frontend figures between its last two scrapes; None where there is nothing to tell yet."""
@@ -326,9 +330,9 @@ class Traffic:
     queued: float | None = None
     requests_by_status: Mapping[str, float] = field(default_factory=dict)  # per second
     tokens_per_s: float | None = None
-    ttft: tuple[float | None, float | None, float | None] = (None, None, None)  # p50, p90, p99
-    itl: tuple[float | None, float | None, float | None] = (None, None, None)
-    duration: tuple[float | None, float | None, float | None] = (None, None, None)
+    ttft: Quantiles = (None, None, None)  # p50, p90, p99
+    itl: Quantiles = (None, None, None)
+    duration: Quantiles = (None, None, None)
 
 
 @dataclass(frozen=True)
@@ -445,10 +449,8 @@ def planner_from_entries(etcd: str, entries: Iterable[tuple[str, bytes]]) -> Pla
 _QUANTILES = (0.5, 0.9, 0.99)
 
 
-def _quantiles(
-    family: str, after: Scrape, before: Scrape | None
-) -> tuple[float | None, float | None, float | None]:
-    p50, p90, p99 = (quantile(q, after, family, since=before) for q in _QUANTILES)
+def _quantiles(family: str, after: Scrape, before: Scrape | None) -> Quantiles:
+    p50, p90, p99 = (estimate(q, after, family, since=before) for q in _QUANTILES)
     return p50, p90, p99
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deck import Panel, PanelContext, Result, TablePanel
+from deck.prometheus import Estimate
 from deck.widgets import Cell, Column, KeyValue, badge, progress_bar, sparkline
 
 from .model_live import (
@@ -71,6 +72,17 @@ def _seconds(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
     return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+
+
+def _value(found: Estimate | None) -> float | None:
+    return None if found is None else found.value
+
+
+def _quantile(found: Estimate | None) -> str:
+    """A latency quantile; one in the histogram's first bucket is only known to be within it."""
+    if found is None:
+        return "—"
+    return f"≤{_seconds(found.upper)}" if found.at_most else _seconds(found.value)
 
 
 class _Latest:
@@ -455,9 +467,8 @@ class TrafficPanel(Panel):
         self.current = view
         traffic = view.traffic
         requests = sum(traffic.requests_by_status.values()) if traffic.requests_by_status else None
-        for name, value in zip(
-            _SERIES, (requests, traffic.tokens_per_s, traffic.ttft[0], traffic.itl[0], traffic.duration[0])
-        ):
+        p50s = (_value(traffic.ttft[0]), _value(traffic.itl[0]), _value(traffic.duration[0]))
+        for name, value in zip(_SERIES, (requests, traffic.tokens_per_s, *p50s)):
             self.history[name].append(value)
         self.facts.pairs = self._pairs(view)
 
@@ -481,7 +492,7 @@ class TrafficPanel(Panel):
             ("ITL", "itl", t.itl),
             ("Duration", "duration", t.duration),
         ):
-            quantiles = "  p50 {}  p90 {}  p99 {}".format(*(_seconds(v) for v in values))
+            quantiles = "  p50 {}  p90 {}  p99 {}".format(*(_quantile(v) for v in values))
             pairs.append((label, [*_as_list(self._spark(name)), ("text", quantiles)]))
         pairs += [("Problem", [("warn", p)]) for p in view.problems]
         return pairs

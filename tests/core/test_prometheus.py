@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
 import pytest
 
-from deck.prometheus import MetricsError, Scrape, mean, parse, quantile, rate, rate_by
+from deck.prometheus import Estimate, MetricsError, Scrape, estimate, mean, parse, quantile, rate, rate_by
 
 PAGE = (Path(__file__).parents[1] / "fixtures" / "dynamo-1x" / "metrics-trimmed.txt").read_text()
 TTFT = "dynamo_frontend_time_to_first_token_seconds"
@@ -129,6 +130,21 @@ def test_quantiles_follow_prometheus_at_the_edges() -> None:
     assert quantile(0.75, both, "h") == pytest.approx(0.1 + 0.9 * 0.5)
     with pytest.raises(ValueError, match="within 0 and 1"):
         quantile(1.5, both, "h")
+
+
+def test_an_estimate_names_its_bucket_and_whether_it_is_only_a_ceiling() -> None:
+    scrape = parse(PAGE)
+    assert estimate(0.5, scrape, TTFT) == Estimate(pytest.approx(0.1 + 0.12 * 19 / 23), 0.1, 0.22)
+    assert not Estimate(0.15, 0.1, 0.22).at_most
+    # every observation in the first bucket: each quantile is only known to be at most 0.1
+    fast = estimate(0.5, parse(_histogram(0, [10, 10, 10, 10])), "h")
+    assert fast == Estimate(pytest.approx(0.05), 0.0, 0.1) and fast.at_most
+    # with an le="0" bucket first, the first bucket above zero is still the one that says little
+    zero = parse("".join(f'z_bucket{{le="{le}"}} {n}\n' for le, n in (("0", 0), ("0.002", 5), ("+Inf", 5))))
+    tiny = estimate(0.9, zero, "z")
+    assert tiny is not None and (tiny.lower, tiny.upper, tiny.at_most) == (0.0, 0.002, True)
+    slowest = estimate(0.99, parse(_histogram(0, [0, 0, 1, 10])), "h")
+    assert slowest == Estimate(10.0, 10.0, math.inf) and not slowest.at_most
 
 
 def test_quantiles_since_an_earlier_scrape_count_only_new_observations() -> None:

@@ -156,7 +156,25 @@ def test_frontend_traffic_between_two_scrapes_of_the_recorded_page():
     assert traffic.requests_by_status == {"success": 2.0}
     assert traffic.ttft == (None, None, None)  # no new observation between the two
     first = traffic_between(None, before)
-    assert first.tokens_per_s is None and first.ttft[0] == pytest.approx(0.1 + 0.12 * 19 / 23)
+    assert (
+        first.tokens_per_s is None
+        and first.ttft[0] is not None
+        and first.ttft[0].value == pytest.approx(0.1 + 0.12 * 19 / 23)
+    )
+    assert not first.ttft[0].at_most  # between 0.1 and 0.22 s: a value worth showing
+
+
+def test_requests_all_in_the_first_duration_bucket_are_only_known_to_be_within_it() -> None:
+    """40 ms requests in a histogram whose first bucket is 0-2 s: p50 is not 1 s, it is "≤ 2 s"."""
+    family = "dynamo_frontend_request_duration_seconds_bucket"
+    bounds = ("0", "2", "5", "10", "+Inf")
+
+    def page(count: int) -> str:
+        return "".join(f'{family}{{model="tiny",le="{le}"}} {0 if le == "0" else count}\n' for le in bounds)
+
+    traffic = traffic_between(parse(page(10), at=0.0), parse(page(30), at=2.0))
+    p50 = traffic.duration[0]
+    assert p50 is not None and p50.at_most and p50.upper == 2.0
 
 
 def test_names_from_the_store_reach_the_screen_escaped(tmp_path, open_dynamo):
