@@ -255,7 +255,7 @@ class Estimate:
     @property
     def at_most(self) -> bool:
         """True when the rank falls in the first bucket above zero: the observations are then
-        only known to be no more than `upper`, and `value` is a guess halfway up to it."""
+        only known to be no more than `upper`, and `value` is interpolated from zero, a guess."""
         return self.lower == 0.0 < self.upper
 
 
