@@ -50,6 +50,8 @@ class Column(Generic[Row]):
         priority: 0 keeps the column at every width; a table too narrow for all its columns
             (fixed widths and minimums) leaves out the highest priority first, so a narrow
             terminal shows fewer columns rather than every column cut short.
+        live: the cell changes with time, not only with the row (an age, a running duration):
+            `Table.refresh_live` draws these cells again and nothing else.
     """
 
     title: str
@@ -62,6 +64,7 @@ class Column(Generic[Row]):
     sortable: bool = True
     sort_key: Callable[[Any], Any] | None = None
     priority: int = 0
+    live: bool = False
     _draw: Callable[[Any, int], Cell] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +109,14 @@ def _takes_width(render: Callable[..., Cell]) -> bool:
 _VIEWS_KEPT = 32
 
 
+class _Drawn(NamedTuple):
+    """A row as last drawn: the line, and each column's fitted cell (empty where left out)."""
+
+    row: Any
+    line: Line
+    cells: tuple[list[Segment], ...]
+
+
 class _Term(NamedTuple):
     """One word of a filter: a needle, in one column or any, that must (or must not) appear."""
 
@@ -119,6 +130,16 @@ def _implies(new: _Term, old: _Term) -> bool:
     if new.negate != old.negate or new.column != old.column:
         return False
     return new.needle in old.needle if new.negate else old.needle in new.needle
+
+
+def _as_text(values: list[Any]) -> list[str]:
+    """A column's values as text to search, None as nothing; at C speed when they are all one type."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return values
+    if type(None) not in kinds:
+        return list(map(str, values))
+    return [v if type(v) is str else "" if v is None else str(v) for v in values]
 
 
 def _narrows(new: tuple[_Term, ...], old: tuple[_Term, ...]) -> bool:
@@ -177,7 +198,7 @@ class Table(urwid.Widget, Generic[Row]):
         self._children: dict[Hashable, list[Row]] = {}
         self._loading: set[Hashable] = set()
         self._pending: set[asyncio.Future[None]] = set()
-        self._line_cache: dict[tuple[Hashable, int], tuple[Row, Line]] = {}
+        self._line_cache: dict[tuple[Hashable, int], _Drawn] = {}
         self._widths: tuple[int, ...] = ()
         self._width = -1
         self._height = 0
@@ -305,22 +326,24 @@ class Table(urwid.Widget, Generic[Row]):
         """Lower-cased searchable text of every row, computed once per update."""
         if self._text_list is None:
             columns = [
-                [v if type(v) is str else "" if v is None else str(v) for v in self._values(index)]
-                for index in range(len(self.columns))
-                if self._searchable(index)
+                _as_text(self._values(index)) for index in range(len(self.columns)) if self._searchable(index)
             ]
-            self._text_list = ["\t".join(parts).lower() for parts in zip(*columns)]
+            self._text_list = list(map(str.lower, map("\t".join, zip(*columns))))
         return self._text_list
 
     def _searchable(self, index: int) -> bool:
-        """Free-text search covers text and whole-number columns, not measurements.
+        """Free-text search covers what is shown as written: text, and whole numbers no renderer
+        turns into something else (a pid, not a byte count shown as "84.3 MiB").
 
         The first value there is decides, so a measurement column is never read in full for it.
         """
+        column = self.columns[index]
         values = self._value_cache.get(index)
-        found = values if values is not None else map(self.columns[index].value, self._rows)
+        found = values if values is not None else map(column.value, self._rows)
         sample = next((v for v in found if v is not None), None)
-        return isinstance(sample, (str, int)) and not isinstance(sample, bool)
+        if isinstance(sample, bool):
+            return False
+        return isinstance(sample, str) or (isinstance(sample, int) and column.render is None)
 
     def _terms(self) -> tuple[_Term, ...]:
         """The filter's words: each negated or not, one column's ("col:text") or every column's."""
@@ -340,10 +363,7 @@ class Table(urwid.Widget, Generic[Row]):
         """The rows of `view` every term keeps, in the order of `view`."""
         for term in terms:
             if term.column is not None:
-                texts = [
-                    (v if type(v) is str else "" if v is None else str(v)).lower()
-                    for v in self._values(term.column)
-                ]
+                texts = list(map(str.lower, _as_text(self._values(term.column))))
             else:
                 texts = self._texts()
             needle, negate = term.needle, term.negate
@@ -455,9 +475,35 @@ class Table(urwid.Widget, Generic[Row]):
             self.on_select(self.selected)
 
     def refresh_lines(self) -> None:
-        """Redraw every row on the next render (for cells that change with time, like ages)."""
+        """Redraw every row on the next render (after a change the rows do not show, like a mark)."""
         self._line_cache.clear()
         self._invalidate()
+
+    def refresh_live(self) -> bool:
+        """Draw the `live` cells of the rows on show again; True when one changed, and only then
+        does the table need a redraw (ages and running times change by themselves)."""
+        live = [i for i, (c, w) in enumerate(zip(self.columns, self._widths)) if c.live and w]
+        if not live:
+            return False
+        changed = False
+        end = min(len(self._flat), self._top + self._body_height(self._height))
+        for position in range(self._top, end):
+            row, depth, key = self._entry(position)
+            if isinstance(row, _Placeholder):
+                continue
+            drawn = self._line_cache.get((key, depth))
+            if drawn is None or drawn.row is not row:
+                changed = True  # not drawn since it changed: the next render draws it whole
+                continue
+            cells = list(drawn.cells)
+            for index in live:
+                cells[index] = self._cell(row, depth, key, index)
+            if cells != list(drawn.cells):
+                self._line_cache[(key, depth)] = _Drawn(row, self._joined(cells), tuple(cells))
+                changed = True
+        if changed:
+            self._invalidate()
+        return changed
 
     # ---- expansion ------------------------------------------------------------------------------
 
@@ -676,31 +722,43 @@ class Table(urwid.Widget, Generic[Row]):
         return encode_line(fit(segments, width), "column_head")
 
     def _row_line(self, row: Row, depth: int, key: Hashable, width: int) -> Line:
-        cached = self._line_cache.get((key, depth))
-        if cached is not None and cached[0] is row:
-            return cached[1]
+        drawn = self._line_cache.get((key, depth))
+        if drawn is not None and drawn.row is row:
+            return drawn.line
         if isinstance(row, _Placeholder):
-            line = encode_line(fit([("muted", "    " + row.text)], width))
+            drawn = _Drawn(row, encode_line(fit([("muted", "    " + row.text)], width)), ())
         else:
-            segments: list[Segment] = []
-            first = True
-            for column, w in zip(self.columns, self._widths):
-                if not w:  # left out at this width
-                    continue
-                cell = as_segments(column.cell(row, w))
-                if self.shift and not column.width:
-                    cell = drop_cells(cell, self.shift)
-                if first:
-                    cell = self._marker(row, depth, key) + cell
-                    first = False
-                else:
-                    segments.append((None, " "))
-                segments += fit(cell, w, column.align)
-            line = encode_line(fit(segments, width), "text")
+            cells = tuple(self._cell(row, depth, key, index) for index in range(len(self.columns)))
+            drawn = _Drawn(row, self._joined(cells), cells)
         if len(self._line_cache) > 4096:
             self._line_cache.clear()
-        self._line_cache[(key, depth)] = (row, line)
-        return line
+        self._line_cache[(key, depth)] = drawn
+        return drawn.line
+
+    def _cell(self, row: Row, depth: int, key: Hashable, index: int) -> list[Segment]:
+        """One column's cell of a row, fitted to its width; the first column shown carries the
+        row's ▸/▾ marker, and a column left out at this width is empty."""
+        width = self._widths[index]
+        if not width:
+            return []
+        column = self.columns[index]
+        cell = as_segments(column.cell(row, width))
+        if self.shift and not column.width:
+            cell = drop_cells(cell, self.shift)
+        if not any(self._widths[:index]):
+            cell = self._marker(row, depth, key) + cell
+        return fit(cell, width, column.align)
+
+    def _joined(self, cells: Sequence[list[Segment]]) -> Line:
+        """The line of a row from its fitted cells, a space between columns."""
+        segments: list[Segment] = []
+        for width, cell in zip(self._widths, cells):
+            if not width:
+                continue
+            if segments:
+                segments.append((None, " "))
+            segments += cell
+        return encode_line(fit(segments, self._width), "text")
 
     def _marker(self, row: Row, depth: int, key: Hashable) -> list[Segment]:
         if self.children_loader is None:

@@ -214,10 +214,10 @@ RUNNER_COLUMNS = (
     Ranked(Column("Status", lambda w: w.status, render=lambda v: status_badge(v, _worker_role), width=10), 2),
     Ranked(Column("Rollout", lambda w: w.current_rollout_id, render=maybe(str), width=15), 3),
     Ranked(Column("Attempt", lambda w: w.current_attempt_id, render=maybe(str), width=11), 6),
-    Ranked(Column("Heartbeat", lambda w: w.last_heartbeat_time, render=relative, width=14), 4),
-    Ranked(Column("Last busy", lambda w: w.last_busy_time, render=relative, width=14), 7),
-    Ranked(Column("Last idle", lambda w: w.last_idle_time, render=relative, width=14), 8),
-    Ranked(Column("Last dequeue", lambda w: w.last_dequeue_time, render=relative, width=14), 5),
+    Ranked(Column("Heartbeat", lambda w: w.last_heartbeat_time, render=relative, width=14, live=True), 4),
+    Ranked(Column("Last busy", lambda w: w.last_busy_time, render=relative, width=14, live=True), 7),
+    Ranked(Column("Last idle", lambda w: w.last_idle_time, render=relative, width=14, live=True), 8),
+    Ranked(Column("Last dequeue", lambda w: w.last_dequeue_time, render=relative, width=14, live=True), 5),
     Ranked(
         Column("Stats", lambda w: w.heartbeat_stats, render=_stats, weight=1, min_width=12, sortable=False), 9
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -140,11 +141,12 @@ class AdaptivePanel(TablePanel[Row]):
 
 
 async def redraw_every_second(table: Table[Any], ctx: Context) -> None:
-    """Ages ("12s ago") and running durations change by themselves: redraw the rows each second."""
+    """Ages ("12s ago") and running durations change by themselves: draw their cells again each
+    second, on the second as the header clock is, so that one redraw shows both."""
     while True:
-        await asyncio.sleep(1.0)
-        table.refresh_lines()
-        ctx.redraw()  # the clock's own tick repaints the header alone
+        await asyncio.sleep(1.0 - time.time() % 1.0)
+        if table.refresh_live():
+            ctx.redraw()
 
 
 # ---- cells --------------------------------------------------------------------------------------

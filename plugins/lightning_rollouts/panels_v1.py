@@ -61,7 +61,7 @@ class HistoryView:
             Ranked(Column("Rollout", lambda r: r.rollout_id, width=18), 1),
             Ranked(Column("State", lambda r: r, render=_state, width=22, sort_key=lambda r: r.state), 2),
             Ranked(Column("Reward", lambda r: r.reward, render=_reward, width=7, align="right"), 3),
-            # Drawn from the row at each redraw (once a second), so a running rollout's time moves.
+            # Drawn from the row each second (a live column), so a running rollout's time moves.
             Ranked(
                 Column(
                     "Duration",
@@ -69,13 +69,14 @@ class HistoryView:
                     render=lambda r: duration_cell(duration(r)),
                     width=11,
                     sort_key=duration,
+                    live=True,
                 ),
                 4,
             ),
             Ranked(Column("Created", lambda r: r.created_at, render=when, width=19), 5),
             Ranked(Column("Mode", lambda r: "train" if r.is_train else "val", width=5), 6),
             Ranked(Column("Error", lambda r: r.error or "", weight=1, min_width=14), 7),
-            Ranked(Column("Updated", lambda r: r.updated_at, render=relative, width=14), 8),
+            Ranked(Column("Updated", lambda r: r.updated_at, render=relative, width=14, live=True), 8),
             Ranked(Column("Input", lambda r: r.input_text, weight=1, min_width=14), 9),
             Ranked(
                 Column("Metadata", lambda r: r.metadata_text, weight=0.5, min_width=12),

@@ -70,6 +70,55 @@ def test_filter_words_columns_and_negation() -> None:
     assert table.summary == "0/3 /nothing-like-this"
 
 
+def test_free_text_searches_what_is_shown_not_a_measurement_behind_it() -> None:
+    @dataclass(frozen=True)
+    class Sized:
+        pid: int
+        rss: int
+        name: str | None
+
+    columns = [
+        Column("PID", lambda s: s.pid),
+        Column("RSS", lambda s: s.rss, render=lambda v: f"{v / 1024:.1f} KiB"),
+        Column("Name", lambda s: s.name),
+    ]
+    table: Table[Sized] = Table(columns, row_id=lambda s: s.pid)
+    table.update([Sized(123, 4096, "init"), Sized(7, 1234567, None), Sized(8, 5, "Sh")])
+    table.filter = "123"
+    assert [s.pid for s in table.visible_rows] == [123]  # not pid 7, whose byte count holds 123
+    table.filter = "rss:123"
+    assert [s.pid for s in table.visible_rows] == [7]  # a column named in the filter is searched
+    table.filter = "sh"
+    assert [s.pid for s in table.visible_rows] == [8]  # case folded, and None is no text
+
+
+def test_a_live_column_redraws_alone_and_only_when_its_text_changes() -> None:
+    clock = [100.0]
+    names_drawn: list[str] = []
+
+    def name(p: Proc) -> str:
+        names_drawn.append(p.name)
+        return p.name
+
+    columns = [
+        Column("Name", name),
+        Column("Age", lambda p: f"{int(clock[0] - p.pid) // 10}0s", width=6, live=True),
+    ]
+    table: Table[Proc] = Table(columns, row_id=lambda p: p.pid)
+    table.update(ROWS)
+    assert screen(table)[1].endswith(" 90s")  # init, pid 1: 99 s old, in 10 s steps
+    drawn = len(names_drawn)
+    clock[0] = 105.0
+    assert table.refresh_live()
+    assert screen(table)[1].endswith(" 100s")
+    clock[0] = 106.0  # the same texts: nothing to redraw
+    assert not table.refresh_live()
+    assert len(names_drawn) == drawn  # the other columns were never drawn again
+    table.update([*ROWS[:2], Proc(7, "zomb2", None, "zombie")])  # a new row object: drawn whole
+    assert table.refresh_live()
+    assert "zomb2" in "\n".join(screen(table))
+
+
 def test_typing_a_filter_on_narrows_and_deleting_widens_like_a_fresh_filter() -> None:
     rows = [
         Proc(n, name, None, state)
