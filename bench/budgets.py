@@ -236,10 +236,17 @@ def _warm_up() -> None:
         subprocess.run(argv, capture_output=True, env=ENV)
 
 
+#: The floor of any Python dashboard doing the system layout's work (bench/side_urwid_top.py).
+BARE_URWID = "bare urwid + psutil top, 160x45 tmux pane (floor)"
+
+
 def _idle_figures(window: idle.Window) -> list[Figure]:
-    """htop, the system layout (clock with and without seconds) and mesh-demo, each in a pane."""
+    """htop, the bare urwid floor, the system layout (clock with and without seconds) and
+    mesh-demo, each in a pane."""
     deck = [PYTHON, "-m", "deck"]
     figures = [_idle("htop -d 20, 160x45 tmux pane", ["htop", "-d", idle.HTOP_DELAY], window, "Load average")]
+    bare = [PYTHON, str(HERE / "side_urwid_top.py")]
+    figures.append(_idle(BARE_URWID, bare, window, "processes"))
     argv = [*deck, "--layout", "system"]
     figures.append(_idle("idle CPU, system layout, 160x45 tmux pane", argv, window, "Uptime"))
     with _layout_with("system", clock="minutes") as minutes:
@@ -344,13 +351,13 @@ def measure_all(quick: bool, textual: Path | None, textual_missing: str) -> list
     )
     version = _wall("deck --version", [*deck, "--version"], runs)
     helps = _wall("deck --help", [*deck, "--help"], runs)
-    htop, system, system_minutes, mesh = _idle_figures(window)
+    htop, bare_urwid, system, system_minutes, mesh = _idle_figures(window)
     plugins = [
         falcon_idle(window, 200 if quick else FALCON_NODES),
         *lightning_figures(window, LIGHTNING_ROLLOUTS),
     ]
     keys = filter_keys(10_000 if quick else 100_000, 1 if quick else 5)
-    idles = (htop, system, system_minutes, mesh)
+    idles = (htop, bare_urwid, system, system_minutes, mesh)
     return _rows(bare, urwid, frame, shell, theirs, core, app, version, helps, idles, plugins, keys)
 
 
@@ -364,12 +371,11 @@ def _rows(
     app: Figure,
     version: Figure,
     helps: Figure,
-    idles: tuple[Figure, Figure, Figure, Figure],
+    idles: tuple[Figure, Figure, Figure, Figure, Figure],
     plugins: Sequence[Figure],
     keys: Figure,
 ) -> list[Budget]:
     """The table's rows: each figure against its budget and its alternative."""
-    htop, system, system_minutes, mesh = idles
     falcon, threshold, lightning = plugins
 
     def versus_textual(figure: Figure) -> tuple[str, bool | None]:
@@ -380,14 +386,6 @@ def _rows(
         if figure.cpu and theirs.cpu:
             text += f" (by CPU time {statistics.median(theirs.cpu) / statistics.median(figure.cpu):.1f}x)"
         return text, ratio >= 2
-
-    def versus_htop(figure: Figure) -> tuple[str, bool | None, float | None]:
-        if not (figure.measured and htop.measured):
-            return "", None, None
-        floor = max(htop.median, 0.2)  # the issue's floor: 2x of almost nothing is noise
-        ratio = _ratio(figure, htop)
-        text = f"{ratio:.1f}x htop" if ratio is not None else "htop measured 0%"
-        return text, figure.median <= 2 * floor, figure.median / (2 * floor)
 
     rows: list[Budget] = [
         Budget(bare.name, bare, "-", None, None),
@@ -412,15 +410,7 @@ def _rows(
             f"{figure.median - bare.median:.0f} ms over python" if figure.measured and bare.measured else ""
         )
         rows.append(Budget(figure.name, figure, f"<= {limit} ms over python", met, used, floor, today))
-    for figure, today in ((system, "0.85%, 6.2x htop"), (system_minutes, "")):
-        text, met, used = versus_htop(figure)
-        rows.append(Budget(figure.name, figure, "<= 2x htop (floor 0.2%)", met, used, text, today))
-    rows.append(Budget(htop.name, htop, "-", None, None))
-    met, used = _within(mesh, 1.0)
-    rows.append(Budget(mesh.name, mesh, "<= 1%", met, used, versus_htop(mesh)[0], "1.68%"))
-    for figure, limit, today in ((lightning, 0.5, "1.09%"), (falcon, 3.0, "5.7%")):
-        met, used = _within(figure, limit)
-        rows.append(Budget(figure.name, figure, f"<= {limit:g}%", met, used, versus_htop(figure)[0], today))
+    rows += _idle_rows(idles, lightning, falcon)
     met, used = _within(threshold, 50)
     rows.append(
         Budget(
@@ -445,6 +435,39 @@ def _rows(
             keys.name, keys, "<= 50 ms median, <= 100 ms max", within, used, note, "53 ms median, 248 ms max"
         )
     )
+    return rows
+
+
+def _versus_htop(figure: Figure, htop: Figure) -> tuple[str, bool | None, float | None]:
+    """The ratio to htop as text, whether it is within 2x, and the share of that budget used."""
+    if not (figure.measured and htop.measured):
+        return "", None, None
+    floor = max(htop.median, 0.2)  # the issue's floor: 2x of almost nothing is noise
+    ratio = _ratio(figure, htop)
+    text = f"{ratio:.1f}x htop" if ratio is not None else "htop measured 0%"
+    return text, figure.median <= 2 * floor, figure.median / (2 * floor)
+
+
+def _idle_rows(
+    idles: tuple[Figure, Figure, Figure, Figure, Figure], lightning: Figure, falcon: Figure
+) -> list[Budget]:
+    """The idle CPU rows: the system layout against htop and the bare urwid floor, the plugins'."""
+    htop, bare_urwid, system, system_minutes, mesh = idles
+    rows = []
+    for figure, today in ((system, "0.85%, 6.2x htop"), (system_minutes, "")):
+        text, met, used = _versus_htop(figure, htop)
+        bare_ratio = _ratio(figure, bare_urwid)
+        if bare_ratio is not None:
+            text += f"; {bare_ratio:.1f}x bare urwid"
+        rows.append(Budget(figure.name, figure, "<= 2x htop (floor 0.2%)", met, used, text, today))
+    rows.append(Budget(htop.name, htop, "-", None, None))
+    rows.append(Budget(bare_urwid.name, bare_urwid, "-", None, None, _versus_htop(bare_urwid, htop)[0]))
+    met, used = _within(mesh, 1.0)
+    rows.append(Budget(mesh.name, mesh, "<= 1%", met, used, _versus_htop(mesh, htop)[0], "1.68%"))
+    for figure, limit, today in ((lightning, 0.5, "1.09%"), (falcon, 3.0, "5.7%")):
+        met, used = _within(figure, limit)
+        versus = _versus_htop(figure, htop)[0]
+        rows.append(Budget(figure.name, figure, f"<= {limit:g}%", met, used, versus, today))
     return rows
 
 
